@@ -1,0 +1,144 @@
+"""The fixture kit: the resources a target preloads, and the expectations the suites derive answers from.
+
+Layout of a kit directory (default: the repository's ``fixtures/``):
+  resources/<Type>-<id>.json   one FHIR R4 resource per file
+  expectations.json            scenarios with their correct answers (schema: expectations.schema.json)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from . import jsonio
+
+ENV_KIT_DIR = "RA_CONFORM_FIXTURES"
+
+
+class KitError(Exception):
+    """The fixture kit is missing or malformed."""
+
+
+def default_kit_dir() -> Path:
+    env = os.environ.get(ENV_KIT_DIR)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def iter_resources(kit_dir: Path | None = None) -> Iterator[dict[str, Any]]:
+    """Every resource of the kit, in a stable order (file name)."""
+    root = (kit_dir or default_kit_dir()) / "resources"
+    if not root.is_dir():
+        raise KitError(f"no fixture resources at {root}")
+    for path in sorted(root.glob("*.json")):
+        try:
+            resource = jsonio.loads(path.read_bytes())
+        except jsonio.JsonError as exc:
+            raise KitError(f"{path}: not JSON: {exc}") from None
+        if not isinstance(resource, dict) or "resourceType" not in resource or "id" not in resource:
+            raise KitError(f"{path}: not a FHIR resource with an id")
+        yield resource
+
+
+def transaction_bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """A transaction Bundle that PUTs every resource at its own id (idempotent loading)."""
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": f"urn:ra-conform:{r['resourceType']}/{r['id']}",
+                "resource": r,
+                "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"},
+            }
+            for r in resources
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One request the suites send, with its correct answer."""
+
+    id: str
+    title: str
+    subject: str
+    period_start: str
+    period_end: str
+    # patient reference -> the report references its Bundle must hold (exactly)
+    returns: dict[str, list[str]] = field(default_factory=dict)
+    # references that each expected OperationOutcome must name (one outcome per entry)
+    outcomes: list[str] = field(default_factory=list)
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Expectations:
+    raw: dict[str, Any]
+    kit_dir: Path
+
+    @cached_property
+    def reports(self) -> dict[str, dict[str, Any]]:
+        """'MeasureReport/x' -> {patient, period, evidence: [refs]} as declared by the kit."""
+        return self.raw["reports"]
+
+    @cached_property
+    def patients(self) -> dict[str, dict[str, Any]]:
+        return self.raw["patients"]
+
+    @cached_property
+    def scenarios(self) -> dict[str, Scenario]:
+        return {sid: _scenario(sid, body) for sid, body in self.raw["scenarios"].items()}
+
+    @cached_property
+    def overlap_cases(self) -> list[Scenario]:
+        return [_scenario(c["case"], c) for c in self.raw["overlapCases"]]
+
+    def scenario(self, sid: str) -> Scenario:
+        try:
+            return self.scenarios[sid]
+        except KeyError:
+            raise KitError(f"the fixture kit has no scenario {sid!r}") from None
+
+    def evidence_for(self, report_refs: list[str]) -> list[str]:
+        """Every resource the given reports cite in evaluatedResource, each once, in first-seen order."""
+        seen: dict[str, None] = {}
+        for ref in report_refs:
+            for ev in self.reports[ref]["evidence"]:
+                seen.setdefault(ev, None)
+        return list(seen)
+
+
+def _scenario(sid: str, body: dict[str, Any]) -> Scenario:
+    req = body["request"]
+    exp = body.get("expect", {})
+    return Scenario(
+        id=sid,
+        title=body.get("title", sid),
+        subject=req["subject"],
+        period_start=req["periodStart"],
+        period_end=req["periodEnd"],
+        returns={k: list(v) for k, v in exp.get("returns", {}).items()},
+        outcomes=list(exp.get("outcomes", [])),
+        tags=tuple(body.get("tags", ())),
+    )
+
+
+def load_expectations(kit_dir: Path | None = None) -> Expectations:
+    root = kit_dir or default_kit_dir()
+    path = root / "expectations.json"
+    try:
+        raw = jsonio.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise KitError(f"no expectations file at {path}") from None
+    except jsonio.JsonError as exc:
+        raise KitError(f"{path}: not JSON: {exc}") from None
+    for key in ("reports", "patients", "scenarios", "overlapCases"):
+        if key not in raw:
+            raise KitError(f"{path}: missing top-level key {key!r}")
+    return Expectations(raw=raw, kit_dir=root)
