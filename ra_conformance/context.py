@@ -1,0 +1,88 @@
+"""RaContext: what every suite test shares in one run — client, operation, kit, cached answers."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from . import capability
+from . import kit as kitmod
+from .fhir.client import Exchange, FhirClient, FhirResponse
+from .fhir.operation import CodingGapOperation, OperationAnswer
+from .settings import Settings
+
+DEFAULT_OPERATION = "cc-gaps"
+
+
+class RaContext:
+    def __init__(self, settings: Settings) -> None:
+        assert settings.target, "RaContext needs a target URL"
+        self.settings = settings
+        self.client = FhirClient(settings.target, timeout=settings.timeout, auth_token=settings.auth_token)
+        self._answers: dict[tuple[Any, ...], OperationAnswer] = {}
+        self._current: list[dict[str, Any]] | None = None
+        self.client.log.listeners.append(self._on_exchange)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- exchange capture per test -----------------------------------------------------------
+    def begin_test(self, sink: list[dict[str, Any]]) -> None:
+        self._current = sink
+
+    def end_test(self) -> None:
+        self._current = None
+
+    def _on_exchange(self, exchange: Exchange) -> None:
+        self.attach(exchange)
+
+    def attach(self, exchange: Exchange) -> None:
+        if self._current is not None and all(e.get("id") != exchange.id for e in self._current):
+            self._current.append(exchange.to_dict())
+
+    # -- shared state ------------------------------------------------------------------------
+    @cached_property
+    def kit(self) -> kitmod.Expectations:
+        return kitmod.load_expectations(self.settings.kit_dir)
+
+    @cached_property
+    def metadata_response(self) -> FhirResponse:
+        return self.client.get("metadata")
+
+    @property
+    def metadata(self) -> FhirResponse:
+        """GET [base]/metadata, fetched once; the exchange is attached to every test that reads it."""
+        resp = self.metadata_response
+        self.attach(resp.exchange)
+        return resp
+
+    @cached_property
+    def declarations(self) -> capability.Declarations:
+        return capability.read_declarations(self.metadata_response.resource)
+
+    @cached_property
+    def operation_name(self) -> str:
+        return self.settings.operation or capability.discover_operation(self.declarations) or DEFAULT_OPERATION
+
+    @cached_property
+    def operation(self) -> CodingGapOperation:
+        return CodingGapOperation(self.client, self.operation_name)
+
+    @cached_property
+    def validator(self) -> Any | None:
+        """The RA profile validator for the selected IG version, when available."""
+        try:
+            from .validation import validator_for
+        except ImportError:
+            return None
+        return validator_for(self.settings.ig_version)
+
+    def answer(self, scenario: kitmod.Scenario, method: str = "GET") -> OperationAnswer:
+        """The operation's answer for a scenario, asked once per run and method."""
+        cache_key = (scenario.subject, scenario.period_start, scenario.period_end, method.upper())
+        answer = self._answers.get(cache_key)
+        if answer is None:
+            answer = self.operation.invoke(scenario.subject, scenario.period_start, scenario.period_end, method=method)
+            self._answers[cache_key] = answer
+        self.attach(answer.response.exchange)
+        return answer

@@ -1,0 +1,231 @@
+"""FhirClient: one httpx.Client per run; every exchange captured (redacted at capture time).
+
+The client never raises on what a server sends. Transport problems (refused connection, timeout,
+an answer over the size limit) come back as a FhirResponse whose ``error`` says what went wrong;
+the checks turn that into a failed test, never a harness crash.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .. import jsonio
+from .redact import redact_headers, redact_text, redact_url
+
+FHIR_JSON = "application/fhir+json"
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+BODY_CAPTURE_LIMIT = 256 * 1024  # what an Exchange keeps of a body for reports
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and its answer, as recorded for reports (secrets already redacted)."""
+
+    id: int
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str | None = None
+    elapsed_ms: float = 0.0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class FhirResponse:
+    exchange: Exchange
+    status: int | None
+    headers: httpx.Headers
+    content: bytes
+    error: str | None = None  # transport-level problem; status is None then
+    _parsed: Any = field(default=None, repr=False)
+    _parse_error: str | None = field(default=None, repr=False)
+    _parsed_done: bool = field(default=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def _parse(self) -> None:
+        if self._parsed_done:
+            return
+        self._parsed_done = True
+        if not self.content:
+            self._parse_error = "the response has no body"
+            return
+        try:
+            self._parsed = jsonio.loads(self.content)
+        except jsonio.JsonError as exc:
+            self._parse_error = f"the response body is not JSON ({exc})"
+
+    @property
+    def json(self) -> Any:
+        """The parsed body, or None (see json_error)."""
+        self._parse()
+        return self._parsed
+
+    @property
+    def json_error(self) -> str | None:
+        self._parse()
+        return self._parse_error
+
+    @property
+    def resource(self) -> dict[str, Any] | None:
+        """The body when it is a JSON object with a resourceType, else None."""
+        body = self.json
+        if isinstance(body, dict) and isinstance(body.get("resourceType"), str):
+            return body
+        return None
+
+    def describe(self) -> str:
+        if self.error:
+            return f"{self.exchange.method} {self.exchange.url} -> no answer ({self.error})"
+        return f"{self.exchange.method} {self.exchange.url} -> HTTP {self.status} ({self.content_type or 'no Content-Type'})"
+
+
+class ExchangeLog:
+    """Every exchange of the run, and a listener hook the pytest plugin uses to attach them to tests."""
+
+    def __init__(self) -> None:
+        self.exchanges: list[Exchange] = []
+        self._ids = itertools.count(1)
+        self.listeners: list[Callable[[Exchange], None]] = []
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def record(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+        for listener in list(self.listeners):
+            listener(exchange)
+
+
+class FhirClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 30.0,
+        auth_token: str | None = None,
+        extra_headers: dict[str, str] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        verify_tls: bool = True,
+        log: ExchangeLog | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.max_bytes = max_bytes
+        self.log = log or ExchangeLog()
+        self._secrets = [auth_token] if auth_token else []
+        headers = {"Accept": FHIR_JSON, "User-Agent": "ra-conform"}
+        if auth_token:
+            headers["Authorization"] = f"Bearer {auth_token}"
+        headers.update(extra_headers or {})
+        self._http = httpx.Client(
+            headers=headers, timeout=timeout, follow_redirects=True, max_redirects=5, verify=verify_tls
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "FhirClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
+
+    # -- verbs -------------------------------------------------------------------------------
+    def get(self, path: str, params: list[tuple[str, str]] | dict[str, str] | None = None, **kw: Any) -> FhirResponse:
+        return self.request("GET", path, params=params, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> FhirResponse:
+        return self.request("POST", path, json=json, **kw)
+
+    def put(self, path: str, json: Any = None, **kw: Any) -> FhirResponse:
+        return self.request("PUT", path, json=json, **kw)
+
+    def delete(self, path: str, **kw: Any) -> FhirResponse:
+        return self.request("DELETE", path, **kw)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, str]] | dict[str, str] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> FhirResponse:
+        req_headers = dict(headers or {})
+        if json is not None:
+            content = jsonio.dumps(json)
+            req_headers.setdefault("Content-Type", FHIR_JSON)
+        request = self._http.build_request(method, self.url(path), params=params, content=content, headers=req_headers)
+        exchange = Exchange(
+            id=self.log.next_id(),
+            method=method,
+            url=redact_url(str(request.url)),
+            request_headers=redact_headers(request.headers.multi_items()),
+            request_body=self._capture(content),
+        )
+        started = time.perf_counter()
+        status: int | None = None
+        resp_headers = httpx.Headers()
+        body = b""
+        error: str | None = None
+        try:
+            resp = self._http.send(request, stream=True)
+            try:
+                status, resp_headers = resp.status_code, resp.headers
+                body, error = self._read_limited(resp)
+            finally:
+                resp.close()
+        except httpx.TimeoutException as exc:
+            error = f"timed out ({type(exc).__name__})"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+        exchange.status = status
+        exchange.response_headers = redact_headers(resp_headers.multi_items())
+        exchange.response_body = self._capture(body)
+        exchange.error = error
+        self.log.record(exchange)
+        return FhirResponse(exchange=exchange, status=status, headers=resp_headers, content=body, error=error)
+
+    def _read_limited(self, resp: httpx.Response) -> tuple[bytes, str | None]:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                return b"".join(chunks), f"the response is larger than the {self.max_bytes}-byte limit"
+            chunks.append(chunk)
+        return b"".join(chunks), None
+
+    def _capture(self, body: bytes | None) -> str | None:
+        if not body:
+            return None
+        text = body[:BODY_CAPTURE_LIMIT].decode("utf-8", errors="replace")
+        if len(body) > BODY_CAPTURE_LIMIT:
+            text += f"\n… ({len(body) - BODY_CAPTURE_LIMIT} more bytes not kept)"
+        return redact_text(text, self._secrets)

@@ -1,0 +1,64 @@
+"""The run's results, kept apart by state: pass, fail, warn, skip, error (the harness itself broke)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+PASS, FAIL, WARN, SKIP, ERROR = "pass", "fail", "warn", "skip", "error"
+STATES = (PASS, FAIL, WARN, SKIP, ERROR)
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    suite: str
+    name: str
+    title: str
+    reqs: list[str]
+    state: str = PASS
+    message: str = ""
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RunResults:
+    target: str = ""
+    ig_version: str = ""
+    operation: str = ""
+    strict: bool = False
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    tests: list[TestResult] = field(default_factory=list)
+
+    @property
+    def wall_s(self) -> float:
+        return round((self.finished or time.time()) - self.started, 3)
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(STATES, 0)
+        for t in self.tests:
+            out[t.state] += 1
+        return out
+
+    def by_suite(self) -> dict[str, dict[str, int]]:
+        table: dict[str, dict[str, int]] = {}
+        for t in self.tests:
+            table.setdefault(t.suite, dict.fromkeys(STATES, 0))[t.state] += 1
+        return table
+
+    def exit_code(self) -> int:
+        counts = self.counts()
+        if counts[ERROR]:
+            return EXIT_INTERNAL
+        if counts[FAIL]:
+            return EXIT_FAILURES
+        return EXIT_OK

@@ -1,0 +1,100 @@
+"""Settings: the one place that knows defaults. Built from CLI flags, RA_CONFORM_* env vars and ra-conform.toml."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .ig import DEFAULT_IG_VERSION, IG_VERSIONS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ENV_PREFIX = "RA_CONFORM_"
+CONFIG_FILE = "ra-conform.toml"
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str | None = None  # None: start the embedded reference server
+    operation: str | None = None  # None: discover from /metadata, else cc-gaps
+    ig_version: str = DEFAULT_IG_VERSION
+    report_dir: Path = Path("reports")
+    kit_dir: Path | None = None  # None: the repository's fixtures/
+    strict: bool = False
+    timeout: float = 30.0
+    auth_token: str | None = None
+    keyword: str | None = None  # pytest -k
+    markers: str | None = None  # pytest -m
+    fault: tuple[str, ...] = ()  # embedded server only: defects to switch on (self-testing)
+    verbose: bool = False
+    extra_pytest_args: tuple[str, ...] = field(default=())
+
+    def validate(self) -> "Settings":
+        if self.ig_version not in IG_VERSIONS:
+            raise SettingsError(f"unknown IG version {self.ig_version!r}; choose one of {', '.join(IG_VERSIONS)}")
+        if self.target is not None and not self.target.startswith(("http://", "https://")):
+            raise SettingsError(f"--target must be an http(s) URL, got {self.target!r}")
+        if self.timeout <= 0:
+            raise SettingsError("timeout must be positive")
+        if self.target is not None and self.fault:
+            raise SettingsError("--fault applies to the embedded server only; it cannot be combined with --target")
+        return self
+
+
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = str(_TYPES[name])
+    try:
+        if "Path" in kind and value is not None:
+            return Path(value)
+        if "bool" in kind and isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        if "float" in kind and value is not None:
+            return float(value)
+        if "tuple" in kind and isinstance(value, str):
+            return tuple(v for v in value.split(",") if v)
+        if "tuple" in kind and isinstance(value, list):
+            return tuple(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"setting {name!r} has an unusable value {value!r}") from None
+    return value
+
+
+def from_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+    section = data.get("ra-conform", data)
+    return {k.replace("-", "_"): v for k, v in section.items()}
+
+
+def from_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    env = os.environ if env is None else env
+    return {k[len(ENV_PREFIX):].lower(): v for k, v in env.items() if k.startswith(ENV_PREFIX) and k != ENV_PREFIX + "FIXTURES"}
+
+
+def build(flags: dict[str, Any], *, config: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Flags beat env vars, env vars beat the settings file, the file beats defaults."""
+    merged: dict[str, Any] = {}
+    cfg = config or (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
+    if cfg is not None:
+        merged.update(from_file(cfg))
+    merged.update(from_env(env))
+    merged.update({k: v for k, v in flags.items() if v is not None and v != ()})
+    unknown = sorted(set(merged) - set(_TYPES))
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
+    return replace(Settings(), **{k: _coerce(k, v) for k, v in merged.items()}).validate()
