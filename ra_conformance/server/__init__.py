@@ -1,0 +1,12 @@
+"""The reference mock server of ra-conform (``ra-conform serve``): a FHIR R4 server backed by SQLite that
+answers the coding-gap operation ($cc-gaps / $report / $ra.cc-gaps) as RA-SPEC §1.2 says, with a catalogue
+of switchable faults for self-testing the suites."""
+
+from .app import create_app
+from .embedded import EmbeddedServer, ServerStartError, serve
+from .faults import FAULTS, Fault, FaultSet, UnknownFaultError
+from .loader import LoadError
+from .store import Store
+
+__all__ = ["FAULTS", "EmbeddedServer", "Fault", "FaultSet", "LoadError", "ServerStartError", "Store",
+           "UnknownFaultError", "create_app", "serve"]

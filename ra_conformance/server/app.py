@@ -1,0 +1,173 @@
+"""The reference server's ASGI app (Starlette): routes, body handling and FHIR-shaped responses only.
+
+Semantics live in rest.py / search.py / transaction.py / cc_gaps.py; every answer is application/fhir+json
+and every error an OperationOutcome (bad input gets a 4xx, never a 5xx).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .. import jsonio
+from ..ig import REPORT_STYLE_OPERATIONS
+from . import cc_gaps, rest
+from .capability import capability_statement
+from .errors import FhirError, issue, operation_outcome
+from .faults import FaultSet
+from .rest import Answer, IncomingCheck, basic_checks
+from .search import search
+from .store import Store
+from .transaction import process_bundle
+
+log = logging.getLogger("ra_conformance.server")
+
+FHIR_JSON = "application/fhir+json"
+BODY_MEDIA_TYPES = (FHIR_JSON, "application/json")
+MAX_BODY_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Context:
+    store: Store
+    faults: FaultSet
+    base_url_override: str | None
+    check: IncomingCheck
+    max_body: int
+
+    def base(self, request: Request) -> str:
+        return (self.base_url_override or str(request.base_url)).rstrip("/")
+
+
+Handler = Callable[[_Context, Request], Awaitable[Answer]]
+
+
+def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_override: str | None = None,
+               check_incoming: IncomingCheck = basic_checks, max_body: int = MAX_BODY_BYTES) -> Starlette:
+    """The server app over ``store``. ``check_incoming`` vets every created/updated resource (422 on errors)."""
+    fault_set = faults if isinstance(faults, FaultSet) else FaultSet(faults)
+    routes = [Route("/metadata", _endpoint(_metadata), methods=["GET"]),
+              Route("/", _endpoint(_bundle), methods=["POST"])]
+    for name in REPORT_STYLE_OPERATIONS:
+        routes.append(Route(f"/MeasureReport/${name}", _endpoint(_operation), methods=["GET", "POST"]))
+    routes += [
+        Route("/{type}", _endpoint(_type_level), methods=["GET", "POST"]),
+        Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})
+    app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body)
+    return app
+
+
+# -- handlers -----------------------------------------------------------------------------------------
+
+
+async def _metadata(ctx: _Context, request: Request) -> Answer:
+    return Answer(200, capability_statement(ctx.faults, base=ctx.base(request), stored_types=ctx.store.types()))
+
+
+async def _bundle(ctx: _Context, request: Request) -> Answer:
+    body = await _json_body(ctx, request)
+    return process_bundle(ctx.store, body, base=ctx.base(request), check=ctx.check, faults=ctx.faults)
+
+
+async def _operation(ctx: _Context, request: Request) -> Answer:
+    """$cc-gaps / $report / $ra.cc-gaps: STU1 $report semantics (RA-SPEC §1.2)."""
+    if request.method == "GET":
+        if ctx.faults.on("get-not-supported"):  # FAULT: get-not-supported
+            raise FhirError(405, "not-supported", "GET is not supported for this operation", headers={"Allow": "POST"})
+        req = cc_gaps.parse_query(list(request.query_params.multi_items()), ctx.faults)
+    else:
+        if ctx.faults.on("post-not-supported"):  # FAULT: post-not-supported
+            raise FhirError(405, "not-supported", "POST is not supported for this operation", headers={"Allow": "GET"})
+        req = cc_gaps.parse_parameters(await _json_body(ctx, request), ctx.faults)
+    return Answer(200, cc_gaps.evaluate(ctx.store, req, base=ctx.base(request), faults=ctx.faults))
+
+
+async def _type_level(ctx: _Context, request: Request) -> Answer:
+    rtype = request.path_params["type"]
+    if request.method == "POST":
+        return rest.create(ctx.store, rtype, await _json_body(ctx, request), ctx.base(request), ctx.check)
+    rest.require_type(rtype)
+    strict = "handling=strict" in request.headers.get("prefer", "").replace(" ", "")
+    return Answer(200, search(ctx.store, rtype, list(request.query_params.multi_items()), base=ctx.base(request),
+                              faults=ctx.faults, strict=strict))
+
+
+async def _instance(ctx: _Context, request: Request) -> Answer:
+    rtype, rid = request.path_params["type"], request.path_params["id"]
+    if request.method == "GET":
+        return rest.read(ctx.store, rtype, rid, ctx.base(request))
+    if request.method == "DELETE":
+        return rest.delete(ctx.store, rtype, rid)
+    return rest.update(ctx.store, rtype, rid, await _json_body(ctx, request), ctx.base(request), ctx.check)
+
+
+# -- plumbing ------------------------------------------------------------------------------------------
+
+
+async def _json_body(ctx: _Context, request: Request) -> Any:
+    """The request body as JSON: 415 for other media types, 413 when too large, 400 when not JSON."""
+    ctype = request.headers.get("content-type")
+    if ctype is not None and ctype.split(";", 1)[0].strip().lower() not in BODY_MEDIA_TYPES:
+        raise FhirError(415, "not-supported", f"Content-Type {ctype!r} is not supported; send {FHIR_JSON}")
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit():
+        raise FhirError(400, "invalid", "Content-Length is not a number")
+    too_large = FhirError(413, "too-costly", f"request body larger than {ctx.max_body} bytes")
+    if int(declared) > ctx.max_body:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > ctx.max_body:
+            raise too_large
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data.strip():
+        raise FhirError(400, "required", "the request body is empty")
+    try:
+        return jsonio.loads(data)
+    except jsonio.JsonError as exc:
+        raise FhirError(400, "structure", f"the request body is not valid JSON: {exc}") from None
+
+
+def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        ctx: _Context = request.app.state.ctx
+        try:
+            answer = await handler(ctx, request)
+        except FhirError as exc:
+            answer = Answer(exc.status, exc.outcome, exc.headers)
+        except Exception as exc:  # a bug, not bad input: still answer FHIR-shaped
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
+            answer = Answer(500, operation_outcome(issue("fatal", "exception", f"internal error: {type(exc).__name__}")))
+        return render(answer, ctx.faults)
+
+    return endpoint
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    """Unknown route (404) or wrong method (405) from the router, as an OperationOutcome."""
+    assert isinstance(exc, HTTPException)
+    code = "not-found" if exc.status_code == 404 else "not-supported"
+    text = f"{request.method} {request.url.path}: {exc.detail}"
+    answer = Answer(exc.status_code, operation_outcome(issue("error", code, text)), dict(exc.headers or {}))
+    return render(answer, request.app.state.ctx.faults)
+
+
+def render(answer: Answer, faults: FaultSet) -> Response:
+    media = f"{FHIR_JSON}; charset=utf-8"
+    if faults.on("wrong-content-type"):  # FAULT: wrong-content-type
+        media = "text/plain; charset=utf-8"
+    elif faults.on("missing-charset"):  # FAULT: missing-charset
+        media = FHIR_JSON
+    return Response(jsonio.dumps(answer.body), status_code=answer.status, headers=answer.headers, media_type=media)

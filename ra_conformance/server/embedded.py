@@ -1,0 +1,134 @@
+"""Running the reference server: ``EmbeddedServer`` (background thread, free port) and the blocking ``serve``."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+
+from .. import kit
+from .app import create_app
+from .faults import FaultSet
+from .rest import IncomingCheck, basic_checks
+from .store import Store
+
+DEFAULT_DATA_DIR = Path(".ra-conform/server")
+log = logging.getLogger("ra_conformance.server")
+
+
+class ServerStartError(RuntimeError):
+    """The server could not start (port in use, thread died)."""
+
+
+def _open_store(data_dir: Path, load: Sequence[Path]) -> Store:
+    store = Store(data_dir)
+    try:
+        if load:
+            store.load_paths(list(load))
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+class EmbeddedServer:
+    """The reference server in a background thread; ``with EmbeddedServer() as srv: srv.base_url``."""
+
+    def __init__(self, *, data_dir: Path | None = None, load: list[Path] | None = None, faults: Iterable[str] = (),
+                 host: str = "127.0.0.1", port: int = 0, check_incoming: IncomingCheck = basic_checks) -> None:
+        self.faults = FaultSet(faults)  # unknown names fail here, before anything starts
+        self._given_dir = data_dir
+        self._load = [Path(p) for p in (load or [])]
+        self._host, self._port = host, port
+        self._check = check_incoming
+        self._tmp: Path | None = None
+        self._thread: threading.Thread | None = None
+        self._server: uvicorn.Server | None = None
+        self._sock: socket.socket | None = None
+        self.store: Store | None = None
+        self.base_url = ""
+
+    def start(self) -> "EmbeddedServer":
+        if self._given_dir is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="ra-conform-server-"))
+        data_dir = self._given_dir or self._tmp
+        assert data_dir is not None
+        try:
+            self.store = _open_store(data_dir, self._load)
+            sock = socket.socket(socket.AF_INET6 if ":" in self._host else socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._port))
+        except BaseException:
+            self._cleanup()
+            raise
+        self._sock = sock  # uvicorn serves on this very socket; closed after the server stops
+        port = sock.getsockname()[1]
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        self.base_url = f"http://{host}:{port}"
+        app = create_app(self.store, faults=self.faults, check_incoming=self._check)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
+                                        name=f"ra-conform-server-{port}")
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise ServerStartError(f"the embedded server did not start on {self.base_url}")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = self._thread = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> "EmbeddedServer":
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = None, load: Sequence[Path] = (),
+          faults: Iterable[str] = (), load_default_kit: bool = True, log_level: str = "info",
+          base_url_override: str | None = None) -> None:
+    """Run the server in the foreground until interrupted (``ra-conform serve``)."""
+    fault_set = FaultSet(faults)
+    paths = [Path(p) for p in load]
+    default_kit = kit.default_kit_dir()
+    if load_default_kit and (default_kit / "resources").is_dir():
+        paths.insert(0, default_kit)
+    store = _open_store(Path(data_dir or DEFAULT_DATA_DIR), paths)
+    try:
+        logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        log.info("data in %s (%d resources); faults: %s", store.path, store.count(),
+                 ", ".join(sorted(fault_set.names)) or "none")
+        app = create_app(store, faults=fault_set, base_url_override=base_url_override)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
+    finally:
+        store.close()

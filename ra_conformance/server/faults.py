@@ -1,0 +1,106 @@
+"""A catalogue of named, switchable defects of the reference server, for self-testing the suites.
+
+Each fault names the RA-SPEC §9 requirements it violates (``catches``) and whether a correct suite should
+report it as a conformance failure (``expected="fail"``) or only a warning (``"warn"``). The server consults
+faults at single points marked ``# FAULT: <name>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    description: str
+    catches: tuple[str, ...]
+    expected: str = "fail"
+
+
+_CATALOGUE = (
+    Fault("ignore-period", "returns every coding-gap report of the patient, whatever its period", ("REQ-025",)),
+    Fault(
+        "exclusive-boundaries",
+        "treats the window as open: a report touching periodStart or periodEnd on the same day is not returned",
+        ("REQ-024", "REQ-023"),
+    ),
+    Fault("omit-patient-entry", "leaves the Patient entry out of every returned Bundle", ("REQ-021", "REQ-132", "REQ-030")),
+    Fault("wrong-bundle-type", "returns Bundles of type searchset instead of collection", ("REQ-130", "REQ-021")),
+    Fault(
+        "unknown-patient-empty-bundle",
+        "answers an unknown Patient subject with an empty return Bundle instead of an OperationOutcome",
+        ("REQ-032",),
+    ),
+    Fault("drop-unknown-members", "silently drops unknown members of a group (no outcome for them)", ("REQ-035",)),
+    Fault(
+        "leak-other-patient-report",
+        "adds a coding-gap report of another patient to each patient's Bundle",
+        ("REQ-026", "REQ-134"),
+    ),
+    Fault("omit-cited-resources", "leaves out the resources the reports cite in evaluatedResource", ("REQ-027",)),
+    Fault("duplicate-report", "puts the first matching report into the Bundle twice", ("REQ-028",)),
+    Fault(
+        "duplicate-shared-evidence",
+        "repeats an evaluated resource once per citing report (no de-duplication across reports)",
+        ("REQ-028",),
+    ),
+    Fault("wrong-content-type", "answers with Content-Type text/plain instead of application/fhir+json", ("REQ-009",)),
+    Fault("accept-bare-id", "accepts a bare id subject (no type prefix) as a Patient", ("REQ-018",)),
+    Fault("server-error-on-bad-date", "answers 500 to an unparseable periodStart/periodEnd", ("REQ-017",)),
+    Fault("get-not-supported", "answers 405 to the GET form of the operation", ("REQ-012",)),
+    Fault("post-not-supported", "answers 405 to the POST (Parameters) form of the operation", ("REQ-013",)),
+    Fault("no-operation-in-metadata", "the CapabilityStatement declares no operation", ("REQ-010", "REQ-198")),
+    Fault(
+        "missing-charset",
+        "answers Content-Type application/fhir+json without a charset parameter",
+        ("REQ-009",),
+        expected="warn",
+    ),
+    Fault(
+        "unknown-patient-bare-404",
+        "answers an unknown Patient subject with HTTP 404 + OperationOutcome instead of 200 + Parameters",
+        ("REQ-032", "REQ-042"),
+        expected="warn",
+    ),
+    Fault(
+        "utc-date-normalisation",
+        "compares report period instants converted to UTC instead of their own date part",
+        ("REQ-023", "REQ-024", "REQ-025"),
+    ),
+    Fault(
+        "outcome-on-no-match",
+        "adds an OperationOutcome beside the Patient-only Bundle when no report matches",
+        ("REQ-031",),
+    ),
+    Fault("wrong-parameter-name", "names the per-patient Bundle parameter 'result' instead of 'return'", ("REQ-041", "REQ-020")),
+    Fault("search-ignores-period", "MeasureReport search ignores the period parameter", ("REQ-074", "REQ-084")),
+)
+
+FAULTS: dict[str, Fault] = {f.name: f for f in _CATALOGUE}
+
+
+class UnknownFaultError(ValueError):
+    """A fault name that is not in the catalogue."""
+
+
+class FaultSet:
+    """The faults switched on for one server."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        names = tuple(names)
+        unknown = [n for n in names if n not in FAULTS]
+        if unknown:
+            raise UnknownFaultError(
+                f"unknown fault(s): {', '.join(unknown)}; valid names: {', '.join(sorted(FAULTS))}"
+            )
+        self.names = frozenset(names)
+
+    def on(self, name: str) -> bool:
+        if name not in FAULTS:  # a typo at a consultation point is a bug, not a silent 'off'
+            raise UnknownFaultError(f"fault {name!r} is not in the catalogue")
+        return name in self.names
+
+    def __repr__(self) -> str:
+        return f"FaultSet({sorted(self.names)!r})"

@@ -1,0 +1,126 @@
+"""The RESTful interactions (read, create, update, delete) as plain functions returning an Answer.
+
+The incoming-resource check is a seam: ``check_incoming(resource) -> list of issue-like objects`` (attributes
+``severity``, ``message`` and optionally ``location``/``rule``), e.g. ``ra_conformance.validation``'s
+checker bound to a version. Errors among them → 422 + OperationOutcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Any
+
+from .errors import FhirError, issue, operation_outcome
+from .refs import valid_id, valid_type
+from .store import Store
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a check_incoming hook reports (same attribute names as the validator's Issue)."""
+
+    severity: str
+    message: str
+    location: str = ""
+    rule: str = ""
+
+
+IncomingCheck = Callable[[dict[str, Any]], Sequence[Any]]
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def basic_checks(resource: dict[str, Any]) -> list[Problem]:
+    """The default hook: shape checks the server needs to store a resource at all."""
+    problems = []
+    if not valid_type(resource.get("resourceType")):
+        problems.append(Problem("error", "resourceType is missing or not a resource type name", "resourceType"))
+    if "id" in resource and not valid_id(resource["id"]):
+        problems.append(Problem("error", f"id {resource['id']!r} is not a valid FHIR id", "id"))
+    if "meta" in resource and not isinstance(resource["meta"], dict):
+        problems.append(Problem("error", "meta must be an object", "meta"))
+    return problems
+
+
+def require_type(rtype: str) -> None:
+    if not valid_type(rtype):
+        raise FhirError(404, "not-supported", f"{rtype!r} is not a resource type")
+
+
+def require_id(rid: str) -> None:
+    if rid.startswith("$"):
+        raise FhirError(404, "not-supported", f"operation {rid} is not supported here")
+    if not valid_id(rid):
+        raise FhirError(400, "invalid", f"{rid!r} is not a valid FHIR id")
+
+
+def run_check(check: IncomingCheck, resource: dict[str, Any]) -> None:
+    """422 + OperationOutcome when the hook reports errors (warnings pass)."""
+    errors = [p for p in check(resource) if getattr(p, "severity", "error") in ("error", "fatal")]
+    if errors:
+        issues = [issue("error", "processing", getattr(p, "message", str(p)), expression=getattr(p, "location", "") or None)
+                  for p in errors]
+        raise FhirError(422, "processing", "resource rejected", outcome=operation_outcome(*issues))
+
+
+def _require_body(rtype: str, body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise FhirError(400, "structure", "the request body must be a JSON object (a FHIR resource)")
+    if body.get("resourceType") != rtype:
+        raise FhirError(400, "invalid", f"resourceType {body.get('resourceType')!r} does not match the URL type {rtype}")
+    return body
+
+
+def version_headers(resource: dict[str, Any], base: str, *, location: bool) -> dict[str, str]:
+    meta = resource["meta"]
+    headers = {"ETag": f'W/"{meta["versionId"]}"',
+               "Last-Modified": format_datetime(datetime.fromisoformat(meta["lastUpdated"].replace("Z", "+00:00")),
+                                                usegmt=True)}
+    if location:
+        headers["Location"] = f"{base}/{resource['resourceType']}/{resource['id']}/_history/{meta['versionId']}"
+    return headers
+
+
+def read(store: Store, rtype: str, rid: str, base: str) -> Answer:
+    require_type(rtype)
+    require_id(rid)
+    resource = store.get(rtype, rid)
+    if resource is None:
+        raise FhirError(404, "not-found", f"{rtype}/{rid} is not known")
+    return Answer(200, resource, version_headers(resource, base, location=False))
+
+
+def create(store: Store, rtype: str, body: Any, base: str, check: IncomingCheck) -> Answer:
+    require_type(rtype)
+    resource = _require_body(rtype, body)
+    resource = {k: v for k, v in resource.items() if k != "id"}  # the server assigns the id on create
+    run_check(check, resource)
+    stored = store.create(resource)
+    return Answer(201, stored, version_headers(stored, base, location=True))
+
+
+def update(store: Store, rtype: str, rid: str, body: Any, base: str, check: IncomingCheck) -> Answer:
+    require_type(rtype)
+    require_id(rid)
+    resource = _require_body(rtype, body)
+    if resource.get("id") != rid:
+        raise FhirError(400, "invalid", f"the body's id {resource.get('id')!r} does not match the URL id {rid!r}")
+    run_check(check, resource)
+    stored, created = store.put(resource)
+    return Answer(201 if created else 200, stored, version_headers(stored, base, location=created))
+
+
+def delete(store: Store, rtype: str, rid: str) -> Answer:
+    require_type(rtype)
+    require_id(rid)
+    existed = store.delete(rtype, rid)
+    text = f"{rtype}/{rid} deleted" if existed else f"{rtype}/{rid} did not exist"
+    return Answer(200, operation_outcome(issue("information", "informational", text)))
