@@ -126,6 +126,7 @@ class FhirClient:
         max_bytes: int = DEFAULT_MAX_BYTES,
         verify_tls: bool = True,
         log: ExchangeLog | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.max_bytes = max_bytes
@@ -136,7 +137,7 @@ class FhirClient:
             headers["Authorization"] = f"Bearer {auth_token}"
         headers.update(extra_headers or {})
         self._http = httpx.Client(
-            headers=headers, timeout=timeout, follow_redirects=True, max_redirects=5, verify=verify_tls
+            headers=headers, timeout=timeout, follow_redirects=True, max_redirects=5, verify=verify_tls, transport=transport
         )
 
     def close(self) -> None:

@@ -1,0 +1,56 @@
+"""Checks on a target's CapabilityStatement (/metadata)."""
+
+from __future__ import annotations
+
+from ..capability import read_declarations
+from ..fhir.client import FhirResponse
+from ..ig import OPERATION_DEFINITIONS, PROFILE_MEASUREREPORT
+from .findings import Finding, error, warning
+
+
+def is_capability_statement(resp: FhirResponse) -> list[Finding]:
+    """REQ-005: /metadata carries a CapabilityStatement."""
+    body = resp.resource
+    if body is None or body.get("resourceType") != "CapabilityStatement":
+        actual = body.get("resourceType") if body else (resp.error or resp.json_error)
+        return [error("REQ-005", "GET /metadata did not return a CapabilityStatement", actual=str(actual))]
+    return []
+
+
+def fhir_version_and_json(resp: FhirResponse) -> list[Finding]:
+    """REQ-009: fhirVersion 4.0.1 and a JSON format."""
+    body = resp.resource
+    if body is None or body.get("resourceType") != "CapabilityStatement":
+        return is_capability_statement(resp)
+    decl = read_declarations(body)
+    findings = []
+    if decl.fhir_version != "4.0.1":
+        findings.append(error("REQ-009", "fhirVersion is not 4.0.1", expected="4.0.1", actual=str(decl.fhir_version)))
+    if not any(f in ("json", "application/fhir+json", "application/json") or f.endswith("+json") for f in decl.formats):
+        findings.append(error("REQ-009", "format does not declare JSON", expected="json or application/fhir+json", actual=", ".join(decl.formats) or "(none)"))
+    return findings
+
+
+def operation_declared(resp: FhirResponse, name: str) -> list[Finding]:
+    """REQ-010: MeasureReport lists the coding-gap operation, with the canonical definition URL."""
+    body = resp.resource
+    if body is None or body.get("resourceType") != "CapabilityStatement":
+        return is_capability_statement(resp)
+    declared = read_declarations(body).operations("MeasureReport")
+    if name not in declared:
+        return [error("REQ-010", f"MeasureReport does not declare the ${name} operation", actual=", ".join(f"${n}" for n in declared) or "(no operations)")]
+    expected = OPERATION_DEFINITIONS.get(name)
+    definition = declared[name].split("|", 1)[0]
+    if expected and definition != expected:
+        return [warning("REQ-010", f"${name} is declared without the IG's canonical definition", expected=expected, actual=definition or "(none)")]
+    return []
+
+
+def ra_profiles_declared(resp: FhirResponse) -> list[Finding]:
+    """REQ-198 (SHOULD): the RA coding-gap profile is among the declared profiles."""
+    body = resp.resource
+    if body is None:
+        return is_capability_statement(resp)
+    if PROFILE_MEASUREREPORT not in read_declarations(body).profiles():
+        return [warning("REQ-198", "the ra-measurereport profile is not declared", expected=PROFILE_MEASUREREPORT)]
+    return []

@@ -1,0 +1,136 @@
+"""The `ra-conform` command: thin — options become Settings, the library does the work.
+
+Exit codes: 0 all passed, 1 conformance failures, 2 usage or configuration error,
+3 target unreachable, 4 internal error of the harness.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .ig import IG_VERSIONS
+from .results import EXIT_FAILURES, EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE
+from .settings import SettingsError, build
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"ra-conform: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ra-conform")
+def cli() -> None:
+    """Conformance harness, validator and reference server for the Da Vinci Risk Adjustment FHIR IG."""
+
+
+@cli.command()
+@click.option("--target", help="Base URL of the server under test (default: the embedded reference server).")
+@click.option("--operation", help="Coding-gap operation name (cc-gaps, report, ra.cc-gaps); default: from /metadata.")
+@click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="IG version to certify against (default 2.1.0).")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), help="Where reports go (default reports/).")
+@click.option("--kit", "kit_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Fixture kit directory.")
+@click.option("-k", "keyword", help="Only tests matching this pytest -k expression.")
+@click.option("-m", "markers", help="Only tests matching this pytest -m expression.")
+@click.option("--strict", is_flag=True, default=None, help="Warnings fail the run.")
+@click.option("--timeout", type=float, help="HTTP timeout in seconds (default 30).")
+@click.option("--auth-token", help="Bearer token for the target (redacted in every report).")
+@click.option("--fault", multiple=True, help="Embedded server only: switch on a named defect (self-testing).")
+@click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Settings file (default ./ra-conform.toml).")
+@click.option("-v", "--verbose", is_flag=True, default=None, help="Also list skipped tests with their reasons.")
+def run(config: Path | None, **flags: object) -> None:
+    """Run the conformance suites against a server and write reports."""
+    from .runner import RunError, run_and_report
+
+    console = Console(stderr=True)
+    try:
+        settings = build(dict(flags), config=config)
+        code = run_and_report(settings, console)
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except RunError as exc:
+        _fail(str(exc), exc.exit_code)
+    sys.exit(code)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="SQLite data directory (default ./.ra-conform/server).")
+@click.option("--load", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra resources to load (kit dir, JSON, Bundle, NDJSON).")
+@click.option("--no-fixtures", is_flag=True, help="Do not load the bundled fixture kit.")
+@click.option("--fault", multiple=True, help="Switch on a named defect (see `ra-conform faults`).")
+@click.option("--log-level", default="info", show_default=True)
+def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...], log_level: str) -> None:
+    """Run the reference server (the embedded default target) over HTTP."""
+    from .server import serve as server_entry
+    from .server.faults import FaultError
+
+    try:
+        server_entry.serve(host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures, log_level=log_level)
+    except FaultError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        _fail(f"cannot serve on {host}:{port}: {exc}", EXIT_USAGE)
+
+
+@cli.command()
+def faults() -> None:
+    """List the reference server's switchable defects and what each should be caught by."""
+    from .server.faults import FAULTS
+
+    for name, fault in sorted(FAULTS.items()):
+        click.echo(f"{name:32} {fault.expected:4} {', '.join(fault.catches):24} {fault.description}")
+
+
+@cli.group()
+def fixtures() -> None:
+    """The fixture kit a target preloads."""
+
+
+@fixtures.command("load")
+@click.option("--target", required=True, help="Base URL of the server to load.")
+@click.option("--kit", "kit_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--method", type=click.Choice(["transaction", "put"]), default="transaction", show_default=True)
+@click.option("--auth-token")
+def fixtures_load(target: str, kit_dir: Path | None, method: str, auth_token: str | None) -> None:
+    """Load the kit into a server (transaction Bundle, else one PUT per resource)."""
+    from .fhir.client import FhirClient
+    from .fhir.loader import load_kit
+    from .kit import KitError
+
+    try:
+        build({"target": target})
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    try:
+        with FhirClient(target, auth_token=auth_token) as client:
+            report = load_kit(client, kit_dir, prefer=method)
+    except KitError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    for note in report.notes:
+        click.echo(note, err=True)
+    click.echo(f"loaded {len(report.loaded)} resources by {report.method}")
+    for ref, why in report.failed:
+        click.echo(f"  not loaded: {ref}: {why}", err=True)
+    if report.failed and not report.loaded:
+        sys.exit(EXIT_UNREACHABLE if all("Error" in why or "timed out" in why for _, why in report.failed) else EXIT_FAILURES)
+    sys.exit(EXIT_FAILURES if report.failed else 0)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_USAGE)
+    except Exception as exc:  # last resort: a harness bug, never a traceback for the user
+        _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Live progress and the final summary table on the terminal (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..results import ERROR, FAIL, PASS, SKIP, STATES, WARN, RunResults
+
+STYLE = {PASS: "green", FAIL: "red", WARN: "yellow", SKIP: "dim", ERROR: "magenta"}
+
+
+class ProgressPlugin:
+    """A pytest plugin object: one progress bar over the collected tests."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress: Progress | None = None
+        self.task: Any = None
+        self.collect_errors: list[str] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {report.longreprtext}")
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not self.console.is_terminal:
+            return
+        self.progress = Progress(
+            TextColumn("[bold]ra-conform[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+            TimeElapsedColumn(), console=self.console, transient=True,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task("", total=len(session.items))
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, description=nodeid.split("::", 1)[-1][:60])
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def print_results(console: Console, results: RunResults, *, verbose: bool = False) -> None:
+    for state in (FAIL, ERROR, WARN):
+        shown = [t for t in results.tests if t.state == state]
+        if not shown:
+            continue
+        console.rule(f"[{STYLE[state]}]{state.upper()} ({len(shown)})")
+        for t in shown:
+            console.print(f"[{STYLE[state]}]{state.upper()}[/] {t.suite} › {t.name}  [dim]{' '.join(t.reqs)}[/]")
+            console.print(f"  {t.title}", style="italic")
+            console.print(_indent(t.message), markup=False, highlight=False)
+    if verbose:
+        for t in results.tests:
+            if t.state == SKIP:
+                console.print(f"[dim]SKIP {t.suite} › {t.name}: {t.message}[/]")
+    table = Table(title=f"ra-conform · {results.target} · IG {results.ig_version} · ${results.operation}")
+    table.add_column("suite")
+    for state in STATES:
+        table.add_column(state, justify="right", style=STYLE[state])
+    for suite, counts in sorted(results.by_suite().items()):
+        table.add_row(suite, *(str(counts[s]) for s in STATES))
+    totals = results.counts()
+    table.add_row("[bold]total", *(f"[bold]{totals[s]}" for s in STATES))
+    console.print(table)
+    console.print(f"wall time {results.wall_s:.2f} s · exit code {results.exit_code()}")
+
+
+def _indent(text: str, limit: int = 4000) -> str:
+    text = text if len(text) <= limit else text[:limit] + " …"
+    return "\n".join("    " + line for line in text.splitlines())

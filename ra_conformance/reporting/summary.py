@@ -1,0 +1,35 @@
+"""summary.json: the run's results as data (schema version 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .. import __version__, jsonio
+from ..results import RunResults
+
+SCHEMA_VERSION = 1
+
+
+def summary_dict(results: RunResults) -> dict[str, Any]:
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "ra-conform", "version": __version__},
+        "target": results.target,
+        "igVersion": results.ig_version,
+        "operation": results.operation,
+        "strict": results.strict,
+        "started": results.started,
+        "wallSeconds": results.wall_s,
+        "exitCode": results.exit_code(),
+        "counts": results.counts(),
+        "suites": results.by_suite(),
+        "tests": [t.to_dict() for t in results.tests],
+    }
+
+
+def write_summary(results: RunResults, report_dir: Path) -> Path:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    path = report_dir / "summary.json"
+    path.write_bytes(jsonio.dumps(summary_dict(results), pretty=True))
+    return path

@@ -1,0 +1,123 @@
+"""`ra-conform run`: settings -> (embedded server) -> pytest.main(testsuites, plugin) -> results -> reports."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+
+import testsuites
+
+from . import kit as kitmod
+from .reporting.console import ProgressPlugin, print_results
+from .reporting.summary import write_summary
+from .results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
+from .settings import Settings
+
+
+class RunError(Exception):
+    """The run could not be made; carries the exit code (2 usage, 3 unreachable, 4 internal)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def suites_dir() -> Path:
+    return Path(testsuites.__file__).resolve().parent
+
+
+def check_reachable(settings: Settings) -> None:
+    """Exit code 3 when nothing answers at the target (any HTTP status counts as reachable)."""
+    assert settings.target
+    try:
+        httpx.get(settings.target.rstrip("/") + "/metadata", timeout=min(settings.timeout, 10.0), headers={"Accept": "application/fhir+json"})
+    except httpx.HTTPError as exc:
+        raise RunError(f"target unreachable: {settings.target} ({type(exc).__name__}: {exc})", EXIT_UNREACHABLE) from None
+
+
+@contextlib.contextmanager
+def target_for(settings: Settings) -> Iterator[Settings]:
+    """The settings with a target: the given one, or the embedded reference server loaded with the kit."""
+    if settings.target:
+        check_reachable(settings)
+        yield settings
+        return
+    from .server.embedded import EmbeddedServer
+
+    kit_dir = settings.kit_dir or kitmod.default_kit_dir()
+    if not (kit_dir / "resources").is_dir():
+        raise RunError(f"no fixture kit at {kit_dir} (set --kit or RA_CONFORM_FIXTURES)", EXIT_USAGE)
+    with EmbeddedServer(load=[kit_dir], faults=list(settings.fault)) as server:
+        yield replace(settings, target=server.base_url)
+
+
+def pytest_args(settings: Settings) -> list[str]:
+    assert settings.target
+    report_dir = settings.report_dir
+    args = [
+        str(suites_dir()),
+        "-c", str(suites_dir() / "pytest.ini"),
+        "--rootdir", str(suites_dir()),
+        "-p", "no:terminal",
+        "--ra-target", settings.target,
+        "--ra-ig-version", settings.ig_version,
+        "--ra-timeout", str(settings.timeout),
+        "--junitxml", str(report_dir / "junit.xml"),
+        "-o", "junit_family=xunit2",
+        "--alluredir", str(report_dir / "allure-results"),
+        "--clean-alluredir",
+    ]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        args += ["-p", "ra_conformance.plugin", "-p", "allure_pytest.plugin"]
+    for flag, value in (("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("-k", settings.keyword), ("-m", settings.markers)):
+        if value:
+            args += [flag, str(value)]
+    if settings.strict:
+        args.append("--ra-strict")
+    return args + list(settings.extra_pytest_args)
+
+
+class _Grab:
+    """Takes the plugin's RunResults out of the pytest session."""
+
+    results: RunResults | None = None
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        from .plugin import results_of
+
+        self.results = results_of(config)
+
+
+def run_suites(settings: Settings, *, console: Console | None = None) -> RunResults:
+    console = console or Console(stderr=True)
+    with target_for(settings) as effective:
+        effective.report_dir.mkdir(parents=True, exist_ok=True)
+        grab, progress = _Grab(), ProgressPlugin(console)
+        code = pytest.main(pytest_args(effective), plugins=[grab, progress])
+    if progress.collect_errors:
+        raise RunError("the suites could not be collected:\n" + "\n".join(progress.collect_errors), EXIT_INTERNAL)
+    if code == pytest.ExitCode.USAGE_ERROR:
+        raise RunError("pytest rejected the options (see above)", EXIT_USAGE)
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        raise RunError("no test selected (check -k / -m)", EXIT_USAGE)
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED) or grab.results is None:
+        raise RunError(f"the test run broke (pytest exit code {int(code)})", EXIT_INTERNAL)
+    results = grab.results
+    if not settings.target:
+        results.target = f"embedded reference server{' with fault ' + ','.join(settings.fault) if settings.fault else ''}"
+    write_summary(results, effective.report_dir)
+    return results
+
+
+def run_and_report(settings: Settings, console: Console) -> int:
+    results = run_suites(settings, console=console)
+    print_results(console, results, verbose=settings.verbose)
+    console.print(f"reports: {settings.report_dir}/ (junit.xml, summary.json, allure-results/)")
+    return results.exit_code()
