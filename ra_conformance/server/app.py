@@ -104,6 +104,10 @@ async def _type_level(ctx: _Context, request: Request) -> Answer:
 
 async def _instance(ctx: _Context, request: Request) -> Answer:
     rtype, rid = request.path_params["type"], request.path_params["id"]
+    if rtype == "MeasureReport" and rid[1:] in REPORT_STYLE_OPERATIONS and rid.startswith("$"):
+        raise FhirError(405, "not-supported", f"{request.method} is not allowed for {rid}", headers={"Allow": "GET, POST"})
+    rest.require_type(rtype)
+    rest.require_id(rid)
     if request.method == "GET":
         return rest.read(ctx.store, rtype, rid, ctx.base(request))
     if request.method == "DELETE":
