@@ -1,0 +1,168 @@
+"""Validator(version): base R4 structure + the version's RA profiles, extensions and invariants."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+from ra_conformance.ig import PROFILE_BUNDLE, SD
+from ra_conformance.ig.loader import ruleset
+from ra_conformance.ig.rules import Profile
+from ra_conformance.validation.extensions import check_all
+from ra_conformance.validation.invariants import BASE_INVARIANTS, holds, message
+from ra_conformance.validation.issue import ERROR, WARNING, Issue
+from ra_conformance.validation.paths import compile_path, element_path, select
+from ra_conformance.validation.profiles import check_profile, must_support_paths, with_bases
+from ra_conformance.validation.structure import WalkContext, walk_resource
+
+# Rule ids judged by base FHIR alone (kept by check_incoming for any resource).
+BASE_RULE_PREFIXES = ("struct-", "ele-", "ext-", "ref-", "mrp-", "bdl-")
+
+
+def is_base_rule(rule: str) -> bool:
+    return rule.startswith(BASE_RULE_PREFIXES)
+
+
+def _claimed(resource: dict[str, Any]) -> list[str]:
+    meta = resource.get("meta")
+    profiles = meta.get("profile") if isinstance(meta, dict) else None
+    if not isinstance(profiles, list):
+        return []
+    return [p.split("|", 1)[0] for p in profiles if isinstance(p, str)]
+
+
+class Validator:
+    """Validation for one IG version; stateless between calls, safe to share."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.rules = ruleset(version)
+
+    # -- public API -------------------------------------------------------------------------------
+    def validate(self, resource: Any, profile: str | None = None, *, ordinal: int = 0) -> list[Issue]:
+        """Issues of ``resource`` (and every resource inside it). ``profile`` None: its meta.profile."""
+        return self._run(resource, profile, ordinal)[0]
+
+    def validate_answer_bundle(self, bundle: Any, *, ordinal: int = 0) -> list[Issue]:
+        """A coding-gap answer Bundle: ra-measurereport-bundle, ra-measurereport on its reports, US Core
+        Patient on its Patient (REQ-130..REQ-134)."""
+        return self.validate(bundle, PROFILE_BUNDLE, ordinal=ordinal)
+
+    def must_support(self, resources: Iterable[dict[str, Any]]) -> dict[str, dict[str, bool]]:
+        """profile url -> {must-support element path: populated by at least one resource}."""
+        table: dict[str, dict[str, bool]] = {}
+        for resource in resources:
+            if not isinstance(resource, dict):
+                continue
+            ctx = WalkContext()
+            walk_resource(resource, "", ctx)
+            for res, _, url, _ in self._assignments(ctx, None, lambda *a: None):
+                for prof in with_bases(url, self.rules):
+                    row = table.setdefault(prof.url, {path: False for path, _ in _ms_paths(prof, self.version)})
+                    for path, populated in _ms_paths(prof, self.version):
+                        if not row[path] and populated(res):
+                            row[path] = True
+        return table
+
+    # -- internals --------------------------------------------------------------------------------
+    def _run(self, resource: Any, profile: str | None, ordinal: int) -> tuple[list[Issue], WalkContext]:
+        ctx = WalkContext(ordinal=ordinal)
+        walk_resource(resource, "", ctx)
+        issues = ctx.issues
+        if not isinstance(resource, dict):
+            return issues, ctx
+
+        def reporter(label: str) -> Callable[[str, str, str, str], None]:
+            def report(severity: str, rule: str, location: str, message: str) -> None:
+                issues.append(Issue(severity, location, rule, message, label))
+            return report
+
+        if profile is not None and profile.split("|", 1)[0] not in self.rules.profiles:
+            issues.append(Issue(ERROR, ctx.resources[0][1], "profile-unknown",
+                                f"{profile} is not a profile of IG version {self.version}", ctx.resources[0][2]))
+            profile = None
+        self._assignments(ctx, profile, reporter)
+        for res, rloc, label in ctx.resources:
+            for inv in BASE_INVARIANTS.get(res.get("resourceType"), ()):  # type: ignore[arg-type]
+                for node, loc in select(res, compile_path(inv.context), rloc):
+                    if not holds(inv.expression, node, res):
+                        issues.append(Issue(inv.severity, loc, inv.key, message(inv), label))
+        occurrences = [(ext, loc, host, element_path(rtype, host, rloc), res, label)
+                       for ext, loc, host, res, rtype, rloc, label in ctx.extensions]
+        check_all([o[:5] for o in occurrences], self.rules,
+                  _occurrence_reporter(occurrences, reporter))
+        return _dedup(issues), ctx
+
+    def _assignments(self, ctx: WalkContext, explicit: str | None,
+                     reporter: Callable[[str], Callable[[str, str, str, str], None]]
+                     ) -> list[tuple[dict[str, Any], str, str, str]]:
+        """Apply every profile that applies (explicit, meta.profile, Bundle entry slices); returns them."""
+        labels = {id(res): label for res, _, label in ctx.resources}
+        work: list[tuple[dict[str, Any], str, str, str]] = []
+        if explicit is not None:
+            root, rloc, label = ctx.resources[0]
+            work.append((root, rloc, explicit.split("|", 1)[0], label))
+        for res, rloc, label in ctx.resources:
+            for url in _claimed(res):
+                if url in self.rules.profiles:
+                    work.append((res, rloc, url, label))
+                elif url.startswith(SD):
+                    reporter(label)(WARNING, "profile-unknown", rloc,
+                                    f"{url} is not a profile of IG version {self.version}; not checked")
+        done: set[tuple[int, str]] = set()
+        applied = []
+        while work:
+            res, rloc, url, label = work.pop(0)
+            for prof in with_bases(url, self.rules):
+                if (id(res), prof.url) in done or res.get("resourceType") != prof.type:
+                    if res.get("resourceType") != prof.type and (id(res), prof.url) not in done:
+                        reporter(label)(ERROR, "profile-type", rloc,
+                                        f"{prof.url} profiles {prof.type}, not {res.get('resourceType')}")
+                    done.add((id(res), prof.url))
+                    continue
+                done.add((id(res), prof.url))
+                applied.append((res, rloc, prof.url, label))
+                for sub, sloc, surl in check_profile(res, rloc, prof, self.rules, reporter(label), ctx.full_urls):
+                    work.append((sub, sloc, surl, labels.get(id(sub), label)))
+        return applied
+
+
+def _occurrence_reporter(occurrences: list[tuple[Any, ...]], reporter: Callable[[str], Any]) -> Callable[..., Any]:
+    labels = {id(o[0]): o[5] for o in occurrences}
+    return lambda occ: reporter(labels[id(occ[0])])
+
+
+_MS_CACHE: dict[tuple[str, str], tuple[tuple[str, Any], ...]] = {}
+
+
+def _ms_paths(prof: Profile, version: str) -> tuple[tuple[str, Any], ...]:
+    key = (version, prof.url)
+    if key not in _MS_CACHE:
+        _MS_CACHE[key] = tuple(must_support_paths(prof))
+    return _MS_CACHE[key]
+
+
+def _dedup(issues: list[Issue]) -> list[Issue]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for issue in issues:
+        key = (issue.resource, issue.location, issue.rule)
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out
+
+
+@lru_cache(maxsize=None)
+def validator_for(version: str) -> Validator:
+    """The shared Validator of an IG version ("stu1" | "2.1.0" | "stu3-ballot")."""
+    return Validator(version)
+
+
+def check_incoming(resource: Any, version: str = "2.1.0") -> list[Issue]:
+    """What a server rejects (422) on create/transaction: base-structure errors of anything, plus profile
+    errors of resources whose meta.profile names an RA profile."""
+    validator = validator_for(version)
+    issues, ctx = validator._run(resource, None, 0)
+    ra_labels = {label for res, _, label in ctx.resources if any(u.startswith(SD) for u in _claimed(res))}
+    return [i for i in issues if i.severity == ERROR and (is_base_rule(i.rule) or i.resource in ra_labels)]

@@ -1,0 +1,57 @@
+"""Issues -> R4 OperationOutcome JSON, and the text rendering of a validation run."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, TextIO
+
+from ra_conformance.validation.issue import ERROR, WARNING, Issue
+
+RULE_SYSTEM = "urn:ra-conform:rule"
+
+
+def _issue_code(rule: str) -> str:
+    if rule in ("struct-cardinality",):
+        return "required"
+    if rule in ("struct-format", "struct-empty", "struct-null", "struct-json"):
+        return "value"
+    if rule.startswith("struct-"):
+        return "structure"
+    if rule == "REQ-177" or "binding" in rule:
+        return "code-invalid"
+    if rule.startswith("REQ-") or rule.startswith("profile"):
+        return "invalid"
+    return "invariant"
+
+
+def to_operation_outcome(issues: list[Issue]) -> dict[str, Any]:
+    """An R4 OperationOutcome with one issue per Issue (rule id in details.coding); "all OK" if none."""
+    if not issues:
+        return {"resourceType": "OperationOutcome",
+                "issue": [{"severity": "information", "code": "informational", "diagnostics": "no issues"}]}
+    return {"resourceType": "OperationOutcome", "issue": [
+        {"severity": i.severity, "code": _issue_code(i.rule),
+         "details": {"coding": [{"system": RULE_SYSTEM, "code": i.rule}], "text": i.message},
+         "diagnostics": f"{i.resource}: {i.message}", "expression": [i.location]}
+        for i in issues]}
+
+
+def count(issues: Iterable[Issue]) -> tuple[int, int]:
+    errors = warnings = 0
+    for issue in issues:
+        errors += issue.severity == ERROR
+        warnings += issue.severity == WARNING
+    return errors, warnings
+
+
+def write_text(source: str, issues: list[Issue], out: TextIO) -> None:
+    """Issues grouped by resource, one line each: severity, location, [rule], message."""
+    if not issues:
+        return
+    groups: dict[str, list[Issue]] = {}
+    for issue in issues:
+        groups.setdefault(issue.resource, []).append(issue)
+    for resource, items in groups.items():
+        errors, warnings = count(items)
+        out.write(f"{source}: {resource}: {errors} error(s), {warnings} warning(s)\n")
+        for i in items:
+            out.write(f"  {i.severity:<11} {i.location}  [{i.rule}]  {i.message}\n")

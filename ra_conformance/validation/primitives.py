@@ -1,0 +1,107 @@
+"""R4 primitive types: JSON type and lexical form checks (http://hl7.org/fhir/R4/datatypes.html)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Callable
+
+from ra_conformance.dates import DATE_RE, DATETIME_RE
+
+_YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+_TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
+INSTANT_RE = re.compile(rf"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T{_TIME}{_TZ}$")
+_PATTERNS = {
+    "code": re.compile(r"^[^\s]+( [^\s]+)*$"),
+    "id": re.compile(r"^[A-Za-z0-9\-\.]{1,64}$"),
+    "uri": re.compile(r"^\S*$"),
+    "url": re.compile(r"^\S*$"),
+    "canonical": re.compile(r"^\S*$"),
+    "oid": re.compile(r"^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$"),
+    "uuid": re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+    "time": re.compile(rf"^{_TIME}$"),
+    "instant": INSTANT_RE,
+    "base64Binary": re.compile(r"^(\s*([0-9a-zA-Z\+/=]){4}\s*)+$"),
+}
+_INT32 = 2**31
+
+
+def _calendar_ok(value: str) -> bool:
+    """A full date part (YYYY-MM-DD) must exist in the calendar (no 2021-02-30)."""
+    if len(value) < 10:
+        return True
+    try:
+        date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
+def _string_check(kind: str) -> Callable[[object], str | None]:
+    pattern = _PATTERNS.get(kind)
+
+    def check(value: object) -> str | None:
+        if not isinstance(value, str):
+            return f"expected a JSON string ({kind}), got {type(value).__name__}"
+        if not value:
+            return "empty string (R4 forbids empty primitive values)"
+        if pattern is not None and not pattern.match(value):
+            return f"{value!r} is not a valid {kind}"
+        return None
+
+    return check
+
+
+def _date_check(pattern: re.Pattern[str], kind: str) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
+        if not isinstance(value, str):
+            return f"expected a JSON string ({kind}), got {type(value).__name__}"
+        if not value:
+            return "empty string (R4 forbids empty primitive values)"
+        if not pattern.match(value) or not _calendar_ok(value):
+            return f"{value!r} is not a valid {kind}"
+        return None
+
+    return check
+
+
+def _boolean(value: object) -> str | None:
+    return None if isinstance(value, bool) else f"expected a JSON boolean, got {type(value).__name__}"
+
+
+def _int_check(low: int, kind: str) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"expected a JSON integer ({kind}), got {type(value).__name__}"
+        if not low <= value < _INT32:
+            return f"{value} is out of range for {kind}"
+        return None
+
+    return check
+
+
+def _decimal(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"expected a JSON number (decimal), got {type(value).__name__}"
+    return None
+
+
+CHECKS: dict[str, Callable[[object], str | None]] = {
+    "boolean": _boolean,
+    "integer": _int_check(-_INT32, "integer"),
+    "positiveInt": _int_check(1, "positiveInt"),
+    "unsignedInt": _int_check(0, "unsignedInt"),
+    "decimal": _decimal,
+    "date": _date_check(DATE_RE, "date"),
+    "dateTime": _date_check(DATETIME_RE, "dateTime"),
+    "instant": _date_check(INSTANT_RE, "instant"),
+    **{kind: _string_check(kind) for kind in (
+        "string", "markdown", "xhtml", "code", "id", "uri", "url", "canonical", "oid", "uuid", "time",
+        "base64Binary")},
+}
+
+
+def check_primitive(kind: str, value: object) -> str | None:
+    """None if ``value`` is a valid JSON form of the R4 primitive ``kind``, else a message."""
+    return CHECKS[kind](value)

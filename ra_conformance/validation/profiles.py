@@ -1,0 +1,133 @@
+"""Profile rules from ig/: cardinality tightenings, fixed values, bindings, reference targets, Bundle entry
+slices, closed extension slicing, profile invariants, and must-support coverage."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+from ra_conformance.ig.rules import Element, Profile, RuleSet
+from ra_conformance.validation.bindings import Report, check_binding
+from ra_conformance.validation.invariants import holds, message
+from ra_conformance.validation.issue import ERROR, resource_label
+from ra_conformance.validation.paths import children, compile_path, select
+from ra_conformance.validation.references import target_type
+
+# (resource, its location, profile url) still to check; the engine drives the work list.
+Assignment = tuple[dict[str, Any], str, str]
+
+
+def _fixed_ok(value: Any, fixed: Any) -> bool:
+    if isinstance(fixed, bool):
+        return value is fixed
+    return value == fixed
+
+
+def _what(element: Element) -> str:
+    seg = compile_path(element.path)[-1]
+    return f"{seg.name}({seg.key}={seg.value})" if seg.key else seg.name
+
+
+def check_element(resource: dict[str, Any], rloc: str, element: Element, rules: RuleSet, report: Report,
+                  full_urls: dict[str, str]) -> None:
+    segs = compile_path(element.path)
+    last = segs[-1]
+    rule = element.req or "profile"
+    for parent, ploc in select(resource, segs[:-1], rloc):
+        if not isinstance(parent, dict):
+            continue
+        found = children(parent, last, ploc)
+        count = len(found) or (1 if last.key is None and "_" + last.name in parent else 0)
+        if count < element.min:
+            report(ERROR, rule, f"{ploc}.{last.name}", f"{_what(element)} is required (min {element.min}, found {count})")
+        if element.max is not None and count > element.max:
+            report(ERROR, rule, f"{ploc}.{last.name}", f"{_what(element)} appears {count} times (max {element.max})")
+        for value, loc in found:
+            if element.fixed is not None and not _fixed_ok(value, element.fixed):
+                report(ERROR, rule, loc, f"must be {element.fixed!r} (fixed value), found {value!r}")
+            if element.binding is not None:
+                check_binding(value, element.binding, rules, loc, report)
+            if element.targets and isinstance(value, dict) and isinstance(value.get("reference"), str):
+                contained = {c.get("id"): c.get("resourceType") for c in resource.get("contained", ())
+                             if isinstance(c, dict)} if isinstance(resource.get("contained"), list) else {}
+                rtype = target_type(value["reference"], contained, full_urls)
+                if rtype is not None and rtype not in element.targets:
+                    report(ERROR, rule, f"{loc}.reference",
+                           f"reference to {rtype}; the profile allows {', '.join(element.targets)}")
+
+
+def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: RuleSet, report: Report,
+                  full_urls: dict[str, str]) -> list[Assignment]:
+    """Apply one profile (not its base); returns the entry resources the profile assigns profiles to."""
+    for element in profile.elements:
+        check_element(resource, rloc, element, rules, report, full_urls)
+    for path, allowed in profile.closed_extensions.items():
+        for host, hloc in select(resource, compile_path(path), rloc):
+            exts = host.get("extension") if isinstance(host, dict) else None
+            for i, ext in enumerate(exts if isinstance(exts, list) else []):
+                url = ext.get("url") if isinstance(ext, dict) else None
+                if url not in allowed:
+                    report(ERROR, profile.closed_req, f"{hloc}.extension[{i}]",
+                           f"extension {url!r} not allowed here (closed: only {', '.join(allowed)})")
+    for inv in profile.invariants:
+        for node, loc in select(resource, compile_path(inv.context), rloc):
+            if not holds(inv.expression, node, resource):
+                report(inv.severity, inv.key, loc, message(inv))
+    return _entry_slices(resource, rloc, profile, report)
+
+
+def _entry_slices(bundle: dict[str, Any], rloc: str, profile: Profile, report: Report) -> list[Assignment]:
+    if not profile.entries:
+        return []
+    entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
+    assigned: list[Assignment] = []
+    for entry_slice in profile.entries:
+        if entry_slice.resource_type is None:
+            continue
+        count = 0
+        for i, entry in enumerate(entries):
+            res = entry.get("resource") if isinstance(entry, dict) else None
+            if isinstance(res, dict) and res.get("resourceType") == entry_slice.resource_type:
+                count += 1
+                if entry_slice.profile:
+                    assigned.append((res, f"{rloc}.entry[{i}].resource", entry_slice.profile))
+        rule = entry_slice.req or "profile"
+        if count < entry_slice.min:
+            report(ERROR, rule, f"{rloc}.entry", f"{entry_slice.name}: needs at least {entry_slice.min} "
+                   f"{entry_slice.resource_type} entr{'y' if entry_slice.min == 1 else 'ies'}, found {count}")
+        if entry_slice.max is not None and count > entry_slice.max:
+            report(ERROR, rule, f"{rloc}.entry", f"{entry_slice.name}: at most {entry_slice.max} "
+                   f"{entry_slice.resource_type} entr{'y' if entry_slice.max == 1 else 'ies'}, found {count}")
+    return assigned
+
+
+def with_bases(url: str, rules: RuleSet) -> Iterator[Profile]:
+    """The profile and the profiles it derives from (ours), base first."""
+    chain = []
+    profile = rules.profiles.get(url)
+    while profile is not None:
+        chain.append(profile)
+        profile = rules.profiles.get(profile.base) if profile.base else None
+    return reversed(chain)
+
+
+def must_support_paths(profile: Profile) -> list[tuple[str, Callable[[dict[str, Any]], bool]]]:
+    """(element path, populated?) for every must-support element and entry slice of a profile."""
+    out: list[tuple[str, Callable[[dict[str, Any]], bool]]] = []
+    for element in profile.elements:
+        if element.must_support:
+            segs = compile_path(element.path)
+            out.append((element.path, lambda res, segs=segs: bool(select(res, segs, ""))))
+    for entry_slice in profile.entries:
+        if entry_slice.must_support:
+            rtype = entry_slice.resource_type
+
+            def has_entry(res: dict[str, Any], rtype: str | None = rtype) -> bool:
+                entries = res.get("entry") if isinstance(res.get("entry"), list) else []
+                return any(isinstance(e, dict) and isinstance(e.get("resource"), dict)
+                           and (rtype is None or e["resource"].get("resourceType") == rtype) for e in entries)
+
+            out.append((f"{profile.type}.entry:{entry_slice.name}", has_entry))
+    return out
+
+
+__all__ = ["Assignment", "check_profile", "with_bases", "must_support_paths", "resource_label"]

@@ -1,0 +1,30 @@
+"""Reading the target type out of a Reference (R4 references.html) without resolving it."""
+
+from __future__ import annotations
+
+import re
+
+# [base/]Type/id[/_history/vid] — the R4 literal-reference form.
+_LITERAL = re.compile(
+    r"^(?:(?:https?://\S*/)?)([A-Z][A-Za-z]+)/([A-Za-z0-9\-\.]{1,64})(?:/_history/[A-Za-z0-9\-\.]{1,64})?$"
+)
+
+
+def target_type(reference: str, contained: dict[str, str] | None = None,
+                full_urls: dict[str, str] | None = None) -> str | None:
+    """Resource type a literal reference points at, or None when it cannot be told offline.
+
+    ``contained`` maps contained ids to types (for ``#id``); ``full_urls`` maps Bundle fullUrls to
+    the types of their resources (for ``urn:uuid:`` and absolute references inside a Bundle).
+    """
+    if reference.startswith("#"):
+        return (contained or {}).get(reference[1:])
+    if full_urls and reference in full_urls:
+        return full_urls[reference]
+    match = _LITERAL.match(reference)
+    return match.group(1) if match else None
+
+
+def is_local_unresolved(reference: str, contained: dict[str, str]) -> bool:
+    """ref-1: a local reference ('#id') must name a contained resource ('#' alone: the container)."""
+    return reference.startswith("#") and reference != "#" and reference[1:] not in contained

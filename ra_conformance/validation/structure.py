@@ -1,0 +1,238 @@
+"""Base FHIR R4 structure: element names, types, cardinality, primitive forms, required base bindings,
+reference target types and the base invariants ext-1, ele-1 and ref-1, over plain dicts.
+
+The tables come from tables.py (derived once from the fhir.resources R4B model metadata). ext-1 and ele-1
+are checked natively here for speed; tests/validation prove them equal to their FHIRPath expressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from ra_conformance.validation import tables
+from ra_conformance.validation.issue import ERROR, INFORMATION, Issue, resource_label
+from ra_conformance.validation.primitives import CHECKS
+from ra_conformance.validation.references import is_local_unresolved, target_type
+
+
+class Spec(NamedTuple):
+    code: str  # complex type name, "Resource", or the primitive kind when prim is set
+    is_list: bool
+    required: bool
+    enum: frozenset[str] | None
+    refs: frozenset[str] | None
+    group: str | None
+    prim: Any  # primitive check function, or None for complex types
+
+
+@dataclass
+class WalkContext:
+    """State of one validation walk: issues found and every resource met (root first)."""
+
+    issues: list[Issue] = field(default_factory=list)
+    resources: list[tuple[dict[str, Any], str, str]] = field(default_factory=list)  # (resource, path, label)
+    label: str = "?"
+    ordinal: int = 0
+    contained: dict[str, str] = field(default_factory=dict)
+    full_urls: dict[str, str] = field(default_factory=dict)
+    # the resource being walked: (resource, its type, its location)
+    current: tuple[dict[str, Any], str, str] = ({}, "?", "")
+    # every extension met outside an Extension: (extension, location, host location, resource, rtype, rloc, label)
+    extensions: list[tuple[dict[str, Any], str, str, dict[str, Any], str, str, str]] = field(default_factory=list)
+
+    def add(self, rule: str, location: str, message: str, severity: str = ERROR) -> None:
+        self.issues.append(Issue(severity, location, rule, message, self.label))
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[dict[str, dict[str, Spec]], dict[str, tuple[str, ...]], dict[str, dict[str, bool]], frozenset[str]]:
+    raw = tables.load()
+    types: dict[str, dict[str, Spec]] = {}
+    required: dict[str, tuple[str, ...]] = {}
+    for tname, elements in raw["types"].items():
+        specs = {}
+        for name, (code, is_list, req, enum, refs, group) in elements.items():
+            prim = CHECKS[code[2:]] if code.startswith("p:") else None
+            specs[name] = Spec(code[2:] if prim else code, is_list, req, frozenset(enum) if enum else None,
+                               frozenset(refs) if refs else None, group, prim)
+        types[tname] = specs
+        required[tname] = tuple(n for n, s in specs.items() if s.required)
+    return types, required, raw["choices"], frozenset(raw["resources"])
+
+
+def element_spec(type_name: str, element: str) -> Spec | None:
+    """The base definition of ``type_name.element`` (None if unknown)."""
+    return _compiled()[0].get(type_name, {}).get(element)
+
+
+def known_resource_types() -> frozenset[str]:
+    return _compiled()[3]
+
+
+def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:
+    """Check one resource (and everything inside it) against base R4; ``path`` is its location."""
+    if not isinstance(resource, dict):
+        ctx.add("struct-type", path, "a resource must be a JSON object")
+        return
+    rtype = resource.get("resourceType")
+    saved = (ctx.label, ctx.contained, ctx.current)
+    ctx.label = resource_label(resource, ctx.ordinal)
+    if not path:
+        path = rtype if isinstance(rtype, str) and rtype else "?"
+    ctx.current = (resource, rtype if isinstance(rtype, str) else "?", path)
+    ctx.resources.append((resource, path, ctx.label))
+    types, _, _, resources = _compiled()
+    if not isinstance(rtype, str) or not rtype:
+        ctx.add("struct-resourcetype", path, "resourceType is missing")
+    elif rtype not in resources:
+        if rtype in types or not rtype[0].isupper():
+            ctx.add("struct-resourcetype", path, f"{rtype!r} is not a resource type")
+        else:
+            ctx.add("struct-unchecked-type", path, f"no base structure table for {rtype}; not checked",
+                    INFORMATION)
+    else:
+        contained = resource.get("contained")
+        ctx.contained = {c["id"]: c.get("resourceType") for c in contained
+                         if isinstance(c, dict) and isinstance(c.get("id"), str)} if isinstance(contained, list) else {}
+        if rtype == "Bundle":
+            _index_full_urls(resource, ctx)
+        _walk_object(resource, rtype, path, ctx, True)
+    ctx.label, ctx.contained, ctx.current = saved
+
+
+def _index_full_urls(bundle: dict[str, Any], ctx: WalkContext) -> None:
+    entries = bundle.get("entry")
+    if isinstance(entries, list):
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str) and isinstance(entry.get("resource"), dict):
+                ctx.full_urls[entry["fullUrl"]] = entry["resource"].get("resourceType")
+
+
+def _walk_object(node: dict[str, Any], tname: str, path: str, ctx: WalkContext, is_resource: bool = False) -> None:
+    types, required, choices, _ = _compiled()
+    specs = types[tname]
+    groups: dict[str, int] | None = None
+    for key, value in node.items():
+        if key[0] == "_":
+            spec = specs.get(key[1:])
+            if spec is None or spec.prim is None:
+                ctx.add("struct-unknown-element", f"{path}.{key}", f"unknown element {key!r} in {tname}")
+            else:
+                _walk_primitive_ext(value, spec, f"{path}.{key}", node.get(key[1:]), ctx)
+            continue
+        spec = specs.get(key)
+        if spec is None:
+            if not (is_resource and key == "resourceType"):
+                ctx.add("struct-unknown-element", f"{path}.{key}", f"unknown element {key!r} in {tname}")
+            continue
+        if spec.group is not None:
+            groups = groups or {}
+            groups[spec.group] = groups.get(spec.group, 0) + 1
+        loc = f"{path}.{key}"
+        if value is None:
+            ctx.add("struct-null", loc, "null is not allowed (omit the element instead)")
+        elif spec.is_list:
+            if not isinstance(value, list):
+                ctx.add("struct-type", loc, f"{key} repeats: expected a JSON array")
+                _walk_value(value, spec, loc, ctx)
+            elif not value:
+                ctx.add("struct-empty", loc, "empty array (omit the element instead)")
+            else:
+                ext = node.get("_" + key) if spec.prim is not None else None
+                for i, item in enumerate(value):
+                    if item is None:
+                        if not (isinstance(ext, list) and i < len(ext) and ext[i] is not None):
+                            ctx.add("struct-null", f"{loc}[{i}]", "null is not allowed in an array here")
+                    else:
+                        _walk_value(item, spec, f"{loc}[{i}]", ctx)
+        elif isinstance(value, list):
+            ctx.add("struct-max", loc, f"{key} has max 1: a JSON array is not allowed")
+        else:
+            _walk_value(value, spec, loc, ctx)
+    for name in required[tname]:
+        if name not in node and "_" + name not in node:
+            ctx.add("struct-cardinality", f"{path}.{name}", f"{tname}.{name} is required (min 1)")
+    tchoices = choices.get(tname)
+    if tchoices:
+        for group, req in tchoices.items():
+            count = groups.get(group, 0) if groups else 0
+            if count > 1:
+                ctx.add("struct-choice", f"{path}.{group}[x]", f"{group}[x] has {count} types present; max 1")
+            elif req and count == 0:
+                ctx.add("struct-cardinality", f"{path}.{group}[x]", f"{tname}.{group}[x] is required (min 1)")
+    if tname != "Extension":
+        exts = node.get("extension")
+        if isinstance(exts, list):
+            res, rtype, rloc = ctx.current
+            for i, ext in enumerate(exts):
+                if isinstance(ext, dict):
+                    ctx.extensions.append((ext, f"{path}.extension[{i}]", path, res, rtype, rloc, ctx.label))
+        if not is_resource and len(node) == 1 and "id" in node:
+            ctx.add("ele-1", path, "an element must have a value or children besides id (ele-1)")
+    else:
+        has_value = bool(groups and groups.get("value"))
+        if has_value == ("extension" in node):
+            ctx.add("ext-1", path, "an extension must have either a value or sub-extensions, not both (ext-1)")
+
+
+def _walk_value(value: Any, spec: Spec, loc: str, ctx: WalkContext) -> None:
+    if spec.prim is not None:
+        problem = spec.prim(value)
+        if problem is not None:
+            ctx.add("struct-empty" if value == "" else "struct-format", loc, problem)
+        elif spec.enum is not None and value not in spec.enum:
+            ctx.add("struct-binding", loc, f"{value!r} is not in the required value set ({', '.join(sorted(spec.enum))})")
+        return
+    if spec.code == "Resource":
+        walk_resource(value, loc, ctx)
+        return
+    if not isinstance(value, dict):
+        ctx.add("struct-type", loc, f"expected a JSON object ({spec.code}), got {type(value).__name__}")
+        return
+    if not value:
+        ctx.add("ele-1", loc, "empty object: an element must have a value or children (ele-1)")
+        return
+    _walk_object(value, spec.code, loc, ctx)
+    if spec.code == "Reference":
+        _check_reference(value, spec.refs, loc, ctx)
+
+
+def _check_reference(value: dict[str, Any], refs: frozenset[str] | None, loc: str, ctx: WalkContext) -> None:
+    ref = value.get("reference")
+    if not isinstance(ref, str) or not ref:
+        return
+    if is_local_unresolved(ref, ctx.contained):
+        ctx.add("ref-1", f"{loc}.reference", f"local reference {ref!r} names no contained resource (ref-1)")
+        return
+    if refs is not None:
+        rtype = target_type(ref, ctx.contained, ctx.full_urls)
+        if rtype is not None and rtype not in refs:
+            ctx.add("struct-ref-target", f"{loc}.reference",
+                    f"reference to {rtype} not allowed here (allowed: {', '.join(sorted(refs))})")
+
+
+def _walk_primitive_ext(value: Any, spec: Spec, loc: str, sibling: Any, ctx: WalkContext) -> None:
+    """``_name`` companions of primitives: an Element (id, extension), or an array aligned with the values."""
+    if spec.is_list:
+        if not isinstance(value, list) or not value:
+            ctx.add("struct-type", loc, "expected a non-empty JSON array of Element objects")
+            return
+        if not isinstance(sibling, list) or len(sibling) != len(value):
+            if sibling is not None:
+                ctx.add("struct-type", loc, "array length differs from the primitive array it extends")
+        for i, item in enumerate(value):
+            if item is not None:
+                _walk_value(item, _ELEMENT_SPEC, f"{loc}[{i}]", ctx)
+            elif not (isinstance(sibling, list) and i < len(sibling) and sibling[i] is not None):
+                ctx.add("struct-null", f"{loc}[{i}]", "value and extension are both null")
+    elif isinstance(value, list):
+        ctx.add("struct-max", loc, "expected a JSON object, not an array")
+    elif value is None:
+        ctx.add("struct-null", loc, "null is not allowed")
+    else:
+        _walk_value(value, _ELEMENT_SPEC, loc, ctx)
+
+
+_ELEMENT_SPEC = Spec("Element", False, False, None, None, None, None)
