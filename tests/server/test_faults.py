@@ -1,0 +1,104 @@
+"""Every fault of the catalogue really produces its defect: the probe sees it with the fault on and not without."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conftest import outcomes
+from ra_conformance.ig import requirements
+from ra_conformance.server.faults import FAULTS, FaultSet, UnknownFaultError
+
+WINDOW = "periodStart=2024-01-01&periodEnd=2024-12-31"
+PARAMS_P1 = {"resourceType": "Parameters", "parameter": [
+    {"name": "periodStart", "valueDate": "2024-01-01"}, {"name": "periodEnd", "valueDate": "2024-12-31"},
+    {"name": "subject", "valueString": "Patient/p1"}]}
+
+
+def op(c: Any, query: str) -> Any:
+    return c.get(f"/MeasureReport/$cc-gaps?{query}")
+
+
+def answer(c: Any, subject: str, window: str = WINDOW) -> dict[str, Any]:
+    r = op(c, f"subject={subject}&{window}")
+    return r.json()
+
+
+def bundles(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p["resource"] for p in parameters.get("parameter", []) if p["name"] in ("return", "result")]
+
+
+def p1_refs(c: Any, window: str = WINDOW) -> list[str]:
+    b = bundles(answer(c, "Patient/p1", window))[0]
+    return [f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in b.get("entry", [])]
+
+
+# fault -> probe(client) that is True exactly when the defect shows
+PROBES: dict[str, Callable[[Any], bool]] = {
+    "ignore-period": lambda c: "MeasureReport/r3" in p1_refs(c),
+    "exclusive-boundaries": lambda c: "MeasureReport/r1" not in p1_refs(c, "periodStart=2024-06-30&periodEnd=2024-07-01"),
+    "omit-patient-entry": lambda c: "Patient/p1" not in p1_refs(c),
+    "wrong-bundle-type": lambda c: bundles(answer(c, "Patient/p1"))[0]["type"] != "collection",
+    "unknown-patient-empty-bundle": lambda c: [p["name"] for p in answer(c, "Patient/zz").get("parameter", [])]
+    == ["return"],
+    "drop-unknown-members": lambda c: outcomes(answer(c, "Group/g1")) == [],
+    "leak-other-patient-report": lambda c: any(r in p1_refs(c) for r in ("MeasureReport/r4", "MeasureReport/r5")),
+    "omit-cited-resources": lambda c: "Condition/c1" not in p1_refs(c),
+    "duplicate-report": lambda c: p1_refs(c).count("MeasureReport/r1") > 1,
+    "duplicate-shared-evidence": lambda c: p1_refs(c).count("Encounter/e1") > 1,
+    "wrong-content-type": lambda c: not op(c, f"subject=Patient/p1&{WINDOW}").headers["content-type"].startswith(
+        "application/fhir+json"),
+    "accept-bare-id": lambda c: op(c, f"subject=p1&{WINDOW}").status_code == 200,
+    "server-error-on-bad-date": lambda c: op(c, "subject=Patient/p1&periodStart=2024-99&periodEnd=2024").status_code
+    == 500,
+    "get-not-supported": lambda c: op(c, f"subject=Patient/p1&{WINDOW}").status_code == 405,
+    "post-not-supported": lambda c: c.post("/MeasureReport/$report", json=PARAMS_P1).status_code == 405,
+    "no-operation-in-metadata": lambda c: "operation" not in next(
+        r for r in c.get("/metadata").json()["rest"][0]["resource"] if r["type"] == "MeasureReport"),
+    "missing-charset": lambda c: c.get("/metadata").headers["content-type"] == "application/fhir+json",
+    "unknown-patient-bare-404": lambda c: op(c, f"subject=Patient/zz&{WINDOW}").status_code == 404,
+    "utc-date-normalisation": lambda c: "MeasureReport/r5" in str(bundles(answer(c, "Patient/p2"))),
+    "outcome-on-no-match": lambda c: outcomes(answer(c, "Patient/p3")) != [],
+    "wrong-parameter-name": lambda c: answer(c, "Patient/p1")["parameter"][0]["name"] != "return",
+    "search-ignores-period": lambda c: c.get("/MeasureReport?patient=p1&period=ge2024-07-01").json()["total"] > 2,
+}
+
+
+def test_every_fault_has_a_probe_and_the_catalogue_is_large_enough() -> None:
+    assert set(PROBES) == set(FAULTS) and len(FAULTS) >= 10
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_produces_its_defect(client_for: Callable[..., Any], name: str) -> None:
+    probe = PROBES[name]
+    assert not probe(client_for()), "the clean server must not show the defect"
+    assert probe(client_for(name)), f"fault {name} did not show"
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_leaves_the_clean_behaviour_elsewhere_mostly_alone(client_for: Callable[..., Any], name: str) -> None:
+    """Each fault is one defect: the other probes stay clean (except knowingly entangled ones)."""
+    if name == "get-not-supported":
+        pytest.skip("most probes use the GET form")
+    entangled = {"ignore-period": {"utc-date-normalisation"}, "wrong-content-type": {"missing-charset"}}
+    c = client_for(name)
+    showing = {other for other, probe in PROBES.items() if other != name and probe(c)}
+    assert showing <= entangled.get(name, set())
+
+
+def test_catalogue_entries_are_well_formed() -> None:
+    known = requirements()
+    for fault in FAULTS.values():
+        assert fault.catches and all(rid in known for rid in fault.catches), fault.name
+        assert fault.expected in ("fail", "warn") and fault.description
+    assert {f.name for f in FAULTS.values() if f.expected == "warn"} == {"missing-charset", "unknown-patient-bare-404"}
+
+
+def test_unknown_fault_names_are_a_clear_error_listing_valid_ones() -> None:
+    with pytest.raises(UnknownFaultError, match="ignore-period") as err:
+        FaultSet(["no-such-fault"])
+    assert "no-such-fault" in str(err.value)
+    with pytest.raises(UnknownFaultError):
+        FaultSet().on("typo")
