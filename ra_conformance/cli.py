@@ -68,12 +68,11 @@ def run(config: Path | None, **flags: object) -> None:
 @click.option("--log-level", default="info", show_default=True)
 def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...], log_level: str) -> None:
     """Run the reference server (the embedded default target) over HTTP."""
-    from .server import serve as server_entry
-    from .server.faults import FaultError
+    from .server import UnknownFaultError, serve as serve_forever
 
     try:
-        server_entry.serve(host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures, log_level=log_level)
-    except FaultError as exc:
+        serve_forever(host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures, log_level=log_level)
+    except UnknownFaultError as exc:
         _fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         _fail(f"cannot serve on {host}:{port}: {exc}", EXIT_USAGE)

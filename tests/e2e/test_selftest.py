@@ -1,0 +1,45 @@
+"""End to end: the suites pass against the reference server, and each catalogued fault is caught."""
+
+import pytest
+
+from ra_conformance.results import ERROR, FAIL, PASS, SKIP, WARN
+from ra_conformance.runner import run_suites
+from ra_conformance.selftest import NOT_YET_COVERED, run_fault
+from ra_conformance.server.faults import FAULTS
+from ra_conformance.settings import build
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory):
+    return run_suites(build({"report_dir": tmp_path_factory.mktemp("clean")}, env={}))
+
+
+def test_clean_reference_server_passes_every_suite(clean_run):
+    counts = clean_run.counts()
+    bad = [f"{t.nodeid}: {t.state}: {t.message}" for t in clean_run.tests if t.state in (FAIL, ERROR, WARN)]
+    assert bad == []
+    assert counts[PASS] >= 140 and clean_run.exit_code() == 0
+
+
+def test_every_skip_says_why(clean_run):
+    assert all(t.message for t in clean_run.tests if t.state == SKIP)
+
+
+def test_every_test_carries_requirement_ids(clean_run):
+    from ra_conformance.ig import requirements
+
+    known = requirements()
+    for t in clean_run.tests:
+        assert t.reqs, t.nodeid
+        assert set(t.reqs) <= set(known), t.nodeid
+
+
+@pytest.mark.parametrize("fault", sorted(n for n in FAULTS if n not in NOT_YET_COVERED))
+def test_fault_is_caught_by_the_test_meant_to_catch_it(fault, tmp_path):
+    outcome = run_fault(fault, build({}, env={}), tmp_path)
+    assert outcome.caught_by, f"{fault}: no test carrying {outcome.catches} ended {outcome.expected}"
+    assert outcome.exit_code == (1 if outcome.expected == "fail" else 0)
+
+
+def test_not_yet_covered_faults_are_still_in_the_catalogue():
+    assert set(NOT_YET_COVERED) <= set(FAULTS)
