@@ -139,6 +139,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
         log.info("data in %s (%d resources); faults: %s", store.path, store.count(),
                  ", ".join(sorted(fault_set.names)) or "none")
         app = create_app(store, faults=fault_set, base_url_override=base_url_override, check_incoming=check)
-        uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
+        try:
+            uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
+        except KeyboardInterrupt:  # uvicorn re-raises the captured Ctrl+C after a graceful shutdown
+            log.info("stopped")
     finally:
         store.close()

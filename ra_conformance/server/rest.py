@@ -50,6 +50,16 @@ def basic_checks(resource: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def validator_check(ig_version: str) -> IncomingCheck:
+    """basic_checks, then the reference validator's incoming-resource check for one IG version."""
+    from ..validation import check_incoming
+
+    def check(resource: dict[str, Any]) -> Sequence[Any]:
+        return basic_checks(resource) or check_incoming(resource, ig_version)
+
+    return check
+
+
 def require_type(rtype: str) -> None:
     if not valid_type(rtype):
         raise FhirError(404, "not-supported", f"{rtype!r} is not a resource type")
@@ -66,9 +76,15 @@ def run_check(check: IncomingCheck, resource: dict[str, Any]) -> None:
     """422 + OperationOutcome when the hook reports errors (warnings pass)."""
     errors = [p for p in check(resource) if getattr(p, "severity", "error") in ("error", "fatal")]
     if errors:
-        issues = [issue("error", "processing", getattr(p, "message", str(p)), expression=getattr(p, "location", "") or None)
+        issues = [issue("error", "processing", _problem_text(p), expression=getattr(p, "location", "") or None)
                   for p in errors]
         raise FhirError(422, "processing", "resource rejected", outcome=operation_outcome(*issues))
+
+
+def _problem_text(problem: Any) -> str:
+    text = str(getattr(problem, "message", problem))
+    rule = getattr(problem, "rule", "")
+    return f"{text} [{rule}]" if rule else text
 
 
 def _require_body(rtype: str, body: Any) -> dict[str, Any]:

@@ -39,8 +39,9 @@ def report(rid: str, pid: str, start: str, end: str, evidence: tuple[str, ...] =
     """A coding-gap MeasureReport; ra='profile' | 'category' | 'none' chooses how it is marked as RA."""
     mr: dict[str, Any] = {"resourceType": "MeasureReport", "id": rid, "status": "complete", "type": "individual",
                           "measure": measure, "subject": {"reference": f"Patient/{pid}"},
-                          "period": {"start": start, "end": end},
-                          "evaluatedResource": [{"reference": ref} for ref in evidence]}
+                          "period": {"start": start, "end": end}}
+    if evidence:
+        mr["evaluatedResource"] = [{"reference": ref} for ref in evidence]
     if ra == "profile":
         mr["meta"] = {"profile": [PROFILE_MEASUREREPORT]}
     elif ra == "category":

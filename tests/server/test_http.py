@@ -304,3 +304,19 @@ def test_capability_statement_declares_the_operation_profiles_and_formats(client
     assert {"period", "subject", "patient", "measure"} <= {p["name"] for p in mr["searchParam"]}
     assert {i["code"] for i in rest["interaction"]} == {"transaction", "batch"}
     assert {res["type"] for res in rest["resource"]} >= {"Patient", "Group", "Measure", "Condition"}
+
+
+def test_the_reference_validator_plugs_into_the_hook(client_for: Callable[..., Any]) -> None:
+    from ra_conformance.server.rest import validator_check
+
+    from conftest import report
+
+    c = client_for(check_incoming=validator_check("2.1.0"))
+    incomplete = report("rx", "p1", "2024-01-01", "2024-12-31")  # claims ra-measurereport, lacks date/reporter
+    r = c.put("/MeasureReport/rx", json=incomplete)
+    assert is_outcome(r, 422) and "date" in r.text
+    complete = {**incomplete, "date": "2025-01-15", "reporter": {"reference": "Organization/o1"},
+                "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/measurereport-category",
+                               "valueCodeableConcept": {"coding": [{"code": "ra"}]}}]}
+    r = c.put("/MeasureReport/rx", json=complete)
+    assert r.status_code == 201, r.text
