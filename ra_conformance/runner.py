@@ -49,13 +49,25 @@ def target_for(settings: Settings) -> Iterator[Settings]:
         check_reachable(settings)
         yield settings
         return
-    from .server.embedded import EmbeddedServer
+    from .server import EmbeddedServer, FaultSet, LoadError, ServerStartError, UnknownFaultError
 
+    try:
+        FaultSet(settings.fault)
+    except UnknownFaultError as exc:
+        raise RunError(str(exc), EXIT_USAGE) from None
     kit_dir = settings.kit_dir or kitmod.default_kit_dir()
     if not (kit_dir / "resources").is_dir():
         raise RunError(f"no fixture kit at {kit_dir} (set --kit or RA_CONFORM_FIXTURES)", EXIT_USAGE)
-    with EmbeddedServer(load=[kit_dir], faults=list(settings.fault)) as server:
+    try:
+        server = EmbeddedServer(load=[kit_dir], faults=list(settings.fault)).start()
+    except LoadError as exc:
+        raise RunError(f"the fixture kit could not be loaded: {exc}", EXIT_USAGE) from None
+    except ServerStartError as exc:
+        raise RunError(f"the embedded reference server did not start: {exc}", EXIT_INTERNAL) from None
+    try:
         yield replace(settings, target=server.base_url)
+    finally:
+        server.stop()
 
 
 def pytest_args(settings: Settings) -> list[str]:
