@@ -13,9 +13,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import jsonio
 from ..ig import REPORT_STYLE_OPERATIONS
@@ -62,7 +64,8 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
         Route("/{type}", _endpoint(_type_level), methods=["GET", "POST"]),
         Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception},
+                    middleware=[Middleware(_StripTrailingSlash)])
     app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body)
     return app
 
@@ -118,6 +121,21 @@ async def _instance(ctx: _Context, request: Request) -> Answer:
 # -- plumbing ------------------------------------------------------------------------------------------
 
 
+class _StripTrailingSlash:
+    """Serve ``[base]/MeasureReport/?…`` (an IG example form) as ``[base]/MeasureReport?…``, not a redirect."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            scope = dict(scope, path=path.rstrip("/") or "/")
+            if isinstance(scope.get("raw_path"), bytes):
+                scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
+        await self.app(scope, receive, send)
+
+
 async def _json_body(ctx: _Context, request: Request) -> Any:
     """The request body as JSON: 415 for other media types, 413 when too large, 400 when not JSON."""
     ctype = request.headers.get("content-type")
@@ -148,15 +166,27 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         ctx: _Context = request.app.state.ctx
         try:
+            _negotiate(request)
             answer = await handler(ctx, request)
         except FhirError as exc:
             answer = Answer(exc.status, exc.outcome, exc.headers)
         except Exception as exc:  # a bug, not bad input: still answer FHIR-shaped
             log.exception("unexpected error on %s %s", request.method, request.url.path)
             answer = Answer(500, operation_outcome(issue("fatal", "exception", f"internal error: {type(exc).__name__}")))
-        return render(answer, ctx.faults)
+        return render(answer, ctx.faults, pretty=request.query_params.get("_pretty") == "true")
 
     return endpoint
+
+
+_XML_TYPES = ("xml", "text/xml", "application/xml", "application/fhir+xml")
+
+
+def _negotiate(request: Request) -> None:
+    """406 when the client asks only for XML (``_format`` or ``Accept``); anything else gets JSON."""
+    fmt = request.query_params.get("_format", "").split(";", 1)[0].strip().lower()
+    accept = [a.split(";", 1)[0].strip().lower() for a in request.headers.get("accept", "").split(",") if a.strip()]
+    if fmt in _XML_TYPES or (accept and all(a in _XML_TYPES for a in accept)):
+        raise FhirError(406, "not-supported", f"this server answers in {FHIR_JSON} only")
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
@@ -168,10 +198,10 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     return render(answer, request.app.state.ctx.faults)
 
 
-def render(answer: Answer, faults: FaultSet) -> Response:
+def render(answer: Answer, faults: FaultSet, *, pretty: bool = False) -> Response:
     media = f"{FHIR_JSON}; charset=utf-8"
     if faults.on("wrong-content-type"):  # FAULT: wrong-content-type
         media = "text/plain; charset=utf-8"
     elif faults.on("missing-charset"):  # FAULT: missing-charset
         media = FHIR_JSON
-    return Response(jsonio.dumps(answer.body), status_code=answer.status, headers=answer.headers, media_type=media)
+    return Response(jsonio.dumps(answer.body, pretty=pretty), status_code=answer.status, headers=answer.headers, media_type=media)

@@ -62,6 +62,21 @@ def test_unknown_patient_is_200_parameters_with_an_outcome(client_for: Callable[
     assert r.status_code == 200 and r.json()["parameter"][0]["name"] == "outcome"
 
 
+@pytest.mark.parametrize(("query", "accept", "status"), [
+    ("", "application/fhir+xml", 406), ("?_format=xml", "", 406), ("?_format=application/fhir%2Bxml", "", 406),
+    ("", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", 200), ("?_format=json", "", 200),
+    ("", "application/json", 200),
+])
+def test_json_only_negotiation(client_for: Callable[..., Any], query: str, accept: str, status: int) -> None:
+    r = client_for().get(f"/metadata{query}", headers={"accept": accept} if accept else {})
+    assert r.status_code == status and r.headers["content-type"] == FHIR_JSON
+
+
+def test_pretty_printing_on_request(client_for: Callable[..., Any]) -> None:
+    c = client_for()
+    assert "\n" in c.get("/Patient/p1?_pretty=true").text and "\n" not in c.get("/Patient/p1").text
+
+
 # -- request bodies -----------------------------------------------------------------------------------
 
 
@@ -215,6 +230,14 @@ def test_search_include_adds_evaluated_resources_once(client_for: Callable[..., 
 @pytest.mark.parametrize("query", ["period=ge2024-13", "period=xx", "subject=a b", "subject:missing=true", "_id=a b"])
 def test_bad_search_values_are_400(client_for: Callable[..., Any], query: str) -> None:
     assert is_outcome(client_for().get(f"/MeasureReport?{query}"), 400)
+
+
+def test_a_trailing_slash_is_served_not_redirected(client_for: Callable[..., Any]) -> None:
+    c = client_for()
+    assert search_ids(c, "patient=Patient/p2") == ["r4", "r5"]
+    r = c.get("/MeasureReport/?patient=Patient/p2", follow_redirects=False)
+    assert r.status_code == 200 and r.json()["total"] == 2
+    assert c.get("/Patient/p1/", follow_redirects=False).json()["id"] == "p1"
 
 
 def test_other_types_search_by_id(client_for: Callable[..., Any]) -> None:
