@@ -120,7 +120,8 @@ def report_core(prefix: str = "MeasureReport", *, type_code: str, type_req: str,
     group_ref = (f"evaluatedResource.extension.where(url = '{ext('groupReference')}')"
                  ".all(value.ofType(string) in %resource.group.id)")
     return elements, [ra1(ra1_expr), Invariant("REQ-120", prefix, group_ref,
-                                               "each groupReference names a group id of this report", req="REQ-120")]
+                                               "each groupReference names a group id of this report", req="REQ-120",
+                                               native="group_references_resolve")]
 
 
 def net_new_not_open(cc_ext: str) -> Invariant:
@@ -129,7 +130,7 @@ def net_new_not_open(cc_ext: str) -> Invariant:
         "REQ-121", "MeasureReport.group",
         f"extension.where(url = '{ext(cc_ext)}').value.coding.where(code = 'net-new').exists() implies "
         f"extension.where(url = '{ext('evidenceStatus')}').value.coding.where(code = 'open-gap').empty()",
-        "a net-new CC is never open-gap", req="REQ-121")
+        "a net-new CC is never open-gap", req="REQ-121", native="net_new_not_open_" + cc_ext)
 
 
 def group_code(vs_name: str) -> Element:

@@ -53,6 +53,10 @@ class Invariant:
     human: str
     severity: str = ERROR
     req: str = ""
+    # evaluate only where the context node's child equals a value (the expression is trivially true elsewhere)
+    only_if: tuple[str, object] | None = None
+    # name of an equivalent Python check in validation/native.py (used for speed; tests prove equivalence)
+    native: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from ra_conformance.ig import PROFILE_BUNDLE, SD
 from ra_conformance.ig.loader import ruleset
 from ra_conformance.ig.rules import Profile
 from ra_conformance.validation.extensions import check_all
-from ra_conformance.validation.invariants import BASE_INVARIANTS, holds, message
+from ra_conformance.validation.invariants import BASE_INVARIANTS, check, message
 from ra_conformance.validation.issue import ERROR, WARNING, Issue
-from ra_conformance.validation.paths import compile_path, element_path, select
+from ra_conformance.validation.paths import compile_path, select
 from ra_conformance.validation.profiles import check_profile, must_support_paths, with_bases
 from ra_conformance.validation.structure import WalkContext, walk_resource
 
@@ -72,10 +72,15 @@ class Validator:
         if not isinstance(resource, dict):
             return issues, ctx
 
+        reporters: dict[str, Callable[[str, str, str, str], None]] = {}
+
         def reporter(label: str) -> Callable[[str, str, str, str], None]:
-            def report(severity: str, rule: str, location: str, message: str) -> None:
-                issues.append(Issue(severity, location, rule, message, label))
-            return report
+            found = reporters.get(label)
+            if found is None:
+                def found(severity: str, rule: str, location: str, message: str) -> None:
+                    issues.append(Issue(severity, location, rule, message, label))
+                reporters[label] = found
+            return found
 
         if profile is not None and profile.split("|", 1)[0] not in self.rules.profiles:
             issues.append(Issue(ERROR, ctx.resources[0][1], "profile-unknown",
@@ -85,10 +90,9 @@ class Validator:
         for res, rloc, label in ctx.resources:
             for inv in BASE_INVARIANTS.get(res.get("resourceType"), ()):  # type: ignore[arg-type]
                 for node, loc in select(res, compile_path(inv.context), rloc):
-                    if not holds(inv.expression, node, res):
+                    if not check(inv, node, res):
                         issues.append(Issue(inv.severity, loc, inv.key, message(inv), label))
-        occurrences = [(ext, loc, host, element_path(rtype, host, rloc), res, label)
-                       for ext, loc, host, res, rtype, rloc, label in ctx.extensions]
+        occurrences = [(ext, loc, host, epath, res, label) for ext, loc, host, res, epath, _, label in ctx.extensions]
         check_all([o[:5] for o in occurrences], self.rules,
                   _occurrence_reporter(occurrences, reporter))
         return _dedup(issues), ctx

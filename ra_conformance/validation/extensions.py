@@ -4,12 +4,13 @@ element, sub-extensions of complex ones (ccRemark) and their invariants (RA-SPEC
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from ra_conformance.ig import SD
 from ra_conformance.ig.rules import ExtensionDef, RuleSet, SubExtension
 from ra_conformance.validation.bindings import Report, check_binding
-from ra_conformance.validation.invariants import holds, message
+from ra_conformance.validation.invariants import check, message
 from ra_conformance.validation.issue import ERROR, WARNING
 from ra_conformance.validation.paths import children, compile_path, select
 from ra_conformance.validation.references import target_type
@@ -40,6 +41,7 @@ def _check_value(vtype: str | None, value: Any, types: tuple[str, ...], binding:
             report(ERROR, type_rule, f"{vloc}.reference", f"reference to {rtype}; expected {', '.join(targets)}")
 
 
+@lru_cache(maxsize=None)
 def _norm(types: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t[0].upper() + t[1:] for t in types)
 
@@ -70,7 +72,7 @@ def check_extension(occ: Occurrence, definition: ExtensionDef, rules: RuleSet, r
                     report(ERROR, element.req, f"{where}.{segs[-1].name}", f"more than {element.max} "
                            f"{segs[-1].value or segs[-1].name} (max {element.max})")
     for inv in definition.invariants:
-        if not holds(inv.expression, ext, resource):
+        if not check(inv, ext, resource):
             report(inv.severity, inv.key, loc, message(inv))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Callable
 
+import orjson
 from fhirpathpy import compile as fhirpath_compile
 from fhirpathpy.models import models
 
@@ -22,7 +23,7 @@ BASE_INVARIANTS: dict[str, tuple[Invariant, ...]] = {
     "MeasureReport": (
         Invariant("mrp-1", "MeasureReport", "(type != 'data-collection') or group.exists().not()",
                   "a data-collection report has no group (base R4; the IG's datax page suggests groups, "
-                  "RA-SPEC §3.7)", req="mrp-1"),
+                  "RA-SPEC §3.7)", req="mrp-1", only_if=("type", "data-collection")),
         Invariant("mrp-2", "MeasureReport.group.stratifier.stratum", "value.exists() xor component.exists()",
                   "a stratum has either a value or components", req="mrp-2"),
     ),
@@ -62,13 +63,43 @@ def compiled(expression: str) -> Callable[..., list[Any]]:
     return fhirpath_compile(expression, _R4)
 
 
-def holds(expression: str, node: Any, resource: dict[str, Any]) -> bool:
-    """True unless the expression evaluates to false (an empty result counts as satisfied)."""
+_MEMO: dict[tuple[str, bytes], bool] = {}
+_MEMO_LIMIT = 20_000
+
+
+def _evaluate(expression: str, node: Any, resource: dict[str, Any]) -> bool:
     try:
         result = compiled(expression)(node, {"resource": resource, "rootResource": resource})
-    except Exception:  # noqa: BLE001 - fhirpathpy raises assorted errors on odd input; judged elsewhere
+    except Exception:  # noqa: BLE001 - fhirpathpy raises assorted errors on odd input; structure judges it
         return True
     return not (len(result) == 1 and result[0] is False)
+
+
+def holds(expression: str, node: Any, resource: dict[str, Any]) -> bool:
+    """True unless the expression evaluates to false (an empty result counts as satisfied).
+
+    Expressions that do not read %resource are memoised on the node's JSON (bounded), so repeated
+    small nodes (periods, remarks, names) cost one evaluation."""
+    if "%" in expression:
+        return _evaluate(expression, node, resource)
+    key = (expression, orjson.dumps(node))
+    verdict = _MEMO.get(key)
+    if verdict is None:
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        verdict = _MEMO[key] = _evaluate(expression, node, resource)
+    return verdict
+
+
+def check(inv: Invariant, node: Any, resource: dict[str, Any]) -> bool:
+    """Does the node satisfy the invariant? (guard, native twin, or fhirpathpy)."""
+    if inv.only_if is not None and not (isinstance(node, dict) and node.get(inv.only_if[0]) == inv.only_if[1]):
+        return True
+    if inv.native:
+        from ra_conformance.validation.native import NATIVE
+
+        return NATIVE[inv.native](node, resource)
+    return holds(inv.expression, node, resource)
 
 
 def message(inv: Invariant) -> str:

@@ -57,6 +57,26 @@ def children(node: dict[str, Any], seg: Segment, loc: str) -> list[tuple[Any, st
     return [(value, f"{loc}.{seg.name}")]
 
 
+def matches(node: dict[str, Any], seg: Segment) -> list[tuple[int | None, Any]]:
+    """Like children() without building locations: (index or None, value)."""
+    value = node.get(seg.name)
+    if value is None:
+        return []
+    key = seg.key
+    if value.__class__ is list:
+        if key is None:
+            return [(i, item) for i, item in enumerate(value) if item is not None]
+        return [(i, item) for i, item in enumerate(value)
+                if item.__class__ is dict and item.get(key) == seg.value]
+    if key is not None and not (value.__class__ is dict and value.get(key) == seg.value):
+        return []
+    return [(None, value)]
+
+
+def location(parent: str, seg: Segment, index: int | None) -> str:
+    return f"{parent}.{seg.name}" if index is None else f"{parent}.{seg.name}[{index}]"
+
+
 def select(node: Any, segments: tuple[Segment, ...], loc: str) -> list[tuple[Any, str]]:
     """Every node a path reaches from ``node`` (located at ``loc``)."""
     current = [(node, loc)]

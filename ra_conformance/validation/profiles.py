@@ -3,13 +3,14 @@ slices, closed extension slicing, profile invariants, and must-support coverage.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from ra_conformance.ig.rules import Element, Profile, RuleSet
 from ra_conformance.validation.bindings import Report, check_binding
-from ra_conformance.validation.invariants import holds, message
+from ra_conformance.validation.invariants import check, message
 from ra_conformance.validation.issue import ERROR, resource_label
-from ra_conformance.validation.paths import children, compile_path, select
+from ra_conformance.validation.paths import Segment, compile_path, location, matches, select
 from ra_conformance.validation.references import target_type
 
 # (resource, its location, profile url) still to check; the engine drives the work list.
@@ -27,39 +28,66 @@ def _what(element: Element) -> str:
     return f"{seg.name}({seg.key}={seg.value})" if seg.key else seg.name
 
 
-def check_element(resource: dict[str, Any], rloc: str, element: Element, rules: RuleSet, report: Report,
-                  full_urls: dict[str, str]) -> None:
-    segs = compile_path(element.path)
-    last = segs[-1]
+def _checkable(element: Element) -> bool:
+    return bool(element.min or element.max is not None or element.fixed is not None or element.binding
+                or element.targets)
+
+
+@lru_cache(maxsize=None)
+def _plan(elements: tuple[Element, ...]) -> tuple[tuple[tuple[Segment, ...], tuple[tuple[Element, Segment], ...]], ...]:
+    """Checkable elements grouped by parent path, so each parent is selected once."""
+    groups: dict[tuple[Segment, ...], list[tuple[Element, Segment]]] = {}
+    for element in elements:
+        if _checkable(element):
+            segs = compile_path(element.path)
+            groups.setdefault(segs[:-1], []).append((element, segs[-1]))
+    return tuple((parent, tuple(items)) for parent, items in groups.items())
+
+
+def check_elements(resource: dict[str, Any], rloc: str, elements: tuple[Element, ...], rules: RuleSet,
+                   report: Report, full_urls: dict[str, str]) -> None:
+    for parent_segs, items in _plan(elements):
+        parents = [(resource, rloc)] if not parent_segs else select(resource, parent_segs, rloc)
+        for parent, ploc in parents:
+            if parent.__class__ is not dict:
+                continue
+            for element, last in items:
+                _check_one(resource, parent, ploc, element, last, rules, report, full_urls)
+
+
+def _check_one(resource: dict[str, Any], parent: dict[str, Any], ploc: str, element: Element, last: Segment,
+               rules: RuleSet, report: Report, full_urls: dict[str, str]) -> None:
     rule = element.req or "profile"
-    for parent, ploc in select(resource, segs[:-1], rloc):
-        if not isinstance(parent, dict):
-            continue
-        found = children(parent, last, ploc)
-        count = len(found) or (1 if last.key is None and "_" + last.name in parent else 0)
-        if count < element.min:
-            report(ERROR, rule, f"{ploc}.{last.name}", f"{_what(element)} is required (min {element.min}, found {count})")
-        if element.max is not None and count > element.max:
-            report(ERROR, rule, f"{ploc}.{last.name}", f"{_what(element)} appears {count} times (max {element.max})")
-        for value, loc in found:
-            if element.fixed is not None and not _fixed_ok(value, element.fixed):
-                report(ERROR, rule, loc, f"must be {element.fixed!r} (fixed value), found {value!r}")
-            if element.binding is not None:
-                check_binding(value, element.binding, rules, loc, report)
-            if element.targets and isinstance(value, dict) and isinstance(value.get("reference"), str):
-                contained = {c.get("id"): c.get("resourceType") for c in resource.get("contained", ())
-                             if isinstance(c, dict)} if isinstance(resource.get("contained"), list) else {}
-                rtype = target_type(value["reference"], contained, full_urls)
-                if rtype is not None and rtype not in element.targets:
-                    report(ERROR, rule, f"{loc}.reference",
-                           f"reference to {rtype}; the profile allows {', '.join(element.targets)}")
+    found = matches(parent, last)
+    count = len(found) or (1 if last.key is None and "_" + last.name in parent else 0)
+    if count < element.min:
+        report(ERROR, rule, f"{ploc}.{last.name}", f"{_what(element)} is required (min {element.min}, found {count})")
+    if element.max is not None and count > element.max:
+        report(ERROR, rule, f"{ploc}.{last.name}", f"{_what(element)} appears {count} times (max {element.max})")
+    for index, value in found:
+        if element.fixed is not None and not _fixed_ok(value, element.fixed):
+            report(ERROR, rule, location(ploc, last, index), f"must be {element.fixed!r} (fixed value), found {value!r}")
+        if element.binding is not None:
+            check_binding(value, element.binding, rules, location(ploc, last, index), report)
+        if element.targets and isinstance(value, dict) and isinstance(value.get("reference"), str):
+            _check_target(resource, value["reference"], element, location(ploc, last, index), report, full_urls)
+
+
+def _check_target(resource: dict[str, Any], reference: str, element: Element, loc: str, report: Report,
+                  full_urls: dict[str, str]) -> None:
+    contained = resource.get("contained")
+    ids = {c.get("id"): c.get("resourceType") for c in contained if isinstance(c, dict)} \
+        if isinstance(contained, list) else {}
+    rtype = target_type(reference, ids, full_urls)
+    if rtype is not None and rtype not in element.targets:
+        report(ERROR, element.req or "profile", f"{loc}.reference",
+               f"reference to {rtype}; the profile allows {', '.join(element.targets)}")
 
 
 def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: RuleSet, report: Report,
                   full_urls: dict[str, str]) -> list[Assignment]:
     """Apply one profile (not its base); returns the entry resources the profile assigns profiles to."""
-    for element in profile.elements:
-        check_element(resource, rloc, element, rules, report, full_urls)
+    check_elements(resource, rloc, profile.elements, rules, report, full_urls)
     for path, allowed in profile.closed_extensions.items():
         for host, hloc in select(resource, compile_path(path), rloc):
             exts = host.get("extension") if isinstance(host, dict) else None
@@ -70,7 +98,7 @@ def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: 
                            f"extension {url!r} not allowed here (closed: only {', '.join(allowed)})")
     for inv in profile.invariants:
         for node, loc in select(resource, compile_path(inv.context), rloc):
-            if not holds(inv.expression, node, resource):
+            if not check(inv, node, resource):
                 report(inv.severity, inv.key, loc, message(inv))
     return _entry_slices(resource, rloc, profile, report)
 

@@ -39,7 +39,8 @@ class WalkContext:
     full_urls: dict[str, str] = field(default_factory=dict)
     # the resource being walked: (resource, its type, its location)
     current: tuple[dict[str, Any], str, str] = ({}, "?", "")
-    # every extension met outside an Extension: (extension, location, host location, resource, rtype, rloc, label)
+    # every extension met outside an Extension:
+    # (extension, location, host location, resource, host element path, resource location, resource label)
     extensions: list[tuple[dict[str, Any], str, str, dict[str, Any], str, str, str]] = field(default_factory=list)
 
     def add(self, rule: str, location: str, message: str, severity: str = ERROR) -> None:
@@ -84,6 +85,10 @@ def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:
     ctx.current = (resource, rtype if isinstance(rtype, str) else "?", path)
     ctx.resources.append((resource, path, ctx.label))
     types, _, _, resources = _compiled()
+    if not _TYPES:
+        _TYPES.update(types)
+        _REQUIRED.update(_compiled()[1])
+        _CHOICES.update(_compiled()[2])
     if not isinstance(rtype, str) or not rtype:
         ctx.add("struct-resourcetype", path, "resourceType is missing")
     elif rtype not in resources:
@@ -98,7 +103,7 @@ def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:
                          if isinstance(c, dict) and isinstance(c.get("id"), str)} if isinstance(contained, list) else {}
         if rtype == "Bundle":
             _index_full_urls(resource, ctx)
-        _walk_object(resource, rtype, path, ctx, True)
+        _walk_object(resource, rtype, path, rtype, ctx, True)
     ctx.label, ctx.contained, ctx.current = saved
 
 
@@ -110,51 +115,64 @@ def _index_full_urls(bundle: dict[str, Any], ctx: WalkContext) -> None:
                 ctx.full_urls[entry["fullUrl"]] = entry["resource"].get("resourceType")
 
 
-def _walk_object(node: dict[str, Any], tname: str, path: str, ctx: WalkContext, is_resource: bool = False) -> None:
-    types, required, choices, _ = _compiled()
-    specs = types[tname]
+def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: WalkContext,
+                 is_resource: bool = False) -> None:
+    """Check the children of one object; ``path`` is its location, ``epath`` its element path (no indices).
+    Child locations are only built when needed (an issue, or a complex child to descend into)."""
+    specs = _TYPES[tname]
     groups: dict[str, int] | None = None
     for key, value in node.items():
-        if key[0] == "_":
-            spec = specs.get(key[1:])
-            if spec is None or spec.prim is None:
-                ctx.add("struct-unknown-element", f"{path}.{key}", f"unknown element {key!r} in {tname}")
-            else:
-                _walk_primitive_ext(value, spec, f"{path}.{key}", node.get(key[1:]), ctx)
-            continue
         spec = specs.get(key)
         if spec is None:
+            if key[0] == "_":
+                base = specs.get(key[1:])
+                if base is not None and base.prim is not None:
+                    _walk_primitive_ext(value, base, f"{path}.{key}", f"{epath}.{key}", node.get(key[1:]), ctx)
+                    continue
             if not (is_resource and key == "resourceType"):
                 ctx.add("struct-unknown-element", f"{path}.{key}", f"unknown element {key!r} in {tname}")
             continue
-        if spec.group is not None:
-            groups = groups or {}
-            groups[spec.group] = groups.get(spec.group, 0) + 1
-        loc = f"{path}.{key}"
+        code, is_list, _, enum, _, group, prim = spec
+        if group is not None:
+            if groups is None:
+                groups = {}
+            groups[group] = groups.get(group, 0) + 1
         if value is None:
-            ctx.add("struct-null", loc, "null is not allowed (omit the element instead)")
-        elif spec.is_list:
-            if not isinstance(value, list):
-                ctx.add("struct-type", loc, f"{key} repeats: expected a JSON array")
-                _walk_value(value, spec, loc, ctx)
-            elif not value:
-                ctx.add("struct-empty", loc, "empty array (omit the element instead)")
-            else:
-                ext = node.get("_" + key) if spec.prim is not None else None
+            ctx.add("struct-null", f"{path}.{key}", "null is not allowed (omit the element instead)")
+        elif prim is not None:
+            if is_list:
+                if value.__class__ is not list or not value:
+                    _bad_list(value, f"{path}.{key}", key, ctx)
+                    continue
+                ext = node.get("_" + key)
                 for i, item in enumerate(value):
                     if item is None:
                         if not (isinstance(ext, list) and i < len(ext) and ext[i] is not None):
-                            ctx.add("struct-null", f"{loc}[{i}]", "null is not allowed in an array here")
-                    else:
-                        _walk_value(item, spec, f"{loc}[{i}]", ctx)
-        elif isinstance(value, list):
-            ctx.add("struct-max", loc, f"{key} has max 1: a JSON array is not allowed")
+                            ctx.add("struct-null", f"{path}.{key}[{i}]", "null is not allowed in an array here")
+                    elif prim(item) is not None or (enum is not None and item not in enum):
+                        _primitive_issue(item, spec, f"{path}.{key}[{i}]", ctx)
+            elif value.__class__ is list:
+                ctx.add("struct-max", f"{path}.{key}", f"{key} has max 1: a JSON array is not allowed")
+            elif prim(value) is not None or (enum is not None and value not in enum):
+                _primitive_issue(value, spec, f"{path}.{key}", ctx)
+        elif is_list:
+            if value.__class__ is not list or not value:
+                _bad_list(value, f"{path}.{key}", key, ctx)
+                continue
+            sub = f"{epath}.{key}"
+            for i, item in enumerate(value):
+                if item is None:
+                    ctx.add("struct-null", f"{path}.{key}[{i}]", "null is not allowed in an array here")
+                else:
+                    _walk_complex(item, spec, f"{path}.{key}[{i}]", sub, ctx)
+        elif value.__class__ is list:
+            ctx.add("struct-max", f"{path}.{key}", f"{key} has max 1: a JSON array is not allowed")
         else:
-            _walk_value(value, spec, loc, ctx)
-    for name in required[tname]:
+            _walk_complex(value, spec, f"{path}.{key}", f"{epath}.{key}", ctx)
+    for name in _REQUIRED[tname]:
         if name not in node and "_" + name not in node:
             ctx.add("struct-cardinality", f"{path}.{name}", f"{tname}.{name} is required (min 1)")
-    tchoices = choices.get(tname)
+    tchoices = _CHOICES.get(tname)
     if tchoices:
         for group, req in tchoices.items():
             count = groups.get(group, 0) if groups else 0
@@ -164,11 +182,11 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, ctx: WalkContext, 
                 ctx.add("struct-cardinality", f"{path}.{group}[x]", f"{tname}.{group}[x] is required (min 1)")
     if tname != "Extension":
         exts = node.get("extension")
-        if isinstance(exts, list):
+        if exts.__class__ is list:
             res, rtype, rloc = ctx.current
             for i, ext in enumerate(exts):
-                if isinstance(ext, dict):
-                    ctx.extensions.append((ext, f"{path}.extension[{i}]", path, res, rtype, rloc, ctx.label))
+                if ext.__class__ is dict:
+                    ctx.extensions.append((ext, f"{path}.extension[{i}]", path, res, epath, rloc, ctx.label))
         if not is_resource and len(node) == 1 and "id" in node:
             ctx.add("ele-1", path, "an element must have a value or children besides id (ele-1)")
     else:
@@ -177,24 +195,32 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, ctx: WalkContext, 
             ctx.add("ext-1", path, "an extension must have either a value or sub-extensions, not both (ext-1)")
 
 
-def _walk_value(value: Any, spec: Spec, loc: str, ctx: WalkContext) -> None:
-    if spec.prim is not None:
-        problem = spec.prim(value)
-        if problem is not None:
-            ctx.add("struct-empty" if value == "" else "struct-format", loc, problem)
-        elif spec.enum is not None and value not in spec.enum:
-            ctx.add("struct-binding", loc, f"{value!r} is not in the required value set ({', '.join(sorted(spec.enum))})")
-        return
+def _bad_list(value: Any, loc: str, key: str, ctx: WalkContext) -> None:
+    if value.__class__ is not list:
+        ctx.add("struct-type", loc, f"{key} repeats: expected a JSON array")
+    else:
+        ctx.add("struct-empty", loc, "empty array (omit the element instead)")
+
+
+def _primitive_issue(value: Any, spec: Spec, loc: str, ctx: WalkContext) -> None:
+    problem = spec.prim(value)
+    if problem is not None:
+        ctx.add("struct-empty" if value == "" else "struct-format", loc, problem)
+    else:
+        ctx.add("struct-binding", loc, f"{value!r} is not in the required value set ({', '.join(sorted(spec.enum or ()))})")
+
+
+def _walk_complex(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkContext) -> None:
     if spec.code == "Resource":
         walk_resource(value, loc, ctx)
         return
-    if not isinstance(value, dict):
+    if value.__class__ is not dict:
         ctx.add("struct-type", loc, f"expected a JSON object ({spec.code}), got {type(value).__name__}")
         return
     if not value:
         ctx.add("ele-1", loc, "empty object: an element must have a value or children (ele-1)")
         return
-    _walk_object(value, spec.code, loc, ctx)
+    _walk_object(value, spec.code, loc, epath, ctx)
     if spec.code == "Reference":
         _check_reference(value, spec.refs, loc, ctx)
 
@@ -213,18 +239,17 @@ def _check_reference(value: dict[str, Any], refs: frozenset[str] | None, loc: st
                     f"reference to {rtype} not allowed here (allowed: {', '.join(sorted(refs))})")
 
 
-def _walk_primitive_ext(value: Any, spec: Spec, loc: str, sibling: Any, ctx: WalkContext) -> None:
+def _walk_primitive_ext(value: Any, spec: Spec, loc: str, epath: str, sibling: Any, ctx: WalkContext) -> None:
     """``_name`` companions of primitives: an Element (id, extension), or an array aligned with the values."""
     if spec.is_list:
         if not isinstance(value, list) or not value:
             ctx.add("struct-type", loc, "expected a non-empty JSON array of Element objects")
             return
-        if not isinstance(sibling, list) or len(sibling) != len(value):
-            if sibling is not None:
-                ctx.add("struct-type", loc, "array length differs from the primitive array it extends")
+        if sibling is not None and (not isinstance(sibling, list) or len(sibling) != len(value)):
+            ctx.add("struct-type", loc, "array length differs from the primitive array it extends")
         for i, item in enumerate(value):
             if item is not None:
-                _walk_value(item, _ELEMENT_SPEC, f"{loc}[{i}]", ctx)
+                _walk_complex(item, _ELEMENT_SPEC, f"{loc}[{i}]", epath, ctx)
             elif not (isinstance(sibling, list) and i < len(sibling) and sibling[i] is not None):
                 ctx.add("struct-null", f"{loc}[{i}]", "value and extension are both null")
     elif isinstance(value, list):
@@ -232,7 +257,10 @@ def _walk_primitive_ext(value: Any, spec: Spec, loc: str, sibling: Any, ctx: Wal
     elif value is None:
         ctx.add("struct-null", loc, "null is not allowed")
     else:
-        _walk_value(value, _ELEMENT_SPEC, loc, ctx)
+        _walk_complex(value, _ELEMENT_SPEC, loc, epath, ctx)
 
 
+_TYPES: dict[str, dict[str, Spec]] = {}  # _compiled() tables bound as globals for the hot loop
+_REQUIRED: dict[str, tuple[str, ...]] = {}
+_CHOICES: dict[str, dict[str, bool]] = {}
 _ELEMENT_SPEC = Spec("Element", False, False, None, None, None, None)

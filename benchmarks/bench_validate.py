@@ -1,0 +1,114 @@
+"""Benchmark: validate an NDJSON of N generated RA MeasureReports (IG 2.1.0) on one core.
+
+Prints reports/s, the ratio to plain orjson parsing of the same file, and the peak memory (RSS) of
+each pass, for N = 10,000 and 100,000 by default. Usage:
+
+    python benchmarks/bench_validate.py [N ...]         # e.g. 2000 20000 for a quick run
+
+Targets (issue 3): >= 2,000 reports/s, within 20x of parsing, memory flat in N.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+SD = "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/"
+CS = "http://hl7.org/fhir/us/davinci-ra/CodeSystem/"
+GROUPS = 6
+
+
+def report(i: int) -> dict:
+    """One valid ra-measurereport (2.1.0): 6 CCs with ccType/evidenceStatus/date/hierarchy, 8 evidence refs."""
+    groups = []
+    for g in range(GROUPS):
+        groups.append({
+            "id": f"group-{g:03d}",
+            "extension": [
+                {"url": SD + "ra-ccType", "valueCodeableConcept": {"coding": [
+                    {"system": CS + "cc-type", "code": ("historic", "suspected", "net-new")[g % 3]}]}},
+                {"url": SD + "ra-evidenceStatus", "valueCodeableConcept": {"coding": [
+                    {"system": CS + "evidence-status", "code": ("closed-gap", "pending")[g % 2]}]}},
+                {"url": SD + "ra-evidenceStatusDate", "valueDate": "2021-08-01"},
+                {"url": SD + "ra-hierarchicalStatus", "valueCodeableConcept": {"coding": [
+                    {"system": CS + "hierarchical-status", "code": "not-applied"}]}},
+            ],
+            "code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/cmshcc", "version": "24",
+                                 "code": str(18 + g), "display": f"HCC {18 + g}"}]},
+        })
+    evidence = [{"reference": f"Condition/c{i}-{k}", "extension": [
+        {"url": SD + "ra-groupReference", "valueString": f"group-{k % GROUPS:03d}"}]} for k in range(8)]
+    return {
+        "resourceType": "MeasureReport", "id": f"mr-{i}",
+        "meta": {"profile": [SD + "ra-measurereport"]},
+        "extension": [
+            {"url": "http://hl7.org/fhir/StructureDefinition/measurereport-category", "valueCodeableConcept": {
+                "coding": [{"system": "http://hl7.org/fhir/CodeSystem/measurereport-category", "code": "ra"}]}},
+            {"url": SD + "ra-clinicalDataCollectionDeadline", "valueDate": "2022-03-31"}],
+        "status": "complete", "type": "individual",
+        "measure": "http://hl7.org/fhir/us/davinci-ra/Measure/RAModelExample01",
+        "subject": {"reference": f"Patient/p{i}"}, "date": "2021-10-18T00:00:00Z",
+        "reporter": {"reference": "Organization/ra-payer01"},
+        "period": {"start": "2021-01-01", "end": "2021-09-30"},
+        "group": groups, "evaluatedResource": evidence,
+    }
+
+
+def generate(path: Path, n: int) -> None:
+    with path.open("wb") as handle:
+        for i in range(n):
+            handle.write(orjson.dumps(report(i)) + b"\n")
+
+
+def worker(mode: str, path: str) -> None:
+    """One pass over the file in a fresh process; prints seconds, count, errors, peak RSS (KiB)."""
+    from ra_conformance.validation import validator_for
+
+    validator = validator_for("2.1.0")
+    validator.validate(report(0))  # warm-up: tables loaded, FHIRPath compiled
+    count = errors = 0
+    start = time.perf_counter()
+    with open(path, "rb") as handle:
+        for line in handle:
+            item = orjson.loads(line)
+            if mode == "validate":
+                errors += sum(1 for i in validator.validate(item) if i.severity == "error")
+            count += 1
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{elapsed} {count} {errors} {peak}")
+
+
+def measure(mode: str, path: Path) -> tuple[float, int, int, int]:
+    out = subprocess.run([sys.executable, __file__, "--worker", mode, str(path)], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return float(out[0]), int(out[1]), int(out[2]), int(out[3])
+
+
+def main(sizes: list[int]) -> None:
+    print(f"{'N':>8} {'MB':>7} {'parse/s':>10} {'validate/s':>11} {'ratio':>6} {'errors':>6} "
+          f"{'RSS parse':>10} {'RSS valid.':>10}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = Path(tmp) / f"reports-{n}.ndjson"
+            generate(path, n)
+            p_time, _, _, p_rss = measure("parse", path)
+            v_time, count, errors, v_rss = measure("validate", path)
+            size = path.stat().st_size / 1e6
+            print(f"{count:>8} {size:>7.1f} {count / p_time:>10.0f} {count / v_time:>11.0f} "
+                  f"{v_time / p_time:>6.1f} {errors:>6} {p_rss / 1024:>8.0f}MB {v_rss / 1024:>8.0f}MB")
+            path.unlink()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        worker(sys.argv[2], sys.argv[3])
+    else:
+        main([int(a) for a in sys.argv[1:]] or [10_000, 100_000])

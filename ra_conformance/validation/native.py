@@ -1,0 +1,49 @@
+"""Python twins of our own (non-IG) FHIRPath rules, for speed; tests/validation prove each equal to the
+FHIRPath text kept in the ig/ tables."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ra_conformance.ig import SD
+
+
+def _ext_codes(node: dict[str, Any], url: str) -> set[Any]:
+    codes = set()
+    for ext in node.get("extension") or ():
+        if isinstance(ext, dict) and ext.get("url") == url:
+            value = ext.get("valueCodeableConcept")
+            for coding in (value.get("coding") or ()) if isinstance(value, dict) else ():
+                if isinstance(coding, dict):
+                    codes.add(coding.get("code"))
+    return codes
+
+
+def _net_new_not_open(cc_url: str) -> Callable[[Any, dict[str, Any]], bool]:
+    """REQ-121: a net-new CC is never open-gap."""
+    def check(group: Any, _: dict[str, Any]) -> bool:
+        if not isinstance(group, dict) or "net-new" not in _ext_codes(group, cc_url):
+            return True
+        return "open-gap" not in _ext_codes(group, SD + "ra-evidenceStatus")
+    return check
+
+
+def group_references_resolve(report: Any, resource: dict[str, Any]) -> bool:
+    """REQ-120: every groupReference value is the id of a group of the same report."""
+    if not isinstance(report, dict):
+        return True
+    ids = {g.get("id") for g in report.get("group") or () if isinstance(g, dict)}
+    url = SD + "ra-groupReference"
+    for ref in report.get("evaluatedResource") or ():
+        for ext in (ref.get("extension") or ()) if isinstance(ref, dict) else ():
+            if isinstance(ext, dict) and ext.get("url") == url and isinstance(ext.get("valueString"), str):
+                if ext["valueString"] not in ids:
+                    return False
+    return True
+
+
+NATIVE: dict[str, Callable[[Any, dict[str, Any]], bool]] = {
+    "group_references_resolve": group_references_resolve,
+    "net_new_not_open_ccType": _net_new_not_open(SD + "ra-ccType"),
+    "net_new_not_open_suspectType": _net_new_not_open(SD + "ra-suspectType"),
+}
