@@ -4,11 +4,12 @@ every check fails on a deliberately broken kit."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
-from ra_conformance import dates
+from ra_conformance import dates, jsonio
 from ra_conformance.kit import Expectations
 
 JSON = dict[str, Any]
@@ -25,6 +26,20 @@ def index(resources: list[JSON]) -> dict[str, JSON]:
 
 
 # ---- single resources ---------------------------------------------------------------------------
+def file_problems(kit_dir: Path) -> list[str]:
+    """Each resources/*.json is one JSON resource, named <Type>-<id>.json."""
+    out = []
+    for path in sorted((kit_dir / "resources").glob("*.json")):
+        try:
+            r = jsonio.loads(path.read_bytes())
+        except jsonio.JsonError as exc:
+            out.append(f"{path.name}: not JSON ({exc})")
+            continue
+        if not isinstance(r, dict) or path.name != f"{r.get('resourceType')}-{r.get('id')}.json":
+            out.append(f"{path.name}: not named after the resource it holds")
+    return out
+
+
 def r4_model_problems(resources: list[JSON]) -> list[str]:
     """Each resource must load as an R4B model (R4 == R4B for every type the kit uses)."""
     out = []

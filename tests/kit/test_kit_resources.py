@@ -9,15 +9,19 @@ import pytest
 
 from ra_conformance import jsonio
 
-from kit_checks import RA_SD, identity_problems, key, r4_model_problems, report_problems
+from kit_checks import RA_SD, file_problems, identity_problems, key, r4_model_problems, report_problems
 
 
 def test_every_file_is_json_named_after_its_resource(kit_dir):
-    files = sorted((kit_dir / "resources").glob("*.json"))
-    assert files
-    for path in files:
-        resource = jsonio.loads(path.read_bytes())
-        assert path.name == f"{resource['resourceType']}-{resource['id']}.json"
+    assert list((kit_dir / "resources").glob("*.json"))
+    assert file_problems(kit_dir) == []
+
+
+def test_file_check_catches_bad_files(tmp_path):
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "resources" / "Patient-rac-x.json").write_bytes(jsonio.dumps({"resourceType": "Patient", "id": "y"}))
+    (tmp_path / "resources" / "Patient-rac-z.json").write_bytes(b"{not json")
+    assert len(file_problems(tmp_path)) == 2
 
 
 def test_every_resource_loads_as_an_r4b_model(resources):
