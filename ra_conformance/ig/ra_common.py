@@ -166,8 +166,8 @@ def bundle_profile(*, req_title: str = "Risk Adjustment Coding Gap Report Bundle
         ),
         invariants=(Invariant(
             "REQ-134", "Bundle",
-            "entry.resource.ofType(MeasureReport).subject.reference.all($this.endsWith("
-            "'Patient/' + %context.entry.resource.ofType(Patient).first().id))",
+            "entry.resource.ofType(Patient).empty() or entry.resource.ofType(MeasureReport).subject.reference"
+            ".all($this.endsWith('Patient/' + %resource.entry.resource.ofType(Patient).first().id))",
             "all reports in the Bundle are for its Patient", req="REQ-134"),),
     )
 

@@ -147,10 +147,15 @@ def _ms_paths(prof: Profile, version: str) -> tuple[tuple[str, Any], ...]:
 
 
 def _dedup(issues: list[Issue]) -> list[Issue]:
+    """One issue per (resource, location, rule); a base min-1 issue gives way to the profile's REQ issue
+    for the same element (e.g. MeasureReport.status: REQ-100 rather than struct-cardinality)."""
     seen: set[tuple[str, str, str]] = set()
+    profiled = {(i.resource, i.location) for i in issues if i.rule.startswith("REQ-") and i.severity == ERROR}
     out = []
     for issue in issues:
         key = (issue.resource, issue.location, issue.rule)
+        if issue.rule == "struct-cardinality" and key[:2] in profiled:
+            continue
         if key not in seen:
             seen.add(key)
             out.append(issue)
