@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .errors import FhirError, bad_request
 from .faults import FaultSet
 from .refs import valid_id, valid_type
-from .rest import Answer, IncomingCheck, create, delete, read, require_type, update
+from .rest import Answer, IncomingCheck, delete, read, require_type, update
 from .search import search
 from .store import Store
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conftest import BASE, outcomes, refs, report, returns
+from server_world import BASE, outcomes, refs, report, returns
 from ra_conformance.server import cc_gaps
 from ra_conformance.server.errors import FhirError
 from ra_conformance.server.faults import FaultSet

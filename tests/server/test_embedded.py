@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import patient, report
+from server_world import patient, report
 from ra_conformance import jsonio
 from ra_conformance.server import EmbeddedServer, UnknownFaultError
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import outcomes
+from server_world import outcomes
 from ra_conformance.ig import requirements
 from ra_conformance.server.faults import FAULTS, FaultSet, UnknownFaultError
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from conftest import patient
+from server_world import patient
 from ra_conformance import jsonio
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import patient, report, world
+from server_world import patient, report, world
 from ra_conformance import jsonio, kit
 from ra_conformance.server.loader import LoadError
 from ra_conformance.server.store import Store
