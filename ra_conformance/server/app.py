@@ -115,7 +115,8 @@ async def _instance(ctx: _Context, request: Request) -> Answer:
         return rest.read(ctx.store, rtype, rid, ctx.base(request))
     if request.method == "DELETE":
         return rest.delete(ctx.store, rtype, rid)
-    return rest.update(ctx.store, rtype, rid, await _json_body(ctx, request), ctx.base(request), ctx.check)
+    return rest.update(ctx.store, rtype, rid, await _json_body(ctx, request), ctx.base(request), ctx.check,
+                       if_match=request.headers.get("if-match"))
 
 
 # -- plumbing ------------------------------------------------------------------------------------------

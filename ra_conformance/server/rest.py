@@ -123,15 +123,29 @@ def create(store: Store, rtype: str, body: Any, base: str, check: IncomingCheck)
     return Answer(201, stored, version_headers(stored, base, location=True))
 
 
-def update(store: Store, rtype: str, rid: str, body: Any, base: str, check: IncomingCheck) -> Answer:
+def update(store: Store, rtype: str, rid: str, body: Any, base: str, check: IncomingCheck, *,
+           if_match: str | None = None) -> Answer:
     require_type(rtype)
     require_id(rid)
     resource = _require_body(rtype, body)
     if resource.get("id") != rid:
         raise FhirError(400, "invalid", f"the body's id {resource.get('id')!r} does not match the URL id {rid!r}")
     run_check(check, resource)
-    stored, created = store.put(resource)
+    with store.atomic():
+        if if_match is not None:
+            _check_version(store, rtype, rid, if_match)
+        stored, created = store.put(resource)
     return Answer(201 if created else 200, stored, version_headers(stored, base, location=created))
+
+
+def _check_version(store: Store, rtype: str, rid: str, if_match: str) -> None:
+    """Versioned update: If-Match must name the current version (412 otherwise)."""
+    current = store.get(rtype, rid)
+    wanted = if_match.strip().removeprefix("W/").strip('"')
+    have = (current or {}).get("meta", {}).get("versionId")
+    if have != wanted:
+        raise FhirError(412, "conflict", f"If-Match {if_match} does not match the current version of {rtype}/{rid}"
+                        f" ({'none' if have is None else have})")
 
 
 def delete(store: Store, rtype: str, rid: str) -> Answer:

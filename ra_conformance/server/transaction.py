@@ -84,7 +84,11 @@ def _parse_entry(entry: Any, n: int) -> dict[str, Any]:
         raise bad_request(f"{where}: {method} needs [Type]/[id], got {url!r}")
     return {"method": method, "type": path[0], "id": path[1] if len(path) == 2 else None,
             "query": parse_qsl(parts.query, keep_blank_values=True), "resource": resource,
-            "fullUrl": entry.get("fullUrl")}
+            "fullUrl": entry.get("fullUrl"), "ifMatch": _str_or_none(entry["request"].get("ifMatch"))}
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _assign_ids(parsed: list[dict[str, Any]]) -> None:
@@ -115,7 +119,7 @@ def _rewrite(value: Any, mapping: dict[str, str]) -> Any:
 def _execute(store: Store, p: dict[str, Any], *, base: str, check: IncomingCheck, faults: FaultSet) -> Answer:
     method, rtype, rid = p["method"], p["type"], p["id"]
     if method == "PUT":
-        return update(store, rtype, rid, p["resource"], base, check)
+        return update(store, rtype, rid, p["resource"], base, check, if_match=p["ifMatch"])
     if method == "POST":
         if p["resource"].get("resourceType") != rtype:
             raise bad_request(f"resourceType {p['resource'].get('resourceType')!r} does not match {rtype}")

@@ -142,6 +142,18 @@ def test_create_read_update_delete(client_for: Callable[..., Any]) -> None:
     assert c.get(f"/Patient/{pid}").status_code == 404
 
 
+def test_versioned_update_with_if_match(client_for: Callable[..., Any]) -> None:
+    c = client_for()
+    assert c.get("/Patient/p1").headers["etag"] == 'W/"1"'
+    changed = {**patient("p1"), "gender": "male"}
+    assert is_outcome(c.put("/Patient/p1", json=changed, headers={"If-Match": 'W/"7"'}), 412)
+    assert c.put("/Patient/p1", json=changed, headers={"If-Match": 'W/"1"'}).headers["etag"] == 'W/"2"'
+    assert is_outcome(c.put("/Patient/new", json=patient("new"), headers={"If-Match": 'W/"1"'}), 412)
+    batch = {"resourceType": "Bundle", "type": "batch", "entry": [
+        {"resource": patient("p1"), "request": {"method": "PUT", "url": "Patient/p1", "ifMatch": 'W/"1"'}}]}
+    assert c.post("/", json=batch).json()["entry"][0]["response"]["status"].startswith("412")
+
+
 @pytest.mark.parametrize(("path", "body"), [
     ("/Patient/p1", {"resourceType": "Patient", "id": "other"}),
     ("/Patient/p1", {"resourceType": "Patient"}),
