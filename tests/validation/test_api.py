@@ -1,0 +1,110 @@
+"""The public API others code against: validate / validate_answer_bundle / must_support / check_incoming /
+to_operation_outcome."""
+
+from __future__ import annotations
+
+import copy
+
+from ra_conformance.validation import Issue, check_incoming, to_operation_outcome, validator_for
+from validation_samples import SD, answer_bundle, ext, report_v21
+
+
+def test_validator_for_is_cached_per_version():
+    assert validator_for("2.1.0") is validator_for("2.1.0")
+    assert validator_for("stu1") is not validator_for("2.1.0")
+
+
+def test_bundle_issues_name_the_inner_resource_and_its_full_location():
+    bundle = answer_bundle()
+    del bundle["entry"][0]["resource"]["period"]["start"]
+    issues = validator_for("2.1.0").validate_answer_bundle(bundle)
+    assert issues == [Issue("error", "Bundle.entry[0].resource.period.start", "REQ-106",
+                            issues[0].message, "MeasureReport/mr-t1")]
+
+
+def test_plain_validate_of_a_bundle_without_profiles_checks_base_structure_only():
+    bundle = answer_bundle()
+    del bundle["entry"][0]["resource"]["date"]
+    assert validator_for("2.1.0").validate(bundle) == []
+    bundle["entry"][0]["resource"]["status"] = "done"
+    assert [i.rule for i in validator_for("2.1.0").validate(bundle)] == ["struct-binding"]
+
+
+def test_resource_without_id_is_labelled_by_its_place():
+    report = report_v21()
+    del report["id"]
+    report["date"] = "yesterday"
+    issues = validator_for("2.1.0").validate(report, ordinal=3)
+    assert [i.resource for i in issues] == ["MeasureReport[#3]"]
+
+
+def test_explicit_profile_applies_without_meta_profile():
+    report = report_v21()
+    del report["meta"]
+    del report["reporter"]
+    assert validator_for("2.1.0").validate(report) == []
+    assert [i.rule for i in validator_for("2.1.0").validate(report, SD + "ra-measurereport")] == ["REQ-105"]
+
+
+def test_unknown_or_mismatched_profiles_are_reported():
+    report = report_v21()
+    assert [i.rule for i in validator_for("2.1.0").validate(report, SD + "nope")] == ["profile-unknown"]
+    assert [i.rule for i in validator_for("2.1.0").validate(report, SD + "ra-patient-group")] == ["profile-type"]
+    report["meta"]["profile"] = [SD + "ra-measurereport-with-remark"]  # S3-only profile under 2.1.0
+    assert [(i.severity, i.rule) for i in validator_for("2.1.0").validate(report)] == [("warning", "profile-unknown")]
+
+
+def test_must_support_coverage_table():
+    with_deadline = report_v21()
+    without = copy.deepcopy(with_deadline)
+    without["extension"] = without["extension"][:1]
+    table = validator_for("2.1.0").must_support([with_deadline, without])
+    row = table[SD + "ra-measurereport"]
+    assert row["MeasureReport.period.start"] is True
+    assert row[f"MeasureReport.extension(url={SD}ra-clinicalDataCollectionDeadline)"] is True
+    assert row[f"MeasureReport.group.extension(url={SD}ra-ccRemark)"] is False
+    only_without = validator_for("2.1.0").must_support([without])[SD + "ra-measurereport"]
+    assert only_without[f"MeasureReport.extension(url={SD}ra-clinicalDataCollectionDeadline)"] is False
+
+
+def test_must_support_follows_the_answer_bundle_slices():
+    bundle = answer_bundle()
+    bundle["meta"] = {"profile": [SD + "ra-measurereport-bundle"]}
+    table = validator_for("2.1.0").must_support([bundle])
+    assert table[SD + "ra-measurereport-bundle"]["Bundle.entry:ra_patient_entry"] is True
+    assert table[SD + "ra-measurereport"]["MeasureReport.date"] is True
+    assert "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient" in table
+
+
+def test_check_incoming_keeps_base_errors_and_profile_errors_of_ra_profiled_resources_only():
+    unprofiled = report_v21()
+    del unprofiled["meta"]
+    del unprofiled["date"]
+    assert check_incoming(unprofiled) == []
+    unprofiled["bogus"] = 1
+    assert [i.rule for i in check_incoming(unprofiled)] == ["struct-unknown-element"]
+    profiled = report_v21()
+    del profiled["date"]
+    profiled["group"][0]["extension"][1]["valueCodeableConcept"]["coding"][0]["system"] = "http://x.org"  # warning
+    assert [(i.severity, i.rule) for i in check_incoming(profiled)] == [("error", "REQ-104")]
+
+
+def test_check_incoming_judges_transaction_entries():
+    report = report_v21()
+    report["group"][0]["extension"].append(ext("evidenceStatusDate", valueDate="2023-01-01"))
+    tx = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:6f1c8c1e-1b1a-4c55-9b0e-000000000001", "resource": report,
+         "request": {"method": "POST", "url": "MeasureReport"}}]}
+    assert [(i.rule, i.resource) for i in check_incoming(tx, "2.1.0")] == [("REQ-117", "MeasureReport/mr-t1")]
+
+
+def test_operation_outcome_shape_and_validity():
+    issues = validator_for("2.1.0").validate(dict(report_v21(), status="final"))
+    outcome = to_operation_outcome(issues)
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["severity"] == "error"
+    assert outcome["issue"][0]["expression"] == ["MeasureReport.status"]
+    assert outcome["issue"][0]["details"]["coding"][0]["code"] == "struct-binding"
+    assert validator_for("2.1.0").validate(outcome) == []
+    empty = to_operation_outcome([])
+    assert empty["issue"][0]["severity"] == "information" and validator_for("2.1.0").validate(empty) == []
