@@ -7,6 +7,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from ra_conformance.ig import SD
 from ra_conformance.ig.rules import ExtensionDef, RuleSet, SubExtension
 from ra_conformance.validation.bindings import Report, check_binding
@@ -100,22 +102,39 @@ def _check_subs(ext: dict[str, Any], loc: str, subs: tuple[SubExtension, ...], r
             report(ERROR, "REQ-172", loc, f"sub-extension {spec.url!r} appears {counts[spec.url]} times (max {spec.max})")
 
 
+_CLEAN: set[tuple[str, str, bytes]] = set()  # (version, context, extension JSON) judged clean (bounded)
+_CLEAN_LIMIT = 50_000
+
+
 def check_all(occurrences: list[Occurrence], rules: RuleSet, report_for: Any) -> None:
-    """Check every extension occurrence whose url this version defines, and root cardinalities."""
+    """Check every extension occurrence whose url this version defines, and root cardinalities.
+    Verdicts of extensions without references are memoised: their check depends on nothing else."""
     per_host: Counter[tuple[str, str]] = Counter()
     for occ in occurrences:
         url = occ[0].get("url")
         if not isinstance(url, str):
             continue
-        report = report_for(occ)
         definition = rules.extensions.get(url)
         if definition is None:
             if url.startswith(SD):
-                report(WARNING, "REQ-125", occ[1], f"{url} is not an extension of IG version {rules.version}")
+                report_for(occ)(WARNING, "REQ-125", occ[1], f"{url} is not an extension of IG version {rules.version}")
             continue
-        check_extension(occ, definition, rules, report)
+        key = (rules.version, occ[3], orjson.dumps(occ[0]))
+        if key not in _CLEAN:
+            found: list[int] = []
+            report = report_for(occ)
+
+            def counting(*args: str, report: Any = report, found: list[int] = found) -> None:
+                found.append(1)
+                report(*args)
+
+            check_extension(occ, definition, rules, counting)
+            if not found and b'"reference"' not in key[2]:
+                if len(_CLEAN) >= _CLEAN_LIMIT:
+                    _CLEAN.clear()
+                _CLEAN.add(key)
         if definition.max is not None:
             per_host[(occ[2], url)] += 1
             if per_host[(occ[2], url)] == definition.max + 1:
-                report(ERROR, definition.max_req or definition.req, occ[2] + ".extension",
+                report_for(occ)(ERROR, definition.max_req or definition.req, occ[2] + ".extension",
                        f"more than {definition.max} {url} on this element (extension max {definition.max})")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import orjson
+
 from ra_conformance.validation import tables
 from ra_conformance.validation.issue import ERROR, INFORMATION, Issue, resource_label
 from ra_conformance.validation.primitives import CHECKS
@@ -220,9 +222,30 @@ def _walk_complex(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkContext
     if not value:
         ctx.add("ele-1", loc, "empty object: an element must have a value or children (ele-1)")
         return
+    if spec.code == "Extension":
+        _walk_extension(value, loc, epath, ctx)
+        return
     _walk_object(value, spec.code, loc, epath, ctx)
     if spec.code == "Reference":
         _check_reference(value, spec.refs, loc, ctx)
+
+
+_CLEAN_EXTENSIONS: set[bytes] = set()  # simple extensions already walked without issue (bounded)
+_CLEAN_LIMIT = 50_000
+
+
+def _walk_extension(value: dict[str, Any], loc: str, epath: str, ctx: WalkContext) -> None:
+    """Extensions repeat verbatim across resources (codes, statuses): a simple one (no nested extension,
+    no Reference, whose check depends on context) that was clean once is clean again."""
+    key = orjson.dumps(value)
+    if key in _CLEAN_EXTENSIONS:
+        return
+    before = len(ctx.issues)
+    _walk_object(value, "Extension", loc, epath, ctx)
+    if len(ctx.issues) == before and b'"extension"' not in key and b'"reference"' not in key:
+        if len(_CLEAN_EXTENSIONS) >= _CLEAN_LIMIT:
+            _CLEAN_EXTENSIONS.clear()
+        _CLEAN_EXTENSIONS.add(key)
 
 
 def _check_reference(value: dict[str, Any], refs: frozenset[str] | None, loc: str, ctx: WalkContext) -> None:
