@@ -55,3 +55,19 @@ def write_text(source: str, issues: list[Issue], out: TextIO) -> None:
         out.write(f"{source}: {resource}: {errors} error(s), {warnings} warning(s)\n")
         for i in items:
             out.write(f"  {i.severity:<11} {i.location}  [{i.rule}]  {i.message}\n")
+
+
+def from_operation_outcome(outcome: Any, resource: str = "") -> list[Issue]:
+    """Issues back from an OperationOutcome (ours, or a server's: rule from details.coding when present)."""
+    issues = []
+    for item in outcome.get("issue", []) if isinstance(outcome, dict) else []:
+        if not isinstance(item, dict):
+            continue
+        details = item.get("details") if isinstance(item.get("details"), dict) else {}
+        codings = details.get("coding") if isinstance(details.get("coding"), list) else []
+        rule = next((c.get("code") for c in codings if isinstance(c, dict) and c.get("system") == RULE_SYSTEM),
+                    item.get("code", ""))
+        expression = item.get("expression") or item.get("location") or [""]
+        issues.append(Issue(str(item.get("severity", "")), str(expression[0]), str(rule),
+                            str(details.get("text") or item.get("diagnostics") or ""), resource))
+    return issues

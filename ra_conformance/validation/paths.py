@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any, NamedTuple
-
-_INDEX = re.compile(r"\[\d+\]")
 
 
 class Segment(NamedTuple):
@@ -89,8 +86,3 @@ def select(node: Any, segments: tuple[Segment, ...], loc: str) -> list[tuple[Any
             return nxt
         current = nxt
     return current
-
-
-def element_path(resource_type: str, loc: str, resource_loc: str) -> str:
-    """FHIR element path (no indices) of a location inside a resource located at ``resource_loc``."""
-    return resource_type + _INDEX.sub("", loc[len(resource_loc):])

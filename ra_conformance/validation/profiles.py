@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 from ra_conformance.ig.rules import Element, Profile, RuleSet
 from ra_conformance.validation.bindings import Report, check_binding
 from ra_conformance.validation.invariants import check, message
-from ra_conformance.validation.issue import ERROR, resource_label
+from ra_conformance.validation.issue import ERROR
 from ra_conformance.validation.paths import Segment, compile_path, location, matches, select
 from ra_conformance.validation.references import target_type
 
@@ -157,5 +157,3 @@ def must_support_paths(profile: Profile) -> list[tuple[str, Callable[[dict[str, 
             out.append((f"{profile.type}.entry:{entry_slice.name}", has_entry))
     return out
 
-
-__all__ = ["Assignment", "check_profile", "with_bases", "must_support_paths", "resource_label"]

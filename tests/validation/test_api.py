@@ -108,3 +108,13 @@ def test_operation_outcome_shape_and_validity():
     assert validator_for("2.1.0").validate(outcome) == []
     empty = to_operation_outcome([])
     assert empty["issue"][0]["severity"] == "information" and validator_for("2.1.0").validate(empty) == []
+
+
+def test_operation_outcome_round_trip():
+    from ra_conformance.validation.outcome import from_operation_outcome
+
+    issues = validator_for("2.1.0").validate(dict(report_v21(), status="final"))
+    assert from_operation_outcome(to_operation_outcome(issues), "MeasureReport/mr-t1") == issues
+    server = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing",
+                                                               "diagnostics": "unknown subject"}]}
+    assert [(i.rule, i.message) for i in from_operation_outcome(server)] == [("processing", "unknown subject")]

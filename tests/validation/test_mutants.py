@@ -35,7 +35,8 @@ def _drop(*keys: str) -> Mutation:
 
 
 def _do(fn: Callable[[dict[str, Any]], Any]) -> Mutation:
-    return lambda res: None if fn(res) is None else None
+    """A mutation written as an expression (its value is ignored)."""
+    return fn
 
 
 def _g0_ext(res: dict[str, Any]) -> list[dict[str, Any]]:
