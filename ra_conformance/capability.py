@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .fhir import resources as fr
-from .ig import OPERATION_DEFINITIONS, REPORT_STYLE_OPERATIONS
+from .ig import IG_CANONICAL, OPERATION_DEFINITIONS, REPORT_STYLE_OPERATIONS
 
 DISCOVERY_ORDER = ("cc-gaps", "report", "ra.cc-gaps")
 
@@ -17,11 +17,33 @@ class Declarations:
 
     fhir_version: str | None = None
     formats: list[str] = field(default_factory=list)
+    system_interactions: list[str] = field(default_factory=list)
+    implementation_guides: list[str] = field(default_factory=list)
+    instantiates: list[str] = field(default_factory=list)
     # resource type -> {"profiles": [...], "interactions": [...], "operations": {name: definition}, "search": [...]}
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def operations(self, resource_type: str = "MeasureReport") -> dict[str, str]:
         return self.resources.get(resource_type, {}).get("operations", {})
+
+    def declares(self, item: str) -> bool:
+        """Does the target declare an item of ra_conformance.ig.capabilities (e.g. 'MeasureReport:search:period')?"""
+        parts = item.split(":")
+        if parts[0] == "system":
+            return parts[1] in self.system_interactions
+        res = self.resources.get(parts[0])
+        if res is None:
+            return False
+        if len(parts) == 2:
+            return parts[1] == "resource" or parts[1] in res["interactions"]
+        if parts[1] == "search":
+            aliases = {"evaluated-resource": ("evaluated-resource", "evaluatedResource"), "measurereport-category": ("measurereport-category", "category")}
+            return any(a in res["search"] for a in aliases.get(parts[2], (parts[2],)))
+        if parts[1] == "operation":
+            if parts[2] == "coding-gap":
+                return discover_operation(self) is not None
+            return parts[2] in res["operations"]
+        return False
 
     def profiles(self) -> set[str]:
         out: set[str] = set()
@@ -37,9 +59,14 @@ def read_declarations(cs: Any) -> Declarations:
         return decl
     decl.fhir_version = cs.get("fhirVersion") if isinstance(cs.get("fhirVersion"), str) else None
     decl.formats = [f for f in fr.as_list(cs.get("format")) if isinstance(f, str)]
+    decl.implementation_guides = [g for g in fr.as_list(cs.get("implementationGuide")) if isinstance(g, str)]
+    decl.instantiates = [g for g in fr.as_list(cs.get("instantiates")) if isinstance(g, str)]
     for rest in fr.as_list(cs.get("rest")):
         if not isinstance(rest, dict) or rest.get("mode", "server") != "server":
             continue
+        decl.system_interactions.extend(
+            i["code"] for i in fr.as_list(rest.get("interaction")) if isinstance(i, dict) and isinstance(i.get("code"), str)
+        )
         for res in fr.as_list(rest.get("resource")):
             if not isinstance(res, dict) or not isinstance(res.get("type"), str):
                 continue
@@ -65,4 +92,22 @@ def discover_operation(decl: Declarations) -> str | None:
     for name, definition in declared.items():
         if definition.split("|", 1)[0] in {OPERATION_DEFINITIONS[n] for n in REPORT_STYLE_OPERATIONS}:
             return name
+    return None
+
+
+def infer_ig_version(decl: Declarations) -> str | None:
+    """The IG version a target claims: a versioned implementationGuide canonical first, then telling features."""
+    for ig in decl.implementation_guides:
+        if ig.startswith(IG_CANONICAL) and "|" in ig:
+            version = ig.split("|", 1)[1]
+            for known, prefix in (("stu1", "1."), ("2.1.0", "2."), ("stu3-ballot", "3.")):
+                if version.startswith(prefix):
+                    return known
+    mr = decl.resources.get("MeasureReport", {})
+    if "risk-gap" in mr.get("operations", {}):
+        return "stu3-ballot"
+    if any(p in mr.get("search", []) for p in ("measurereport-category", "category")) or any("ra-datax" in p for p in decl.profiles()):
+        return "2.1.0"
+    if discover_operation(decl) is not None:
+        return "stu1"
     return None

@@ -41,6 +41,7 @@ def cli() -> None:
 @click.option("--timeout", type=float, help="HTTP timeout in seconds (default 30).")
 @click.option("--auth-token", help="Bearer token for the target (redacted in every report).")
 @click.option("--fault", multiple=True, help="Embedded server only: switch on a named defect (self-testing).")
+@click.option("--load-fixtures", is_flag=True, default=None, help="Load the fixture kit into the target first.")
 @click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Settings file (default ./ra-conform.toml).")
 @click.option("-v", "--verbose", is_flag=True, default=None, help="Also list skipped tests with their reasons.")
 def run(config: Path | None, **flags: object) -> None:

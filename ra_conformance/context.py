@@ -7,8 +7,10 @@ from typing import Any
 
 from . import capability
 from . import kit as kitmod
+from .fhir import resources as fr
 from .fhir.client import Exchange, FhirClient, FhirResponse
 from .fhir.operation import CodingGapOperation, OperationAnswer
+from .ig import DEFAULT_IG_VERSION
 from .settings import Settings
 
 DEFAULT_OPERATION = "cc-gaps"
@@ -21,7 +23,7 @@ class RaContext:
         self.client = FhirClient(settings.target, timeout=settings.timeout, auth_token=settings.auth_token)
         self._answers: dict[tuple[Any, ...], OperationAnswer] = {}
         self._current: list[dict[str, Any]] | None = None
-        self.client.log.listeners.append(self._on_exchange)
+        self.client.log.listeners.append(self.attach)
 
     def close(self) -> None:
         self.client.close()
@@ -33,18 +35,11 @@ class RaContext:
     def end_test(self) -> None:
         self._current = None
 
-    def _on_exchange(self, exchange: Exchange) -> None:
-        self.attach(exchange)
-
     def attach(self, exchange: Exchange) -> None:
         if self._current is not None and all(e.get("id") != exchange.id for e in self._current):
             self._current.append(exchange.to_dict())
 
-    # -- shared state ------------------------------------------------------------------------
-    @cached_property
-    def kit(self) -> kitmod.Expectations:
-        return kitmod.load_expectations(self.settings.kit_dir)
-
+    # -- what the target declares ------------------------------------------------------------
     @cached_property
     def metadata_response(self) -> FhirResponse:
         return self.client.get("metadata")
@@ -61,6 +56,10 @@ class RaContext:
         return capability.read_declarations(self.metadata_response.resource)
 
     @cached_property
+    def ig_version(self) -> str:
+        return self.settings.ig_version or capability.infer_ig_version(self.declarations) or DEFAULT_IG_VERSION
+
+    @cached_property
     def operation_name(self) -> str:
         return self.settings.operation or capability.discover_operation(self.declarations) or DEFAULT_OPERATION
 
@@ -68,14 +67,30 @@ class RaContext:
     def operation(self) -> CodingGapOperation:
         return CodingGapOperation(self.client, self.operation_name)
 
+    # -- the fixture kit ---------------------------------------------------------------------
+    @cached_property
+    def kit(self) -> kitmod.Expectations:
+        return kitmod.load_expectations(self.settings.kit_dir)
+
+    @cached_property
+    def missing_kit_patients(self) -> list[str]:
+        """Kit patients the target does not have (read one by one; the kit is small)."""
+        missing = []
+        for ref in self.kit.patients:
+            resp = self.client.get(ref)
+            if fr.key(resp.resource) != ref:
+                missing.append(ref)
+        return missing
+
+    # -- judging -----------------------------------------------------------------------------
     @cached_property
     def validator(self) -> Any | None:
-        """The RA profile validator for the selected IG version, when available."""
+        """The RA profile validator for the run's IG version, when available."""
         try:
             from .validation import validator_for
         except ImportError:
             return None
-        return validator_for(self.settings.ig_version)
+        return validator_for(self.ig_version)
 
     def answer(self, scenario: kitmod.Scenario, method: str = "GET") -> OperationAnswer:
         """The operation's answer for a scenario, asked once per run and method."""
@@ -86,3 +101,10 @@ class RaContext:
             self._answers[cache_key] = answer
         self.attach(answer.response.exchange)
         return answer
+
+    def answered_resources(self) -> list[dict[str, Any]]:
+        """Every resource the run's answers carried (for must-support coverage)."""
+        out: list[dict[str, Any]] = []
+        for answer in self._answers.values():
+            out.extend(answer.all_resources())
+        return out

@@ -1,11 +1,12 @@
-"""pytest plugin: options, the `ra` context and `verdict` fixtures, REQ markers, exchange capture, result states.
+"""pytest plugin: options, the `ra` and `verdict` fixtures, markers, selection, exchange capture, result states.
 
-Loaded through the `pytest11` entry point, so `pytest --ra-target URL testsuites` works in plain pytest.
-Passive unless a test uses its fixtures.
+Loaded through the `pytest11` entry point, so `pytest --ra-target URL testsuites` works in plain
+pytest (with -k, -m and xdist). Passive unless a test uses its fixtures or markers.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,75 +15,95 @@ import pytest
 from . import kit as kitmod
 from .checks.findings import ConformanceFailure, Verdict
 from .context import RaContext
+from .plan import PlanEntry, plan_entry
 from .results import ERROR, FAIL, PASS, SKIP, WARN, RunResults, TestResult
 from .settings import Settings, SettingsError, build
 
 RESULTS_KEY = pytest.StashKey[RunResults]()
 CONTEXT_KEY = pytest.StashKey["RaContext | None"]()
+PLAN_KEY = pytest.StashKey["list[PlanEntry]"]()
 STATE_KEY = pytest.StashKey[TestResult]()
 VERDICT_KEY = pytest.StashKey[Verdict]()
+MARKERS = (
+    "req(*ids): the RA-SPEC §9 requirement ids a test checks",
+    "capability(item): the IG CapabilityStatement item a test depends on (ra_conformance.ig.capabilities)",
+    "kit: the test needs the fixture kit loaded on the target",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ra-conform", "Da Vinci RA conformance (ra-conform)")
     group.addoption("--ra-target", default=None, help="base URL of the FHIR server under test")
     group.addoption("--ra-operation", default=None, help="coding-gap operation name (default: discovered from /metadata)")
-    group.addoption("--ra-ig-version", default=None, help="IG version: stu1 | 2.1.0 | stu3-ballot")
+    group.addoption("--ra-ig-version", default=None, help="IG version: stu1 | 2.1.0 | stu3-ballot (default: inferred)")
     group.addoption("--ra-kit", default=None, help="fixture kit directory (default: the bundled fixtures/)")
     group.addoption("--ra-strict", action="store_true", default=None, help="warnings fail the run")
     group.addoption("--ra-timeout", default=None, type=float, help="HTTP timeout in seconds")
     group.addoption("--ra-auth-token", default=None, help="bearer token sent to the target (redacted in reports)")
+    group.addoption("--ra-report-dir", default=None, help="write summary.json and report.html here")
 
 
 def _settings(config: pytest.Config) -> Settings:
     opt = config.option
     flags = {
-        "target": opt.ra_target,
-        "operation": opt.ra_operation,
-        "ig_version": opt.ra_ig_version,
-        "kit_dir": opt.ra_kit,
-        "strict": opt.ra_strict,
-        "timeout": opt.ra_timeout,
-        "auth_token": opt.ra_auth_token,
+        "target": opt.ra_target, "operation": opt.ra_operation, "ig_version": opt.ra_ig_version, "kit_dir": opt.ra_kit,
+        "strict": opt.ra_strict, "timeout": opt.ra_timeout, "auth_token": opt.ra_auth_token, "report_dir": opt.ra_report_dir,
     }
     return build(flags)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "req(*ids): the RA-SPEC §9 requirement ids a test checks")
-    config.stash[CONTEXT_KEY] = None
-    try:
-        settings = _settings(config)
-    except SettingsError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    config.stash[RESULTS_KEY] = RunResults(
-        target=settings.target or "", ig_version=settings.ig_version, operation=settings.operation or "", strict=settings.strict
-    )
-    config._ra_settings = settings  # type: ignore[attr-defined]
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    ctx = config.stash.get(CONTEXT_KEY, None)
-    if ctx is not None:
-        ctx.close()
+def settings_of(config: pytest.Config) -> Settings:
+    return config._ra_settings  # type: ignore[attr-defined,no-any-return]
 
 
 def results_of(config: pytest.Config) -> RunResults:
     return config.stash[RESULTS_KEY]
 
 
+def plan_of(config: pytest.Config) -> list[PlanEntry]:
+    return config.stash.get(PLAN_KEY, [])
+
+
+def context_of(config: pytest.Config) -> RaContext | None:
+    ctx = config.stash.get(CONTEXT_KEY, None)
+    settings = settings_of(config)
+    if ctx is None and settings.target:
+        ctx = RaContext(settings)
+        config.stash[CONTEXT_KEY] = ctx
+    return ctx
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+    try:
+        settings = _settings(config)
+    except SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config._ra_settings = settings  # type: ignore[attr-defined]
+    config.stash[CONTEXT_KEY] = None
+    config.stash[RESULTS_KEY] = RunResults(target=settings.target or "", ig_version=settings.ig_version or "", strict=settings.strict)
+    recorder = _Recorder(config)
+    config.stash[RECORDER_KEY] = recorder
+    config.pluginmanager.register(recorder, f"ra-conform-recorder-{id(config)}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    recorder = config.stash.get(RECORDER_KEY, None)
+    if recorder is not None:
+        config.pluginmanager.unregister(recorder)
+    ctx = config.stash.get(CONTEXT_KEY, None)
+    if ctx is not None:
+        ctx.close()
+
+
 # -- fixtures ------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def ra(pytestconfig: pytest.Config) -> RaContext:
     """The run's context: settings, client, operation, fixture kit, cached answers."""
-    ctx = pytestconfig.stash.get(CONTEXT_KEY, None)
+    ctx = context_of(pytestconfig)
     if ctx is None:
-        settings: Settings = pytestconfig._ra_settings  # type: ignore[attr-defined]
-        if not settings.target:
-            pytest.skip("no target: pass --ra-target URL (or use `ra-conform run`, which starts the reference server)")
-        ctx = RaContext(settings)
-        pytestconfig.stash[CONTEXT_KEY] = ctx
-        results_of(pytestconfig).operation = ctx.operation_name
+        pytest.skip("no target: pass --ra-target URL (or use `ra-conform run`, which starts the reference server)")
     return ctx
 
 
@@ -96,12 +117,25 @@ def verdict(request: pytest.FixtureRequest) -> Verdict:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "overlap_case" in metafunc.fixturenames:
-        kit_dir = getattr(metafunc.config, "_ra_settings").kit_dir
         try:
-            cases = kitmod.load_expectations(kit_dir).overlap_cases
+            cases = kitmod.load_expectations(settings_of(metafunc.config).kit_dir).overlap_cases
         except kitmod.KitError as exc:
             raise pytest.UsageError(f"fixture kit: {exc}") from None
         metafunc.parametrize("overlap_case", cases, ids=[c.id for c in cases])
+
+
+# -- selection: capability expectations and the kit preflight --------------------------------------
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    ctx = context_of(config)
+    if ctx is None:
+        return
+    results_of(config).ig_version = ctx.ig_version
+    results_of(config).operation = ctx.operation_name
+    plan = [plan_entry(item, ctx) for item in items]
+    for item, entry in zip(items, plan):
+        if not entry.run:
+            item.add_marker(pytest.mark.skip(reason=entry.reason))
+    config.stash[PLAN_KEY] = plan
 
 
 # -- result states -------------------------------------------------------------------------------
@@ -111,12 +145,11 @@ def _suite(item: pytest.Item) -> str:
 
 
 def _title(item: pytest.Item) -> str:
-    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
-    first = doc.strip().splitlines()[0] if doc.strip() else item.name
-    return first
+    doc = (getattr(getattr(item, "function", None), "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else item.name
 
 
-def _reqs(item: pytest.Item) -> list[str]:
+def reqs_of(item: pytest.Item) -> list[str]:
     out: list[str] = []
     for mark in item.iter_markers("req"):
         out.extend(a for a in mark.args if a not in out)
@@ -125,7 +158,7 @@ def _reqs(item: pytest.Item) -> list[str]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    result = TestResult(nodeid=item.nodeid, suite=_suite(item), name=item.name, title=_title(item), reqs=_reqs(item))
+    result = TestResult(nodeid=item.nodeid, suite=_suite(item), name=item.name, title=_title(item), reqs=reqs_of(item))
     item.stash[STATE_KEY] = result
     for req in result.reqs:
         item.user_properties.append(("requirement", req))
@@ -137,13 +170,32 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     outcome = yield
+    result = item.stash.get(STATE_KEY, None)
+    if result is not None:
+        _allure_annotate(result)
     v = item.stash.get(VERDICT_KEY, None)
     if v is None or outcome.excinfo is not None:
         return
-    strict = item.config._ra_settings.strict  # type: ignore[attr-defined]
-    failing = v.errors + (v.warnings if strict else [])
+    failing = v.errors + (v.warnings if settings_of(item.config).strict else [])
     if failing:
         outcome.force_exception(ConformanceFailure(failing))
+
+
+def _allure_annotate(result: TestResult) -> None:
+    """Requirement labels and every HTTP exchange as attachments (no-ops unless allure is recording)."""
+    try:
+        import allure
+    except ImportError:  # pragma: no cover - allure-pytest is a dependency
+        return
+    from . import jsonio
+
+    allure.dynamic.title(result.title)
+    for req in result.reqs:
+        allure.dynamic.label("requirement", req)
+        allure.dynamic.tag(req)
+    for ex in result.exchanges:
+        name = f"{ex['method']} {ex['url']} -> {ex['status'] if ex['status'] is not None else ex['error']}"
+        allure.attach(jsonio.dumps_str(ex, pretty=True), name=name, attachment_type=allure.attachment_type.JSON)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -152,38 +204,75 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
     report: pytest.TestReport = outcome.get_result()
     result = item.stash.get(STATE_KEY, None)
     if result is None:
-        return
-    result.duration_s = round(result.duration_s + report.duration, 4)
-    if report.skipped:
-        result.state = SKIP
-        longrepr = report.longrepr
-        result.message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-        if result.message.startswith("Skipped: "):
-            result.message = result.message[len("Skipped: "):]
-    elif report.failed:
-        exc = call.excinfo.value if call.excinfo else None
-        conformance = isinstance(exc, AssertionError)
-        if result.state != ERROR:
-            result.state = FAIL if conformance and report.when == "call" else ERROR
-        result.message = str(exc) if conformance else f"harness error in {report.when}: {call.excinfo.exconly() if call.excinfo else report.longreprtext}"
-    elif report.when == "call":
-        v = item.stash.get(VERDICT_KEY, None)
-        result.state = WARN if v is not None and v.warnings else PASS
-        if v is not None and v.warnings:
-            result.message = v.render(v.warnings)
-    v = item.stash.get(VERDICT_KEY, None)
-    if v is not None and report.when == "call":
-        result.findings = [f.to_dict() for f in v.findings]
-    if report.when == "teardown":
+        if report.when == "setup" and report.skipped:  # skipped before our setup hook ran (skip marker)
+            result = TestResult(nodeid=item.nodeid, suite=_suite(item), name=item.name, title=_title(item), reqs=reqs_of(item))
+            item.stash[STATE_KEY] = result
+        else:
+            return
+    _record_phase(item, call, report, result)
+    if report.when == "teardown" or (report.when == "setup" and report.skipped):
         ctx = item.config.stash.get(CONTEXT_KEY, None)
         if ctx is not None:
             ctx.end_test()
-        item.user_properties.append(("ra_state", result.state))
         report.user_properties.append(("ra_state", result.state))
-        results_of(item.config).tests.append(result)
+        report.ra_result = result.to_dict()  # type: ignore[attr-defined]  # travels to the xdist controller
+
+
+def _record_phase(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport, result: TestResult) -> None:
+    result.duration_s = round(result.duration_s + report.duration, 4)
+    v = item.stash.get(VERDICT_KEY, None)
+    if report.skipped:
+        result.state = SKIP
+        longrepr = report.longrepr
+        message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        result.message = message[len("Skipped: "):] if message.startswith("Skipped: ") else message
+    elif report.failed:
+        exc = call.excinfo.value if call.excinfo else None
+        conformance = isinstance(exc, AssertionError) and report.when == "call"
+        if result.state != ERROR:
+            result.state = FAIL if conformance else ERROR
+        result.message = str(exc) if conformance else f"harness error in {report.when}: {call.excinfo.exconly() if call.excinfo else report.longreprtext}"
+    elif report.when == "call":
+        result.state = WARN if v is not None and v.warnings else PASS
+        if v is not None and v.warnings:
+            result.message = v.render(v.warnings)
+    if v is not None and report.when == "call":
+        result.findings = [f.to_dict() for f in v.findings]
+
+
+class _Recorder:
+    """Per-session (not module-global: pytest may run nested in pytest) collector of results on the controller."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.worker_resources: list[dict[str, Any]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "ra_result", None)
+        if data is not None:
+            results_of(self.config).tests.append(TestResult(**data))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:  # xdist controller hook
+        self.worker_resources.extend(getattr(node, "workeroutput", {}).get("ra_resources", []))
+
+
+RECORDER_KEY = pytest.StashKey[_Recorder]()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    import time
+    config = session.config
+    ctx = config.stash.get(CONTEXT_KEY, None)
+    if hasattr(config, "workerinput"):  # xdist worker: hand must-support data to the controller
+        if ctx is not None:
+            config.workeroutput["ra_resources"] = ctx.answered_resources()  # type: ignore[attr-defined]
+        return
+    results = results_of(config)
+    results.finished = time.time()
+    resources = ctx.answered_resources() if ctx is not None else []
+    resources.extend(config.stash[RECORDER_KEY].worker_resources)
+    report_dir = settings_of(config).report_dir if config.option.ra_report_dir else None
+    if report_dir is not None and results.tests:
+        from .reporting.writer import write_reports
 
-    results_of(session.config).finished = time.time()
+        write_reports(results, report_dir, resources=resources, validator=ctx.validator if ctx else None)

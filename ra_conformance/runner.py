@@ -16,7 +16,6 @@ import testsuites
 
 from . import kit as kitmod
 from .reporting.console import ProgressPlugin, print_results
-from .reporting.summary import write_summary
 from .results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
 from .settings import Settings
 
@@ -47,6 +46,8 @@ def target_for(settings: Settings) -> Iterator[Settings]:
     """The settings with a target: the given one, or the embedded reference server loaded with the kit."""
     if settings.target:
         check_reachable(settings)
+        if settings.load_fixtures:
+            load_fixtures(settings)
         yield settings
         return
     from .server import EmbeddedServer, FaultSet, LoadError, ServerStartError, UnknownFaultError
@@ -70,6 +71,21 @@ def target_for(settings: Settings) -> Iterator[Settings]:
         server.stop()
 
 
+def load_fixtures(settings: Settings) -> None:
+    from .fhir.client import FhirClient
+    from .fhir.loader import load_kit
+
+    assert settings.target
+    try:
+        with FhirClient(settings.target, timeout=settings.timeout, auth_token=settings.auth_token) as client:
+            report = load_kit(client, settings.kit_dir)
+    except kitmod.KitError as exc:
+        raise RunError(str(exc), EXIT_USAGE) from None
+    if not report.loaded:
+        reasons = "; ".join(f"{ref}: {why}" for ref, why in report.failed[:3])
+        raise RunError(f"--load-fixtures: the target accepted none of the kit ({reasons})", EXIT_USAGE)
+
+
 def pytest_args(settings: Settings) -> list[str]:
     assert settings.target
     report_dir = settings.report_dir
@@ -79,8 +95,8 @@ def pytest_args(settings: Settings) -> list[str]:
         "--rootdir", str(suites_dir()),
         "-p", "no:terminal",
         "--ra-target", settings.target,
-        "--ra-ig-version", settings.ig_version,
         "--ra-timeout", str(settings.timeout),
+        "--ra-report-dir", str(report_dir),
         "--junitxml", str(report_dir / "junit.xml"),
         "-o", "junit_family=xunit2",
         "--alluredir", str(report_dir / "allure-results"),
@@ -88,7 +104,7 @@ def pytest_args(settings: Settings) -> list[str]:
     ]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "ra_conformance.plugin", "-p", "allure_pytest.plugin"]
-    for flag, value in (("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("-k", settings.keyword), ("-m", settings.markers)):
+    for flag, value in (("--ra-ig-version", settings.ig_version), ("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("-k", settings.keyword), ("-m", settings.markers)):
         if value:
             args += [flag, str(value)]
     if settings.strict:
@@ -121,11 +137,7 @@ def run_suites(settings: Settings, *, console: Console | None = None) -> RunResu
         raise RunError("no test selected (check -k / -m)", EXIT_USAGE)
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED) or grab.results is None:
         raise RunError(f"the test run broke (pytest exit code {int(code)})", EXIT_INTERNAL)
-    results = grab.results
-    if not settings.target:
-        results.target = f"embedded reference server{' with fault ' + ','.join(settings.fault) if settings.fault else ''}"
-    write_summary(results, effective.report_dir)
-    return results
+    return grab.results
 
 
 def run_and_report(settings: Settings, console: Console) -> int:

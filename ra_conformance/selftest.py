@@ -17,6 +17,10 @@ from .runner import run_suites
 from .server.faults import FAULTS
 from .settings import Settings
 
+# Settings a fault needs to be in scope: without the operation in /metadata, the coding-gap suites
+# only apply where the IG requires the operation (STU1 `$report`: SHALL); in 2.1.0 they are skipped.
+FAULT_SETTINGS: dict[str, dict[str, str]] = {"no-operation-in-metadata": {"ig_version": "stu1"}}
+
 # Faults whose catching suite belongs to a flow not yet certified by ra-conform (with the reason).
 NOT_YET_COVERED = {
     "search-ignores-period": "the 2.1.0 MeasureReport search suite (issue 6) catches it",
@@ -52,7 +56,7 @@ def judge(fault: str, results: RunResults) -> FaultOutcome:
 
 def run_fault(fault: str, settings: Settings, report_root: Path) -> FaultOutcome:
     quiet = Console(file=io.StringIO(), force_terminal=False)
-    faulty = replace(settings, target=None, fault=(fault,), report_dir=report_root / fault)
+    faulty = replace(settings, target=None, fault=(fault,), report_dir=report_root / fault, **FAULT_SETTINGS.get(fault, {}))
     return judge(fault, run_suites(faulty, console=quiet))
 
 

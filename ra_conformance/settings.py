@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .ig import DEFAULT_IG_VERSION, IG_VERSIONS
+from .ig import IG_VERSIONS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,7 +27,7 @@ class SettingsError(ValueError):
 class Settings:
     target: str | None = None  # None: start the embedded reference server
     operation: str | None = None  # None: discover from /metadata, else cc-gaps
-    ig_version: str = DEFAULT_IG_VERSION
+    ig_version: str | None = None  # None: inferred from the target's /metadata, else DEFAULT_IG_VERSION
     report_dir: Path = Path("reports")
     kit_dir: Path | None = None  # None: the repository's fixtures/
     strict: bool = False
@@ -37,10 +37,11 @@ class Settings:
     markers: str | None = None  # pytest -m
     fault: tuple[str, ...] = ()  # embedded server only: defects to switch on (self-testing)
     verbose: bool = False
+    load_fixtures: bool = False  # load the kit into the target before the run
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     def validate(self) -> "Settings":
-        if self.ig_version not in IG_VERSIONS:
+        if self.ig_version is not None and self.ig_version not in IG_VERSIONS:
             raise SettingsError(f"unknown IG version {self.ig_version!r}; choose one of {', '.join(IG_VERSIONS)}")
         if self.target is not None and not self.target.startswith(("http://", "https://")):
             raise SettingsError(f"--target must be an http(s) URL, got {self.target!r}")

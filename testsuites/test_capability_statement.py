@@ -5,6 +5,8 @@ import pytest
 from ra_conformance.checks import capability as cap
 from ra_conformance.checks import http
 
+from .scenarios import OPERATION
+
 
 @pytest.mark.req("REQ-005")
 def test_req_005_metadata_is_a_capability_statement(ra, verdict):
@@ -27,6 +29,7 @@ def test_req_009_metadata_served_as_fhir_json(ra, verdict):
 
 
 @pytest.mark.req("REQ-010")
+@OPERATION
 def test_req_010_coding_gap_operation_declared(ra, verdict):
     """MeasureReport declares the coding-gap operation ($cc-gaps, $report or $ra.cc-gaps) with its canonical definition."""
     verdict.add(cap.operation_declared(ra.metadata, ra.operation_name))

@@ -5,9 +5,9 @@ import pytest
 from ra_conformance.checks import answer as checks
 from ra_conformance.checks import http
 
-from .scenarios import ANSWERED_WITH_BUNDLES
+from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, OPERATION
 
-pytestmark = pytest.mark.parametrize("scenario_id", ANSWERED_WITH_BUNDLES)
+pytestmark = [OPERATION, NEEDS_KIT, pytest.mark.parametrize("scenario_id", ANSWERED_WITH_BUNDLES)]
 
 
 @pytest.mark.req("REQ-019")

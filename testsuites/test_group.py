@@ -4,9 +4,9 @@ import pytest
 
 from ra_conformance.checks import answer as checks
 
-from .scenarios import GROUPS_WITH_MEMBERS
+from .scenarios import GROUPS_WITH_MEMBERS, NEEDS_KIT, OPERATION
 
-pytestmark = pytest.mark.parametrize("scenario_id", GROUPS_WITH_MEMBERS)
+pytestmark = [OPERATION, NEEDS_KIT, pytest.mark.parametrize("scenario_id", GROUPS_WITH_MEMBERS)]
 
 
 @pytest.mark.req("REQ-036", "REQ-020")

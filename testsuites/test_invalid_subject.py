@@ -4,7 +4,9 @@ import pytest
 
 from ra_conformance.checks import answer as checks
 
-from .scenarios import GROUP_NO_VALID_MEMBER, UNKNOWN_GROUP, UNKNOWN_PATIENT
+from .scenarios import GROUP_NO_VALID_MEMBER, NEEDS_KIT, OPERATION, UNKNOWN_GROUP, UNKNOWN_PATIENT
+
+pytestmark = [OPERATION, NEEDS_KIT]
 
 
 @pytest.mark.req("REQ-032")

@@ -7,6 +7,10 @@ import pytest
 from ra_conformance.checks import http
 from ra_conformance.fhir.operation import parameters_body
 
+from .scenarios import OPERATION
+
+pytestmark = OPERATION
+
 # (case id, requirement, parameters as sent). Periods and subjects come from the kit's standard window.
 P01 = "Patient/rac-p01"
 MALFORMED = [

@@ -8,6 +8,10 @@ import pytest
 
 from ra_conformance.checks import answer as checks
 
+from .scenarios import NEEDS_KIT, OPERATION
+
+pytestmark = [OPERATION, NEEDS_KIT]
+
 
 @pytest.mark.req("REQ-024", "REQ-023", "REQ-025")
 def test_req_024_overlap(ra, verdict, overlap_case):

@@ -4,7 +4,9 @@ import pytest
 
 from ra_conformance.checks import profiles
 
-from .scenarios import ANSWERED_WITH_BUNDLES
+from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, OPERATION
+
+pytestmark = [OPERATION, NEEDS_KIT]
 
 
 @pytest.mark.req("REQ-029", "REQ-021", "REQ-133")

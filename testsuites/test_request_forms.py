@@ -5,7 +5,9 @@ import pytest
 from ra_conformance.checks import answer as checks
 from ra_conformance.checks import forms
 
-from .scenarios import ANSWERED_WITH_BUNDLES, PATIENTS_WITH_REPORTS
+from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, OPERATION, PATIENTS_WITH_REPORTS
+
+pytestmark = [OPERATION, NEEDS_KIT]
 
 REFERENCE_SCENARIO = PATIENTS_WITH_REPORTS[0]
 

@@ -4,7 +4,9 @@ import pytest
 
 from ra_conformance.checks import answer as checks
 
-from .scenarios import PATIENT_SCENARIOS, PATIENTS_WITHOUT_MATCHES
+from .scenarios import NEEDS_KIT, OPERATION, PATIENT_SCENARIOS, PATIENTS_WITHOUT_MATCHES
+
+pytestmark = [OPERATION, NEEDS_KIT]
 
 
 @pytest.mark.req("REQ-020")

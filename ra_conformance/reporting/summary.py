@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from .. import __version__, jsonio
+from .. import __version__
 from ..results import RunResults
 
 SCHEMA_VERSION = 1
@@ -22,14 +21,10 @@ def summary_dict(results: RunResults) -> dict[str, Any]:
         "started": results.started,
         "wallSeconds": results.wall_s,
         "exitCode": results.exit_code(),
+        "verdict": {0: "pass", 1: "fail"}.get(results.exit_code(), "error"),
         "counts": results.counts(),
         "suites": results.by_suite(),
         "tests": [t.to_dict() for t in results.tests],
+        "traceability": {"requirements": [], "uncoveredShall": []},
+        "mustSupport": {},
     }
-
-
-def write_summary(results: RunResults, report_dir: Path) -> Path:
-    report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / "summary.json"
-    path.write_bytes(jsonio.dumps(summary_dict(results), pretty=True))
-    return path

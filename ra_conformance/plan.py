@@ -1,0 +1,50 @@
+"""The test plan: for each collected test, whether it runs and why — decided before any test request.
+
+Inputs: the test's markers (req, capability, kit), the IG's expectations (ra_conformance.ig.capabilities),
+the target's /metadata declarations, and whether the fixture kit is loaded on the target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .ig.capabilities import CODING_GAP_OPERATION
+from .selection import decide
+
+if TYPE_CHECKING:
+    from .context import RaContext
+
+KIT_SUITE_HINT = "run `ra-conform fixtures load --target URL` or `ra-conform run --load-fixtures`"
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    nodeid: str
+    reqs: tuple[str, ...]
+    run: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"nodeid": self.nodeid, "reqs": list(self.reqs), "run": self.run, "reason": self.reason}
+
+
+def plan_entry(item: pytest.Item, ctx: "RaContext") -> PlanEntry:
+    reqs = tuple(a for m in item.iter_markers("req") for a in m.args)
+    existing = next(iter(item.iter_markers("skip")), None)
+    if existing is not None:
+        return PlanEntry(item.nodeid, reqs, False, str(existing.kwargs.get("reason", existing.args[0] if existing.args else "skipped")))
+    forced = frozenset({CODING_GAP_OPERATION}) if ctx.settings.operation else frozenset()
+    reasons = []
+    for mark in item.iter_markers("capability"):
+        for capability in mark.args:
+            decision = decide(capability, ctx.ig_version, ctx.declarations, forced=forced)
+            if not decision.run:
+                return PlanEntry(item.nodeid, reqs, False, decision.reason)
+            reasons.append(decision.reason)
+    if item.get_closest_marker("kit") is not None and ctx.missing_kit_patients:
+        shown = ", ".join(ctx.missing_kit_patients[:3]) + (" …" if len(ctx.missing_kit_patients) > 3 else "")
+        return PlanEntry(item.nodeid, reqs, False, f"the fixture kit is not loaded on the target ({shown} not found): {KIT_SUITE_HINT}")
+    return PlanEntry(item.nodeid, reqs, True, "; ".join(reasons) or "always")

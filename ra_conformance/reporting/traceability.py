@@ -1,0 +1,34 @@
+"""The requirement traceability matrix: REQ -> tests -> outcome, and the server SHALLs no test covers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ig import Requirement, requirements
+from ..results import ERROR, FAIL, PASS, SKIP, WARN, TestResult
+
+UNTESTED = "untested"
+_SEVERITY = {ERROR: 5, FAIL: 4, WARN: 3, PASS: 2, SKIP: 1, UNTESTED: 0}
+
+
+def is_server_shall(req: Requirement) -> bool:
+    return req.actor in ("S", "B") and req.level.upper().startswith("SHALL")
+
+
+def matrix(tests: list[TestResult], covered: set[str] | None = None) -> dict[str, Any]:
+    """`covered`: REQ ids of every collected test (also deselected-by-plan ones); defaults to the tests' own."""
+    by_req: dict[str, list[TestResult]] = {}
+    for t in tests:
+        for req in t.reqs:
+            by_req.setdefault(req, []).append(t)
+    rows = []
+    for rid, req in requirements().items():
+        ts = by_req.get(rid, [])
+        states = [t.state for t in ts] or [UNTESTED]
+        outcome = max(states, key=lambda s: _SEVERITY[s])
+        if outcome == SKIP and any(s == PASS for s in states):
+            outcome = PASS
+        rows.append({"id": rid, "text": req.text, "level": req.level, "actor": req.actor, "area": req.area, "tests": [t.nodeid for t in ts], "outcome": outcome})
+    known = covered if covered is not None else set(by_req)
+    uncovered = [rid for rid, req in requirements().items() if is_server_shall(req) and rid not in known]
+    return {"requirements": rows, "uncoveredShall": uncovered}

@@ -1,0 +1,18 @@
+"""Fixture kit: the target holds the kit's patients, so the data-driven suites can run (REQ-038, REQ-039).
+
+When the kit is missing this is the one place that says so; the suites that need it are skipped
+with the same reason instead of failing in a cascade.
+"""
+
+import pytest
+
+from ra_conformance.checks.findings import error
+from ra_conformance.plan import KIT_SUITE_HINT
+
+
+@pytest.mark.req("REQ-038", "REQ-039")
+def test_req_038_fixture_kit_is_loaded(ra, verdict):
+    """Every patient of the fixture kit can be read on the target."""
+    missing = ra.missing_kit_patients
+    if missing:
+        verdict.add(error(("REQ-038", "REQ-039"), f"the fixture kit is not loaded: {KIT_SUITE_HINT}", actual=f"not found: {', '.join(missing)}"))
