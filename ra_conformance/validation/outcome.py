@@ -71,3 +71,8 @@ def from_operation_outcome(outcome: Any, resource: str = "") -> list[Issue]:
         issues.append(Issue(str(item.get("severity", "")), str(expression[0]), str(rule),
                             str(details.get("text") or item.get("diagnostics") or ""), resource))
     return issues
+
+
+def describe(issues: Iterable[Issue]) -> str:
+    """One line per issue naming resource, location and rule — for test failure messages."""
+    return "\n".join(f"{i.severity}: {i.resource} {i.location} [{i.rule}] {i.message}" for i in issues)

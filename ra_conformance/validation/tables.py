@@ -1,6 +1,6 @@
 """Base FHIR R4 structure tables, derived once from the fhir.resources R4B model metadata.
 
-The tables are committed as data (data/r4_structure.json) so the validator never touches pydantic at
+The tables are committed as data (r4_structure.json, shipped as package data) so the validator never touches pydantic at
 run time (pydantic models validate ~210 reports/s; a plain-dict walk over these tables is ~10x faster).
 Regenerate with ``python -m ra_conformance.validation.tables`` after upgrading fhir.resources; a test
 checks the committed file equals a fresh derivation.
@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-DATA_FILE = Path(__file__).parent / "data" / "r4_structure.json"
+DATA_FILE = Path(__file__).parent / "r4_structure.json"
 
 # Resource types the RA flows carry (RA-SPEC §3, §8) plus the usual companions of US Core evidence.
 RESOURCE_TYPES = (

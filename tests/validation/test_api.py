@@ -118,3 +118,10 @@ def test_operation_outcome_round_trip():
     server = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing",
                                                                "diagnostics": "unknown subject"}]}
     assert [(i.rule, i.message) for i in from_operation_outcome(server)] == [("processing", "unknown subject")]
+
+
+def test_describe_names_resource_location_and_rule():
+    from ra_conformance.validation.outcome import describe
+
+    issues = validator_for("2.1.0").validate(dict(report_v21(), type="summary"))
+    assert describe(issues).startswith("error: MeasureReport/mr-t1 MeasureReport.type [REQ-101] ")
