@@ -224,6 +224,7 @@ def _findings_table(findings: Iterable[dict[str, Any]]) -> str:
 def _exchange(x: dict[str, Any]) -> str:
     status = x.get("status")
     status_text = esc(status) if status is not None else "no response"
+    status_class = "ok" if isinstance(status, int) and status < 400 else "bad"
     elapsed = x.get("elapsed_ms")
     elapsed_text = f"{elapsed:.0f} ms" if isinstance(elapsed, (int, float)) else esc(elapsed)
     error = f'<div class="err">transport error: {esc(x["error"])}</div>' if x.get("error") else ""
@@ -231,7 +232,7 @@ def _exchange(x: dict[str, Any]) -> str:
     return (
         f'<div class="exchange" id="x-{esc(x.get("id", ""))}">'
         f'<div class="line">#{esc(x.get("id", ""))} <b>{esc(x.get("method", ""))}</b> {esc(x.get("url", ""))}'
-        f" → <b>{status_text}</b> ({elapsed_text})</div>{error}"
+        f' → <b class="{status_class}">{status_text}</b> ({elapsed_text})</div>{error}'
         f"<details><summary>request headers and body</summary>{headers_block(req_h)}"
         f"{body_block(x.get('request_body'), req_h)}</details>"
         f"<details><summary>response headers and body</summary>{headers_block(resp_h)}"
@@ -295,7 +296,7 @@ def _trace_row(r: dict[str, Any], by_node: dict[Any, dict[str, Any]], anchors: d
             links.append(f'<li>{state_label(str(t.get("state", "")))} <a href="#{anchors[id(t)]}"><code>{esc(nodeid)}</code></a></li>')
     tests_html = f'<ul class="plain">{"".join(links)}</ul>' if links else '<span class="nodata">no test</span>'
     outcome = str(r.get("outcome", "untested"))
-    return (f'<tr id="{esc(r.get("id", ""))}" data-state="{esc(outcome)}"><td><code>{esc(r.get("id", ""))}</code></td>'
+    return (f'<tr id="{esc(r.get("id", ""))}" data-state="{esc(outcome)}"><td class="nowrap"><code>{esc(r.get("id", ""))}</code></td>'
             f'<td>{esc(r.get("text", ""))}<div class="meta">{esc(r.get("area", ""))}</div></td>'
             f'<td>{esc(r.get("level", ""))}</td><td>{esc(r.get("actor", ""))}</td><td>{tests_html}</td>'
             f"<td>{state_label(outcome)}</td></tr>")

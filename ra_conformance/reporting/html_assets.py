@@ -62,13 +62,15 @@ article.case h3{margin:4px 0}
 .reqs code{background:#ddf4ff;border-radius:3px;padding:0 4px;margin-right:4px}
 .exchange{border-top:1px dashed var(--line);margin-top:8px;padding-top:6px}
 .exchange .line{font-family:var(--mono);font-size:12px}
-.exchange .err{color:var(--fail);font-weight:600}
+.exchange .err,.exchange .bad{color:var(--fail);font-weight:600}.exchange .ok{color:var(--pass)}
+.nowrap,.reqs code{white-space:nowrap}
 details{margin:4px 0 4px 8px}
 summary{cursor:pointer;color:#0550ae}
 .note{color:var(--warn);font-style:italic;font-size:12px}
 .nodata{color:var(--muted);font-style:italic}
 .sev-error{color:var(--fail);font-weight:700}.sev-warning{color:var(--warn);font-weight:700}
 ul.plain{list-style:none;padding:0;margin:0}
+table.ms th:last-child,table.ms td:last-child{width:180px}
 .filters{margin:6px 0;display:flex;flex-wrap:wrap;gap:10px;align-items:center}
 .filters input[type=search]{padding:3px 6px;min-width:240px}
 .hide{display:none}

@@ -32,7 +32,7 @@ def make_test(i: int, state: str, *, suite: str = "report", reqs: list[str] | No
                exchanges: list[dict[str, Any]] | None = None, message: str | None = None) -> dict[str, Any]:
     findings = []
     if state in ("fail", "error", "warn"):
-        findings.append({"severity": "warning" if state == "warn" else "error", "reqs": reqs or [],
+        findings.append({"severity": "warning" if state == "warn" else "error", "reqs": reqs or [f"REQ-{20 + i % 10:03d}"],
                          "message": f"finding {i}: Bundle entry count differs", "where": f"Parameters.parameter[{i % 3}]",
                          "expected": "2 entries", "actual": "3 entries"})
     default = {"pass": "", "skip": f"skipped {i}: the target does not declare $report"}.get(state, f"message of test {i} ({state})")
