@@ -19,6 +19,7 @@ from ..ig import PROFILE_BUNDLE
 from .errors import FhirError, bad_request, not_found_outcome
 from .faults import FaultSet
 from .refs import ID_RE, local_ref, valid_id
+from .shape import as_dict, as_list, as_str
 from .store import now_instant
 
 PARAMS = ("periodStart", "periodEnd", "subject")
@@ -168,10 +169,9 @@ def _group_subject(store: ReadStore, gid: str, req: CcGapsRequest, *, base: str,
 def group_members(group: dict[str, Any], base: str) -> list[str]:
     """The group's member references, normalised where local, each once, in group order."""
     seen: dict[str, None] = {}
-    for n, member in enumerate(group.get("member") or []):
-        entity = member.get("entity") if isinstance(member, dict) else None
-        raw = entity.get("reference") if isinstance(entity, dict) else None
-        key = local_ref(raw, base) or (raw if isinstance(raw, str) else f"Group/{group.get('id')}#member[{n}]")
+    for n, member in enumerate(as_list(group.get("member"))):
+        raw = as_str(as_dict(as_dict(member).get("entity")).get("reference"))
+        key = local_ref(raw, base) or raw or f"Group/{group.get('id')}#member[{n}]"
         seen.setdefault(key, None)
     return list(seen)
 
@@ -193,7 +193,7 @@ def matching_reports(store: ReadStore, patient: dict[str, Any], win: DayRange, f
     ref = f"Patient/{patient['id']}"
     reports = [r for r in store.coding_gap_reports(ref) if report_matches(r, win, faults)]
     if faults.on("leak-other-patient-report"):  # FAULT: leak-other-patient-report
-        others = [r for r in store.coding_gap_reports() if local_ref((r.get("subject") or {}).get("reference")) != ref]
+        others = [r for r in store.coding_gap_reports() if local_ref(as_dict(r.get("subject")).get("reference")) != ref]
         reports += [r for r in others if report_matches(r, win, faults)][:1] or others[:1]
     if reports and faults.on("duplicate-report"):  # FAULT: duplicate-report
         reports.append(reports[0])
@@ -204,7 +204,7 @@ def report_matches(report: dict[str, Any], win: DayRange, faults: FaultSet) -> b
     """REQ-024: report.start <= window.end and report.end >= window.start, by calendar day, inclusive."""
     if faults.on("ignore-period"):  # FAULT: ignore-period
         return True
-    period = report.get("period")
+    period = as_dict(report.get("period"))
     try:
         if faults.on("utc-date-normalisation"):  # FAULT: utc-date-normalisation
             rng = DayRange(_utc_day(period["start"]), _utc_day(period["end"]))
@@ -249,8 +249,8 @@ def patient_bundle(store: ReadStore, patient: dict[str, Any], reports: list[dict
 def cited_refs(report: dict[str, Any], base: str) -> list[str]:
     """Local ``Type/id`` targets of the report's evaluatedResource, in order (duplicates kept)."""
     out = []
-    for item in report.get("evaluatedResource") or []:
-        ref = local_ref(item.get("reference") if isinstance(item, dict) else None, base)
+    for item in as_list(report.get("evaluatedResource")):
+        ref = local_ref(as_dict(item).get("reference"), base)
         if ref:
             out.append(ref)
     return out

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import jsonio, kit
-from .refs import valid_id, valid_type
+from .rest import basic_checks
+from .shape import as_dict, as_list
 
 if TYPE_CHECKING:
     from .store import Store
@@ -75,10 +76,10 @@ def _unpack(resource: dict[str, Any], where: object) -> Iterator[dict[str, Any]]
     if resource["resourceType"] != "Bundle" or resource.get("type") not in UNPACKED_BUNDLE_TYPES:
         yield resource
         return
-    for n, entry in enumerate(resource.get("entry") or []):
+    for n, entry in enumerate(as_list(resource.get("entry"))):
         if not isinstance(entry, dict) or "resource" not in entry:
             continue  # e.g. a DELETE or GET entry of a transaction
-        method = (entry.get("request") or {}).get("method", "PUT")
+        method = as_dict(entry.get("request")).get("method", "PUT")
         if method in ("PUT", "POST"):
             yield _checked(entry["resource"], f"{where} entry[{n}]")
 
@@ -86,8 +87,7 @@ def _unpack(resource: dict[str, Any], where: object) -> Iterator[dict[str, Any]]
 def _checked(resource: Any, where: object) -> dict[str, Any]:
     if not isinstance(resource, dict):
         raise LoadError(f"{where}: not a JSON object")
-    if not valid_type(resource.get("resourceType")):
-        raise LoadError(f"{where}: missing or invalid resourceType")
-    if "id" in resource and not valid_id(resource["id"]):
-        raise LoadError(f"{where}: invalid id {resource['id']!r}")
+    problems = basic_checks(resource)
+    if problems:
+        raise LoadError(f"{where}: {problems[0].message}")
     return resource

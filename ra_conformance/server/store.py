@@ -19,6 +19,7 @@ from .. import jsonio
 from ..dates import DateFormatError, day_range
 from ..ig import MEASUREREPORT_CATEGORY_EXT, PROFILE_MEASUREREPORT
 from .refs import local_ref
+from .shape import as_dict, as_list, as_str
 
 DB_NAME = "store.sqlite"
 OPEN_START = "0001-01-01"  # a missing (or unreadable) period start is open towards the past (R4 search)
@@ -56,7 +57,7 @@ def is_coding_gap_report(resource: dict[str, Any]) -> bool:
     """An RA coding-gap report: claims ra-measurereport, or carries measurereport-category code ``ra``."""
     if resource.get("resourceType") != "MeasureReport":
         return False
-    profiles = (resource.get("meta") or {}).get("profile") or []
+    profiles = as_list(as_dict(resource.get("meta")).get("profile"))
     if any(isinstance(p, str) and p.split("|", 1)[0] == PROFILE_MEASUREREPORT for p in profiles):
         return True
     return "ra" in category_codes(resource)
@@ -64,11 +65,12 @@ def is_coding_gap_report(resource: dict[str, Any]) -> bool:
 
 def category_codes(resource: dict[str, Any]) -> list[str]:
     codes = []
-    for ext in resource.get("extension") or []:
-        if isinstance(ext, dict) and ext.get("url") == MEASUREREPORT_CATEGORY_EXT:
-            for coding in (ext.get("valueCodeableConcept") or {}).get("coding") or []:
-                if isinstance(coding, dict) and isinstance(coding.get("code"), str):
-                    codes.append(coding["code"])
+    for ext in as_list(resource.get("extension")):
+        if as_dict(ext).get("url") == MEASUREREPORT_CATEGORY_EXT:
+            for coding in as_list(as_dict(ext.get("valueCodeableConcept")).get("coding")):
+                code = as_str(as_dict(coding).get("code"))
+                if code:
+                    codes.append(code)
     return codes
 
 
@@ -84,15 +86,14 @@ def _index_columns(resource: dict[str, Any]) -> dict[str, Any]:
     if resource.get("resourceType") != "MeasureReport":
         return {"subject": None, "period_start": None, "period_end": None, "measure": None, "status": None,
                 "category": None, "is_ra": 0}
-    subject = (resource.get("subject") or {}).get("reference")
-    period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
-    measure = resource.get("measure")
+    subject = as_str(as_dict(resource.get("subject")).get("reference"))
+    period = as_dict(resource.get("period"))
     return {
-        "subject": local_ref(subject) or (subject if isinstance(subject, str) else None),
+        "subject": local_ref(subject) or subject,
         "period_start": _day(period.get("start"), first=True),
         "period_end": _day(period.get("end"), first=False),
-        "measure": measure if isinstance(measure, str) else None,
-        "status": resource.get("status") if isinstance(resource.get("status"), str) else None,
+        "measure": as_str(resource.get("measure")),
+        "status": as_str(resource.get("status")),
         "category": " ".join(category_codes(resource)) or None,
         "is_ra": int(is_coding_gap_report(resource)),
     }
@@ -100,7 +101,7 @@ def _index_columns(resource: dict[str, Any]) -> dict[str, Any]:
 
 def _content(resource: dict[str, Any]) -> dict[str, Any]:
     """The resource without the server-managed meta (for 'nothing changed' comparisons)."""
-    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in _VERSION_META}
+    meta = {k: v for k, v in as_dict(resource.get("meta")).items() if k not in _VERSION_META}
     out = {k: v for k, v in resource.items() if k != "meta"}
     if meta:
         out["meta"] = meta
@@ -237,7 +238,7 @@ class Store:
 
     @staticmethod
     def _stamp(resource: dict[str, Any], version: int) -> dict[str, Any]:
-        meta = dict(resource.get("meta") or {})
+        meta = dict(as_dict(resource.get("meta")))
         meta["versionId"] = str(version)
         meta["lastUpdated"] = now_instant()
         return {**resource, "meta": meta}

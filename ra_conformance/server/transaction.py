@@ -17,6 +17,7 @@ from .faults import FaultSet
 from .refs import valid_id, valid_type
 from .rest import Answer, IncomingCheck, delete, read, require_type, update
 from .search import search
+from .shape import as_dict
 from .store import Store
 
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3}  # R4 transaction processing order
@@ -59,7 +60,9 @@ def _transaction(store: Store, entries: list[Any], *, base: str, check: Incoming
 def _batch_entry(store: Store, entry: Any, n: int, *, base: str, check: IncomingCheck, faults: FaultSet) -> Answer:
     try:
         with store.atomic():
-            return _execute(store, _parse_entry(entry, n), base=base, check=check, faults=faults)
+            parsed = _parse_entry(entry, n)
+            _assign_ids([parsed])
+            return _execute(store, parsed, base=base, check=check, faults=faults)
     except FhirError as exc:
         return Answer(exc.status, exc.outcome)
 
@@ -143,7 +146,7 @@ def _response_entry(answer: Answer) -> dict[str, Any]:
         response["location"] = answer.headers["Location"]
     if "ETag" in answer.headers:
         response["etag"] = answer.headers["ETag"]
-    meta = answer.body.get("meta") or {}
+    meta = as_dict(answer.body.get("meta"))
     if answer.body.get("resourceType") not in ("OperationOutcome", "Bundle") and "lastUpdated" in meta:
         response["lastModified"] = meta["lastUpdated"]
     entry: dict[str, Any] = {"response": response}

@@ -94,7 +94,7 @@ def test_load_a_kit_dir_a_json_dir_a_bundle_and_ndjson(tmp_path: Path) -> None:
         ("bad.json", b"{not json", "not JSON"),
         ("list.json", b"[1, 2]", "not a JSON object"),
         ("notype.json", b'{"id": "x"}', "resourceType"),
-        ("badid.json", b'{"resourceType": "Patient", "id": "no spaces"}', "invalid id"),
+        ("badid.json", b'{"resourceType": "Patient", "id": "no spaces"}', "not a valid FHIR id"),
         ("bad.ndjson", b'{"resourceType": "Patient", "id": "a"}\n{oops\n', "bad.ndjson:2"),
     ],
 )
