@@ -45,7 +45,13 @@ class Validator:
 
     def validate_answer_bundle(self, bundle: Any, *, ordinal: int = 0) -> list[Issue]:
         """A coding-gap answer Bundle: ra-measurereport-bundle, ra-measurereport on its reports, US Core
-        Patient on its Patient (REQ-130..REQ-134)."""
+        Patient on its Patient (REQ-130..REQ-134). Given the whole $report Parameters answer instead,
+        every ``return`` Bundle in it gets that treatment."""
+        if isinstance(bundle, dict) and bundle.get("resourceType") == "Parameters":
+            returns = [p["resource"] for p in bundle.get("parameter") or ()
+                       if isinstance(p, dict) and p.get("name") == "return" and isinstance(p.get("resource"), dict)
+                       and p["resource"].get("resourceType") == "Bundle"]
+            return self._run(bundle, None, ordinal, [(r, PROFILE_BUNDLE) for r in returns])[0]
         return self.validate(bundle, PROFILE_BUNDLE, ordinal=ordinal)
 
     def must_support(self, resources: Iterable[dict[str, Any]]) -> dict[str, dict[str, bool]]:
@@ -65,7 +71,8 @@ class Validator:
         return table
 
     # -- internals --------------------------------------------------------------------------------
-    def _run(self, resource: Any, profile: str | None, ordinal: int) -> tuple[list[Issue], WalkContext]:
+    def _run(self, resource: Any, profile: str | None, ordinal: int,
+             nested: list[tuple[dict[str, Any], str]] | None = None) -> tuple[list[Issue], WalkContext]:
         ctx = WalkContext(ordinal=ordinal)
         walk_resource(resource, "", ctx)
         issues = ctx.issues
@@ -86,7 +93,7 @@ class Validator:
             issues.append(Issue(ERROR, ctx.resources[0][1], "profile-unknown",
                                 f"{profile} is not a profile of IG version {self.version}", ctx.resources[0][2]))
             profile = None
-        self._assignments(ctx, profile, reporter)
+        self._assignments(ctx, profile, reporter, nested or [])
         for res, rloc, label in ctx.resources:
             for inv in BASE_INVARIANTS.get(res.get("resourceType"), ()):  # type: ignore[arg-type]
                 for node, loc in select(res, compile_path(inv.context), rloc):
@@ -98,7 +105,8 @@ class Validator:
         return _dedup(issues), ctx
 
     def _assignments(self, ctx: WalkContext, explicit: str | None,
-                     reporter: Callable[[str], Callable[[str, str, str, str], None]]
+                     reporter: Callable[[str], Callable[[str, str, str, str], None]],
+                     nested: list[tuple[dict[str, Any], str]] = []  # noqa: B006 - never mutated
                      ) -> list[tuple[dict[str, Any], str, str, str]]:
         """Apply every profile that applies (explicit, meta.profile, Bundle entry slices); returns them."""
         labels = {id(res): label for res, _, label in ctx.resources}
@@ -106,6 +114,10 @@ class Validator:
         if explicit is not None:
             root, rloc, label = ctx.resources[0]
             work.append((root, rloc, explicit.split("|", 1)[0], label))
+        where = {id(res): (rloc, label) for res, rloc, label in ctx.resources}
+        for res, url in nested:
+            if id(res) in where:
+                work.append((res, *where[id(res)][:1], url, where[id(res)][1]))
         for res, rloc, label in ctx.resources:
             for url in _claimed(res):
                 if url in self.rules.profiles:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from ra_conformance.validation import Issue, check_incoming, to_operation_outcome, validator_for
-from validation_samples import SD, answer_bundle, ext, report_v21
+from validation_samples import SD, answer_bundle, ext, report_s1, report_v21
 
 
 def test_validator_for_is_cached_per_version():
@@ -125,3 +125,12 @@ def test_describe_names_resource_location_and_rule():
 
     issues = validator_for("2.1.0").validate(dict(report_v21(), type="summary"))
     assert describe(issues).startswith("error: MeasureReport/mr-t1 MeasureReport.type [REQ-101] ")
+
+
+def test_answer_parameters_apply_the_bundle_profile_to_each_return_bundle():
+    bundle = answer_bundle(report_s1())
+    del bundle["entry"][1]  # no Patient entry
+    answer = {"resourceType": "Parameters", "parameter": [{"name": "return", "resource": bundle}]}
+    assert validator_for("stu1").validate(answer) == []
+    issues = validator_for("stu1").validate_answer_bundle(answer)
+    assert [(i.rule, i.location) for i in issues] == [("REQ-132", "Parameters.parameter[0].resource.entry")]
