@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,14 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def client_for(store: Store) -> Callable[..., Any]:
+def client_for(store: Store) -> Iterator[Callable[..., Any]]:
     """client_for(*faults) -> a Starlette TestClient over the world store with those faults on."""
     from starlette.testclient import TestClient
 
-    def make(*faults: str, **kwargs: Any) -> TestClient:
-        return TestClient(create_app(store, faults=faults, **kwargs), raise_server_exceptions=False)
+    with ExitStack() as stack:  # an entered TestClient keeps one event-loop thread for all its requests
 
-    return make
+        def make(*faults: str, **kwargs: Any) -> TestClient:
+            client = TestClient(create_app(store, faults=faults, **kwargs), raise_server_exceptions=False)
+            return stack.enter_context(client)
+
+        yield make

@@ -104,13 +104,14 @@ def test_the_kit_checks_catch_each_semantic_fault(kit_store: Any, fault: str) ->
 
     from ra_conformance.server.app import create_app
 
-    client = TestClient(create_app(kit_store, faults=[fault]))
     failures = 0
-    for case in CASES:
-        r = client.get("/MeasureReport/$cc-gaps", params={"subject": case.subject, "periodStart": case.period_start,
-                                                          "periodEnd": case.period_end})
-        try:
-            check_answer(r.json(), case)
-        except (AssertionError, KeyError, IndexError):
-            failures += 1
+    with TestClient(create_app(kit_store, faults=[fault])) as client:
+        for case in CASES:
+            r = client.get("/MeasureReport/$cc-gaps", params={"subject": case.subject,
+                                                              "periodStart": case.period_start,
+                                                              "periodEnd": case.period_end})
+            try:
+                check_answer(r.json(), case)
+            except (AssertionError, KeyError, IndexError):
+                failures += 1
     assert failures > 0
