@@ -125,7 +125,8 @@ def _verdict_of(summary: dict[str, Any]) -> str:
     verdict = summary.get("verdict")
     if verdict in VERDICT_TEXT:
         return str(verdict)
-    return {0: "pass", 1: "fail"}.get(summary.get("exitCode"), "error")  # type: ignore[arg-type]
+    code = summary.get("exitCode")
+    return {0: "pass", 1: "fail"}.get(code, "error") if isinstance(code, int) else "error"
 
 
 def _section(sid: str, heading: str, inner: str) -> str:
@@ -182,13 +183,14 @@ def _failures_section(tests: list[dict[str, Any]], anchors: dict[int, str]) -> s
     shown = [t for states in FAILURE_ORDER for t in tests if t.get("state") in states]
     if not shown:
         return _section("failures", "Failures and warnings", '<p class="nodata">no failures, errors or warnings</p>\n')
+    seen: dict[tuple[Any, ...], str] = {}  # one exchange is often attached to many tests: show it in full once
     buttons = ('<p class="js-only" hidden><button type="button" data-details="open">expand all</button> '
                '<button type="button" data-details="close">collapse all</button></p>\n')
     return _section("failures", f"Failures and warnings ({len(shown)})",
-                    buttons + "".join(_failure(t, anchors[id(t)]) for t in shown))
+                    buttons + "".join(_failure(t, anchors[id(t)], seen) for t in shown))
 
 
-def _failure(test: dict[str, Any], anchor: str) -> str:
+def _failure(test: dict[str, Any], anchor: str, seen: dict[tuple[Any, ...], str]) -> str:
     state = str(test.get("state", "error"))
     parts = [
         f'<article class="case case-{esc(state)}" id="f-{anchor}" data-state="{esc(state)}">',
@@ -204,7 +206,7 @@ def _failure(test: dict[str, Any], anchor: str) -> str:
     exchanges = [x for x in test.get("exchanges") or [] if isinstance(x, dict)]
     if exchanges:
         parts.append(f"<h4>HTTP exchanges ({len(exchanges)})</h4>")
-        parts.extend(_exchange(x) for x in exchanges)
+        parts.extend(_exchange(x, f"{anchor}-x{n}", seen) for n, x in enumerate(exchanges))
     parts.append("</article>\n")
     return "\n".join(parts)
 
@@ -221,18 +223,23 @@ def _findings_table(findings: Iterable[dict[str, Any]]) -> str:
             f"<th>where / expected / actual</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def _exchange(x: dict[str, Any]) -> str:
+def _exchange(x: dict[str, Any], html_id: str, seen: dict[tuple[Any, ...], str]) -> str:
     status = x.get("status")
     status_text = esc(status) if status is not None else "no response"
     status_class = "ok" if isinstance(status, int) and status < 400 else "bad"
     elapsed = x.get("elapsed_ms")
     elapsed_text = f"{elapsed:.0f} ms" if isinstance(elapsed, (int, float)) else esc(elapsed)
+    line = (f'<div class="line">#{esc(x.get("id", ""))} <b>{esc(x.get("method", ""))}</b> {esc(x.get("url", ""))}'
+            f' → <b class="{status_class}">{status_text}</b> ({elapsed_text})</div>')
+    key = tuple(str(x.get(k)) for k in ("id", "method", "url", "status", "elapsed_ms"))
+    if key in seen:
+        return (f'<div class="exchange" id="{html_id}">{line}'
+                f'<p class="meta">the same exchange, shown in full <a href="#{seen[key]}">above</a></p></div>')
+    seen[key] = html_id
     error = f'<div class="err">transport error: {esc(x["error"])}</div>' if x.get("error") else ""
     req_h, resp_h = x.get("request_headers"), x.get("response_headers")
     return (
-        f'<div class="exchange" id="x-{esc(x.get("id", ""))}">'
-        f'<div class="line">#{esc(x.get("id", ""))} <b>{esc(x.get("method", ""))}</b> {esc(x.get("url", ""))}'
-        f' → <b class="{status_class}">{status_text}</b> ({elapsed_text})</div>{error}'
+        f'<div class="exchange" id="{html_id}">{line}{error}'
         f"<details><summary>request headers and body</summary>{headers_block(req_h)}"
         f"{body_block(x.get('request_body'), req_h)}</details>"
         f"<details><summary>response headers and body</summary>{headers_block(resp_h)}"

@@ -95,8 +95,9 @@ def test_every_failure_message_and_exchange_appears(large: dict[str, Any], large
     for t in shown:
         assert t["message"] in failures and t["nodeid"] in failures
         assert t["findings"][0]["message"] in failures
-        for x in t["exchanges"]:
-            assert x["url"] in failures and f"x-{x['id']}" in page.ids
+        for n, x in enumerate(t["exchanges"]):
+            assert x["url"] in failures and f"#{x['id']} POST" in page.text(f"f-t-{large['tests'].index(t)}")
+            assert x["request_headers"]["Accept"] in page.text(f"t-{large['tests'].index(t)}-x{n}")
     assert sum(len(t["exchanges"]) for t in shown) == 100
     passed = next(t for t in large["tests"] if t["state"] == "pass")
     assert passed["nodeid"] not in failures
@@ -108,20 +109,31 @@ def test_every_failure_message_and_exchange_appears(large: dict[str, Any], large
 def test_exchange_details() -> None:
     tests = [make_test(0, "fail", exchanges=[exchange(7, status=None, body="")])]
     page = Page(render_html(summary(tests)))
-    x = page.text("x-7")
+    x = page.text("t-0-x0")
     assert "POST" in x and "no response" in x and "20 ms" in x and "transport error: ConnectError" in x
     assert "Authorization: Bearer ***" in x and "Content-Type: application/fhir+json" in x and "(no body)" in x
     assert '"valueString": "Patient/p7"' in x  # request body pretty-printed
+
+
+def test_shared_exchange_shown_in_full_once() -> None:
+    shared = exchange(1, body='{"marker": "SHARED-BODY"}')
+    tests = [make_test(0, "fail", exchanges=[shared]), make_test(1, "warn", exchanges=[dict(shared), exchange(2)])]
+    text = render_html(summary(tests))
+    page = Page(text)
+    assert text.count("SHARED-BODY") == 1 and "SHARED-BODY" in page.text("t-0-x0")
+    assert "#1 POST" in page.text("t-1-x0") and 'href="#t-0-x0"' in text
+    assert "resp-2" in page.text("t-1-x1")
+    assert len(page.ids) == len(set(page.ids))
 
 
 def test_json_bodies_pretty_and_long_bodies_truncated() -> None:
     long_body = json.dumps({"resourceType": "Bundle", "entry": [{"n": i, "pad": "x" * 50} for i in range(2000)]})
     tests = [make_test(0, "fail", exchanges=[exchange(1, body=long_body), exchange(2, body="plain text, not JSON {")])]
     page = Page(render_html(summary(tests)))
-    one = page.text("x-1")
+    one = page.text("t-0-x0")
     assert '"resourceType": "Bundle"' in one and "truncated: showing the first 20,000 of" in one
     assert '"n": 1999' not in one
-    two = page.text("x-2")
+    two = page.text("t-0-x1")
     assert "plain text, not JSON {" in two and "truncated" not in two
 
 
