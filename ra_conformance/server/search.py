@@ -83,27 +83,13 @@ def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: 
             continue
         _condition(store, q, name, value, base)
         q.applied.append((raw_name, value))
-    if rtype == "MeasureReport":
-        matches = store.measure_reports(q.where, q.args)
-    else:  # only _id is supported here: every condition is an OR list of ids
-        matches = [r for r in store.all(rtype) if _in_every(r["id"], q)]
+    matches = store.query(rtype, q.where, q.args)
     included = _included(store, matches, base) if includes else []
     return _bundle(rtype, matches, included, q.applied, base)
 
 
-def _in_every(rid: str, q: _Query) -> bool:
-    """Non-MeasureReport types: the id satisfies every _id condition (each an OR list of ``id = ?``)."""
-    pos = 0
-    for cond in q.where:
-        n = cond.count("?")
-        if rid not in q.args[pos:pos + n]:
-            return False
-        pos += n
-    return True
-
-
 def _condition(store: Store, q: _Query, name: str, value: str, base: str) -> None:
-    values = [v for v in value.split(",")]
+    values = value.split(",")
     if name == "_id":
         for v in values:
             if not valid_id(v):

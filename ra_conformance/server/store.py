@@ -180,12 +180,13 @@ class Store:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM resources").fetchone()[0]
 
-    def measure_reports(self, where: Sequence[str] = (), args: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """MeasureReports matching every SQL condition in ``where`` (over INDEX_COLUMNS), ordered by id."""
-        sql = "SELECT json FROM resources WHERE type='MeasureReport'"
+    def query(self, rtype: str, where: Sequence[str] = (), args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Resources of a type matching every SQL condition in ``where`` (over INDEX_COLUMNS; only ``id`` is
+        meaningful for types other than MeasureReport), ordered by id."""
+        sql = "SELECT json FROM resources WHERE type=?"
         for cond in where:
             sql += f" AND ({cond})"
-        return self._select(sql + " ORDER BY id", list(args))
+        return self._select(sql + " ORDER BY id", [rtype, *args])
 
     def coding_gap_reports(self, subject: str | None = None) -> list[dict[str, Any]]:
         """RA coding-gap reports (of one ``Patient/<id>`` subject, or all), ordered by period start then id."""

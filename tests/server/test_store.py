@@ -46,7 +46,7 @@ def test_index_columns_drive_coding_gap_lookup(tmp_path: Path) -> None:
             s.put(r)
         assert [r["id"] for r in s.coding_gap_reports("Patient/p1")] == ["r3", "r1", "r2"]  # by period start
         assert "nonra" not in [r["id"] for r in s.coding_gap_reports()]
-        assert [r["id"] for r in s.measure_reports(["period_end < ?"], ["2024-01-01"])] == ["r3", "r5"]
+        assert [r["id"] for r in s.query("MeasureReport", ["period_end < ?"], ["2024-01-01"])] == ["r3", "r5"]
 
 
 def test_atomic_rolls_back_everything_on_error(tmp_path: Path) -> None:
