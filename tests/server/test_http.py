@@ -355,3 +355,36 @@ def test_the_reference_validator_plugs_into_the_hook(client_for: Callable[..., A
                                "valueCodeableConcept": {"coding": [{"code": "ra"}]}}]}
     r = c.put("/MeasureReport/rx", json=complete)
     assert r.status_code == 201, r.text
+
+
+SAMPLE_VALUES = {"_id": "r1", "subject": "Patient/p1", "patient": "p1", "period": "ge2024-01-01",
+                 "measure": "http://example.org/Measure/m24", "status": "complete", "category": "ra",
+                 "measurereport-category": "ra"}
+
+
+def test_every_declared_search_parameter_and_include_is_applied(client_for: Callable[..., Any]) -> None:
+    """Declare only what is implemented: each declared parameter shows up in the search's self link."""
+    c = client_for()
+    for res in c.get("/metadata").json()["rest"][0]["resource"]:
+        for sp in res["searchParam"]:
+            value = SAMPLE_VALUES[sp["name"]] if res["type"] == "MeasureReport" else "x1"
+            link = c.get(f"/{res['type']}", params={sp["name"]: value}).json()["link"][0]["url"]
+            assert f"{sp['name']}=" in link, (res["type"], sp["name"])
+        for inc in res.get("searchInclude", []):
+            assert "_include=" in c.get(f"/{res['type']}", params={"_include": inc}).json()["link"][0]["url"]
+
+
+def test_every_declared_interaction_works(client_for: Callable[..., Any]) -> None:
+    c = client_for()
+    for res in c.get("/metadata").json()["rest"][0]["resource"]:
+        rtype = res["type"]
+        codes = {i["code"] for i in res["interaction"]}
+        assert codes == {"read", "create", "update", "delete", "search-type"}
+        created = c.post(f"/{rtype}", json={"resourceType": rtype})
+        assert created.status_code == 201, (rtype, created.text)
+        rid = created.json()["id"]
+        assert c.get(f"/{rtype}/{rid}").status_code == 200
+        assert c.put(f"/{rtype}/{rid}", json={"resourceType": rtype, "id": rid, "language": "en"}).status_code == 200
+        assert c.get(f"/{rtype}", params={"_id": rid}).json()["total"] == 1
+        assert c.delete(f"/{rtype}/{rid}").status_code == 200
+        assert c.get(f"/{rtype}/{rid}").status_code == 404
