@@ -39,11 +39,12 @@ def check_binding(value: Any, binding: Binding, rules: RuleSet, loc: str, report
             sev = ERROR if binding.strength == "required" else WARNING
             report(sev, rule, loc, f"no coding from {binding.valueset} (text only)")
         return
-    if any((c.get("system"), c.get("code")) in vs.codes for c in codings):
+    pairs = [(c.get("system"), c.get("code")) for c in codings]
+    pairs = [(s, c) if isinstance(s, str) and isinstance(c, str) else (None, None) for s, c in pairs]
+    if any(pair in vs.codes for pair in pairs):
         return
-    for i, coding in enumerate(codings):
-        system, code = coding.get("system"), coding.get("code")
-        defined = rules.code_systems.get(system) if isinstance(system, str) else None
+    for i, (system, code) in enumerate(pairs):
+        defined = rules.code_systems.get(system) if system is not None else None
         where = f"{loc}.coding[{i}]" if is_cc else loc
         if defined is not None and code not in defined:
             report(ERROR, "REQ-177", f"{where}.code", f"{code!r} is not a code of {system}")

@@ -10,12 +10,14 @@ from ra_conformance.ig import SD
 
 def _ext_codes(node: dict[str, Any], url: str) -> set[Any]:
     codes = set()
-    for ext in node.get("extension") or ():
+    exts = node.get("extension")
+    for ext in exts if isinstance(exts, list) else ():
         if isinstance(ext, dict) and ext.get("url") == url:
             value = ext.get("valueCodeableConcept")
-            for coding in (value.get("coding") or ()) if isinstance(value, dict) else ():
-                if isinstance(coding, dict):
-                    codes.add(coding.get("code"))
+            codings = value.get("coding") if isinstance(value, dict) else None
+            for coding in codings if isinstance(codings, list) else ():
+                if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+                    codes.add(coding["code"])
     return codes
 
 
@@ -32,10 +34,13 @@ def group_references_resolve(report: Any, resource: dict[str, Any]) -> bool:
     """REQ-120: every groupReference value is the id of a group of the same report."""
     if not isinstance(report, dict):
         return True
-    ids = {g.get("id") for g in report.get("group") or () if isinstance(g, dict)}
+    groups = report.get("group") if isinstance(report.get("group"), list) else []
+    ids = {g.get("id") for g in groups if isinstance(g, dict) and isinstance(g.get("id"), str)}
     url = SD + "ra-groupReference"
-    for ref in report.get("evaluatedResource") or ():
-        for ext in (ref.get("extension") or ()) if isinstance(ref, dict) else ():
+    refs = report.get("evaluatedResource") if isinstance(report.get("evaluatedResource"), list) else []
+    for ref in refs:
+        exts = ref.get("extension") if isinstance(ref, dict) else None
+        for ext in exts if isinstance(exts, list) else ():
             if isinstance(ext, dict) and ext.get("url") == url and isinstance(ext.get("valueString"), str):
                 if ext["valueString"] not in ids:
                     return False
