@@ -166,13 +166,17 @@ def _ignore(*_: str) -> None:
 
 def _dedup(issues: list[Issue]) -> list[Issue]:
     """One issue per (resource, location, rule); a base min-1 issue gives way to the profile's REQ issue
-    for the same element (e.g. MeasureReport.status: REQ-100 rather than struct-cardinality)."""
+    for the same element (e.g. MeasureReport.status: REQ-100 rather than struct-cardinality), and an
+    error at a location makes warnings there redundant."""
     seen: set[tuple[str, str, str]] = set()
     profiled = {(i.resource, i.location) for i in issues if i.rule.startswith("REQ-") and i.severity == ERROR}
+    erroneous = {(i.resource, i.location) for i in issues if i.severity == ERROR}
     out = []
     for issue in issues:
         key = (issue.resource, issue.location, issue.rule)
         if issue.rule == "struct-cardinality" and key[:2] in profiled:
+            continue
+        if issue.severity != ERROR and key[:2] in erroneous:
             continue
         if key not in seen:
             seen.add(key)

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 from ra_conformance.ig.rules import Element, Profile, RuleSet
 from ra_conformance.validation.bindings import Report, check_binding
 from ra_conformance.validation.invariants import check, message
-from ra_conformance.validation.issue import ERROR
+from ra_conformance.validation.issue import ERROR, WARNING
 from ra_conformance.validation.paths import Segment, compile_path, location, matches, select
 from ra_conformance.validation.references import target_type
 
@@ -96,11 +96,40 @@ def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: 
                 if url not in allowed:
                     report(ERROR, profile.closed_req, f"{hloc}.extension[{i}]",
                            f"extension {url!r} not allowed here (closed: only {', '.join(allowed)})")
+    _unprofiled_extensions(resource, rloc, profile, rules, report)
     for inv in profile.invariants:
         for node, loc in select(resource, compile_path(inv.context), rloc):
             if not check(inv, node, resource):
                 report(inv.severity, inv.key, loc, message(inv))
     return _entry_slices(resource, rloc, profile, report)
+
+
+@lru_cache(maxsize=None)
+def _sliced_hosts(elements: tuple[Element, ...]) -> tuple[tuple[tuple[Segment, ...], frozenset[str]], ...]:
+    """Host paths whose extensions the profile slices by url, with the urls it names there."""
+    hosts: dict[tuple[Segment, ...], set[str]] = {}
+    for element in elements:
+        segs = compile_path(element.path)
+        if segs and segs[-1].name == "extension" and segs[-1].key == "url":
+            hosts.setdefault(segs[:-1], set()).add(segs[-1].value or "")
+    return tuple((host, frozenset(urls)) for host, urls in hosts.items())
+
+
+def _unprofiled_extensions(resource: dict[str, Any], rloc: str, profile: Profile, rules: RuleSet,
+                           report: Report) -> None:
+    """REQ-125 ⚑: an extension the profile does not name where it slices extensions is a warning
+    (open slicing allows it); closed slicing (S1 MeasureReport.extension) is an error elsewhere."""
+    for host_segs, urls in _sliced_hosts(profile.elements):
+        path = profile.type + "".join(f".{s.name}" for s in host_segs)
+        if path in profile.closed_extensions:
+            continue
+        hosts = [(resource, rloc)] if not host_segs else select(resource, host_segs, rloc)
+        for host, hloc in hosts:
+            exts = host.get("extension") if isinstance(host, dict) else None
+            for i, ext in enumerate(exts if isinstance(exts, list) else ()):
+                url = ext.get("url") if isinstance(ext, dict) else None
+                if isinstance(url, str) and url not in urls:
+                    report(WARNING, "REQ-125", f"{hloc}.extension[{i}]", f"extension {url} is not profiled here")
 
 
 def _entry_slices(bundle: dict[str, Any], rloc: str, profile: Profile, report: Report) -> list[Assignment]:

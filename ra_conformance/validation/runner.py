@@ -38,7 +38,12 @@ def _files(paths: list[str]) -> Iterator[Path]:
 def _items(path: Path) -> Iterator[tuple[str, Any, str | None]]:
     """(source, resource, error) per resource: one per .json file, one per NDJSON line."""
     if path.suffix == ".ndjson":
-        with path.open("rb") as handle:
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            yield str(path), None, f"cannot read: {exc.strerror}"
+            return
+        with handle:
             for number, line in enumerate(handle, 1):
                 if line.strip():
                     yield from _parse(f"{path}:{number}", line)

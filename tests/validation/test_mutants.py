@@ -119,6 +119,8 @@ MUTANTS: list[tuple[str, str, Callable[[], dict[str, Any]], Mutation, tuple[str,
      ("error", "REQ-169", "MeasureReport.extension[2].valueReference.reference")),
     ("contextid-not-in-v21", V21, report_v21, _do(lambda r: r["extension"].append(ext("contextId", valueId="c1"))),
      ("warning", "REQ-125", "MeasureReport.extension[2]")),
+    ("unprofiled-group-extension", V21, report_v21, _do(lambda r: _g0_ext(r).append(
+        {"url": "http://example.org/ext/x", "valueString": "y"})), ("warning", "REQ-125", f"{G0}.extension[4]")),
     ("simple-ext-subextensions", V21, report_v21, _do(lambda r: _g0_ext(r).__setitem__(
         3, ext("hierarchicalStatus", extension=[{"url": "x", "valueString": "y"}]))),
      ("error", "REQ-175", f"{G0}.extension[3]")),
