@@ -101,14 +101,12 @@ class Validator:
                 for node, loc in select(res, compile_path(inv.context), rloc):
                     if not check(inv, node, res):
                         issues.append(Issue(inv.severity, loc, inv.key, message(inv), label))
-        occurrences = [(ext, loc, host, epath, res, label) for ext, loc, host, res, epath, _, label in ctx.extensions]
-        check_all([o[:5] for o in occurrences], self.rules,
-                  _occurrence_reporter(occurrences, reporter))
+        check_all(ctx.extensions, self.rules, reporter)
         return _dedup(issues), ctx
 
     def _assignments(self, ctx: WalkContext, explicit: str | None,
                      reporter: Callable[[str], Callable[[str, str, str, str], None]],
-                     nested: list[tuple[dict[str, Any], str]] = []  # noqa: B006 - never mutated
+                     nested: Iterable[tuple[dict[str, Any], str]] = ()
                      ) -> list[tuple[dict[str, Any], str, str, str]]:
         """Apply every profile that applies (explicit, meta.profile, Bundle entry slices); returns them."""
         labels = {id(res): label for res, _, label in ctx.resources}
@@ -116,10 +114,11 @@ class Validator:
         if explicit is not None:
             root, rloc, label = ctx.resources[0]
             work.append((root, rloc, explicit.split("|", 1)[0], label))
-        where = {id(res): (rloc, label) for res, rloc, label in ctx.resources}
+        located = {id(res): (res, rloc, label) for res, rloc, label in ctx.resources}
         for res, url in nested:
-            if id(res) in where:
-                work.append((res, *where[id(res)][:1], url, where[id(res)][1]))
+            if id(res) in located:
+                _, rloc, label = located[id(res)]
+                work.append((res, rloc, url, label))
         for res, rloc, label in ctx.resources:
             for url in _claimed(res):
                 if url in self.rules.profiles:
@@ -131,23 +130,21 @@ class Validator:
         applied = []
         while work:
             res, rloc, url, label = work.pop(0)
+            wanted = self.rules.profiles[url].type
+            if res.get("resourceType") != wanted:
+                if (id(res), url) not in done:
+                    done.add((id(res), url))
+                    reporter(label)(ERROR, "profile-type", rloc, f"{url} profiles {wanted}, not "
+                                    f"{res.get('resourceType')}")
+                continue
             for prof in with_bases(url, self.rules):
-                if (id(res), prof.url) in done or res.get("resourceType") != prof.type:
-                    if res.get("resourceType") != prof.type and (id(res), prof.url) not in done:
-                        reporter(label)(ERROR, "profile-type", rloc,
-                                        f"{prof.url} profiles {prof.type}, not {res.get('resourceType')}")
-                    done.add((id(res), prof.url))
+                if (id(res), prof.url) in done:
                     continue
                 done.add((id(res), prof.url))
                 applied.append((res, rloc, prof.url, label))
                 for sub, sloc, surl in check_profile(res, rloc, prof, self.rules, reporter(label), ctx.full_urls):
                     work.append((sub, sloc, surl, labels.get(id(sub), label)))
         return applied
-
-
-def _occurrence_reporter(occurrences: list[tuple[Any, ...]], reporter: Callable[[str], Any]) -> Callable[..., Any]:
-    labels = {id(o[0]): o[5] for o in occurrences}
-    return lambda occ: reporter(labels[id(occ[0])])
 
 
 _MS_CACHE: dict[tuple[str, str], tuple[tuple[str, Any], ...]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
@@ -17,8 +17,8 @@ from ra_conformance.validation.issue import ERROR, WARNING
 from ra_conformance.validation.paths import children, compile_path, select
 from ra_conformance.validation.references import target_type
 
-# (extension dict, its location, the location of its host element, context element path, resource)
-Occurrence = tuple[dict[str, Any], str, str, str, dict[str, Any]]
+# (extension, its location, its host element's location, the host's element path, the resource, its label)
+Occurrence = tuple[dict[str, Any], str, str, str, dict[str, Any], str]
 
 
 def _value(ext: dict[str, Any]) -> tuple[str | None, Any]:
@@ -49,7 +49,7 @@ def _norm(types: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def check_extension(occ: Occurrence, definition: ExtensionDef, rules: RuleSet, report: Report) -> None:
-    ext, loc, _, context, resource = occ
+    ext, loc, _, context, resource, _ = occ
     if context not in definition.contexts:
         report(ERROR, "REQ-176", loc, f"{definition.url} may not appear on {context} "
                f"(allowed: {', '.join(definition.contexts)})")
@@ -99,14 +99,15 @@ def _check_subs(ext: dict[str, Any], loc: str, subs: tuple[SubExtension, ...], r
             _check_value(vtype, value, _norm(spec.types), spec.binding, spec.targets, sloc, rules, report, type_rule)
     for spec in subs:
         if spec.max is not None and counts[spec.url] > spec.max:
-            report(ERROR, "REQ-172", loc, f"sub-extension {spec.url!r} appears {counts[spec.url]} times (max {spec.max})")
+            report(ERROR, "REQ-172", loc,
+                   f"sub-extension {spec.url!r} appears {counts[spec.url]} times (max {spec.max})")
 
 
 _CLEAN: set[tuple[str, str, bytes]] = set()  # (version, context, extension JSON) judged clean (bounded)
 _CLEAN_LIMIT = 50_000
 
 
-def check_all(occurrences: list[Occurrence], rules: RuleSet, report_for: Any) -> None:
+def check_all(occurrences: list[Occurrence], rules: RuleSet, reporter: Callable[[str], Report]) -> None:
     """Check every extension occurrence whose url this version defines, and root cardinalities.
     Verdicts of extensions without references are memoised: their check depends on nothing else."""
     per_host: Counter[tuple[str, str]] = Counter()
@@ -117,12 +118,12 @@ def check_all(occurrences: list[Occurrence], rules: RuleSet, report_for: Any) ->
         definition = rules.extensions.get(url)
         if definition is None:
             if url.startswith(SD):
-                report_for(occ)(WARNING, "REQ-125", occ[1], f"{url} is not an extension of IG version {rules.version}")
+                reporter(occ[5])(WARNING, "REQ-125", occ[1], f"{url} is not an extension of IG version {rules.version}")
             continue
         key = (rules.version, occ[3], orjson.dumps(occ[0]))
         if key not in _CLEAN:
             found: list[int] = []
-            report = report_for(occ)
+            report = reporter(occ[5])
 
             def counting(*args: str, report: Any = report, found: list[int] = found) -> None:
                 found.append(1)
@@ -136,5 +137,5 @@ def check_all(occurrences: list[Occurrence], rules: RuleSet, report_for: Any) ->
         if definition.max is not None:
             per_host[(occ[2], url)] += 1
             if per_host[(occ[2], url)] == definition.max + 1:
-                report_for(occ)(ERROR, definition.max_req or definition.req, occ[2] + ".extension",
+                reporter(occ[5])(ERROR, definition.max_req or definition.req, occ[2] + ".extension",
                        f"more than {definition.max} {url} on this element (extension max {definition.max})")

@@ -66,7 +66,8 @@ def _check_one(resource: dict[str, Any], parent: dict[str, Any], ploc: str, elem
         report(ERROR, rule, f"{ploc}.{last.name}", f"{_what(element)} appears {count} times (max {element.max})")
     for index, value in found:
         if element.fixed is not None and not _fixed_ok(value, element.fixed):
-            report(ERROR, rule, location(ploc, last, index), f"must be {element.fixed!r} (fixed value), found {value!r}")
+            report(ERROR, rule, location(ploc, last, index),
+                   f"must be {element.fixed!r} (fixed value), found {value!r}")
         if element.binding is not None:
             check_binding(value, element.binding, rules, location(ploc, last, index), report)
         if element.targets and isinstance(value, dict) and isinstance(value.get("reference"), str):

@@ -42,15 +42,16 @@ class WalkContext:
     # the resource being walked: (resource, its type, its location)
     current: tuple[dict[str, Any], str, str] = ({}, "?", "")
     # every extension met outside an Extension:
-    # (extension, location, host location, resource, host element path, resource location, resource label)
-    extensions: list[tuple[dict[str, Any], str, str, dict[str, Any], str, str, str]] = field(default_factory=list)
+    # (extension, its location, host location, host element path, the resource, the resource's label)
+    extensions: list[tuple[dict[str, Any], str, str, str, dict[str, Any], str]] = field(default_factory=list)
 
     def add(self, rule: str, location: str, message: str, severity: str = ERROR) -> None:
         self.issues.append(Issue(severity, location, rule, message, self.label))
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[dict[str, dict[str, Spec]], dict[str, tuple[str, ...]], dict[str, dict[str, bool]], frozenset[str]]:
+def _compiled() -> tuple[dict[str, dict[str, Spec]], dict[str, tuple[str, ...]], dict[str, dict[str, bool]],
+                        frozenset[str]]:
     raw = tables.load()
     types: dict[str, dict[str, Spec]] = {}
     required: dict[str, tuple[str, ...]] = {}
@@ -113,7 +114,8 @@ def _index_full_urls(bundle: dict[str, Any], ctx: WalkContext) -> None:
     entries = bundle.get("entry")
     if isinstance(entries, list):
         for entry in entries:
-            if isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str) and isinstance(entry.get("resource"), dict):
+            if (isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str)
+                    and isinstance(entry.get("resource"), dict)):
                 ctx.full_urls[entry["fullUrl"]] = entry["resource"].get("resourceType")
 
 
@@ -185,10 +187,10 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
     if tname != "Extension":
         exts = node.get("extension")
         if exts.__class__ is list:
-            res, rtype, rloc = ctx.current
+            res = ctx.current[0]
             for i, ext in enumerate(exts):
                 if ext.__class__ is dict:
-                    ctx.extensions.append((ext, f"{path}.extension[{i}]", path, res, epath, rloc, ctx.label))
+                    ctx.extensions.append((ext, f"{path}.extension[{i}]", path, epath, res, ctx.label))
         if not is_resource and len(node) == 1 and "id" in node:
             ctx.add("ele-1", path, "an element must have a value or children besides id (ele-1)")
     else:
@@ -209,7 +211,8 @@ def _primitive_issue(value: Any, spec: Spec, loc: str, ctx: WalkContext) -> None
     if problem is not None:
         ctx.add("struct-empty" if value == "" else "struct-format", loc, problem)
     else:
-        ctx.add("struct-binding", loc, f"{value!r} is not in the required value set ({', '.join(sorted(spec.enum or ()))})")
+        allowed = ", ".join(sorted(spec.enum or ()))
+        ctx.add("struct-binding", loc, f"{value!r} is not in the required value set ({allowed})")
 
 
 def _walk_complex(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkContext) -> None:

@@ -37,7 +37,8 @@ RESOURCE_TYPES = (
     "Communication", "Basic",
 )
 
-_PRIMITIVE_NAMES = {"EncodedBytes": "base64Binary", "UuidVersion": "uuid", "Base64Binary": "base64Binary", "DateTime": "dateTime", "PositiveInt": "positiveInt",
+_PRIMITIVE_NAMES = {"EncodedBytes": "base64Binary", "UuidVersion": "uuid", "Base64Binary": "base64Binary",
+                    "DateTime": "dateTime", "PositiveInt": "positiveInt",
                     "UnsignedInt": "unsignedInt"}
 # R4 Extension.value[x] differs from R4B's (see module doc).
 _R4_EXTENSION_FIX = {"drop": ("valueCodeableReference", "valueRatioRange"), "add": {"valueMeta": "Meta"}}
