@@ -25,6 +25,18 @@ def target_type(reference: str, contained: dict[str, str] | None = None,
     return match.group(1) if match else None
 
 
+# relative literal, absolute URL, urn:uuid / urn:oid, or local '#id' (R4 references.html#literal)
+_WELL_FORMED = re.compile(
+    r"^(#\S*|urn:(uuid|oid):\S+|[A-Za-z][A-Za-z0-9+.\-]*://\S+|"
+    r"[A-Z][A-Za-z]+/[A-Za-z0-9\-\.]{1,64}(/_history/[A-Za-z0-9\-\.]{1,64})?)$"
+)
+
+
+def is_well_formed(reference: str) -> bool:
+    """A literal reference in one of the R4 forms (relative, absolute, urn, local)."""
+    return bool(_WELL_FORMED.match(reference))
+
+
 def is_local_unresolved(reference: str, contained: dict[str, str]) -> bool:
     """ref-1: a local reference ('#id') must name a contained resource ('#' alone: the container)."""
     return reference.startswith("#") and reference != "#" and reference[1:] not in contained

@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from ra_conformance.validation import tables
-from ra_conformance.validation.issue import ERROR, INFORMATION, Issue, resource_label
+from ra_conformance.validation.issue import ERROR, INFORMATION, WARNING, Issue, resource_label
 from ra_conformance.validation.primitives import CHECKS
-from ra_conformance.validation.references import is_local_unresolved, target_type
+from ra_conformance.validation.references import is_local_unresolved, is_well_formed, target_type
 
 
 class Spec(NamedTuple):
@@ -254,6 +254,10 @@ def _walk_extension(value: dict[str, Any], loc: str, epath: str, ctx: WalkContex
 def _check_reference(value: dict[str, Any], refs: frozenset[str] | None, loc: str, ctx: WalkContext) -> None:
     ref = value.get("reference")
     if not isinstance(ref, str) or not ref:
+        return
+    if not is_well_formed(ref):
+        ctx.add("struct-reference", f"{loc}.reference", f"{ref!r} is not a relative, absolute, urn or local reference",
+                WARNING)
         return
     if is_local_unresolved(ref, ctx.contained):
         ctx.add("ref-1", f"{loc}.reference", f"local reference {ref!r} names no contained resource (ref-1)")

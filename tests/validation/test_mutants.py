@@ -170,6 +170,8 @@ MUTANTS: list[tuple[str, str, Callable[[], dict[str, Any]], Mutation, tuple[str,
      ("error", "REQ-135", "Group.member[0].entity.reference")),
     ("subject-base-target", V21, patient, _set(generalPractitioner=[{"reference": "Patient/p2"}]),
      ("error", "struct-ref-target", "Patient.generalPractitioner[0].reference")),
+    ("reference-malformed", V21, report_v21, _set(reporter={"reference": "the payer"}),
+     ("warning", "struct-reference", "MeasureReport.reporter.reference")),
     ("local-reference-unresolved", V21, report_v21, _set(subject={"reference": "#pat"}),
      ("error", "ref-1", "MeasureReport.subject.reference")),
     # other profiles
