@@ -125,6 +125,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 # -- selection: capability expectations and the kit preflight --------------------------------------
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     ctx = context_of(config)
     if ctx is None:
@@ -254,7 +255,12 @@ class _Recorder:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:  # xdist controller hook
-        self.worker_resources.extend(getattr(node, "workeroutput", {}).get("ra_resources", []))
+        output = getattr(node, "workeroutput", {})
+        self.worker_resources.extend(output.get("ra_resources", []))
+        results = results_of(self.config)
+        for key in ("ig_version", "operation"):
+            if output.get(f"ra_{key}") and not getattr(results, key):
+                setattr(results, key, output[f"ra_{key}"])
 
 
 RECORDER_KEY = pytest.StashKey[_Recorder]()
@@ -265,7 +271,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     ctx = config.stash.get(CONTEXT_KEY, None)
     if hasattr(config, "workerinput"):  # xdist worker: hand must-support data to the controller
         if ctx is not None:
-            config.workeroutput["ra_resources"] = ctx.answered_resources()  # type: ignore[attr-defined]
+            out = config.workeroutput  # type: ignore[attr-defined]
+            out["ra_resources"] = ctx.answered_resources()
+            out["ra_ig_version"], out["ra_operation"] = ctx.ig_version, ctx.operation_name
         return
     results = results_of(config)
     results.finished = time.time()
@@ -275,4 +283,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if report_dir is not None and results.tests:
         from .reporting.writer import write_reports
 
-        write_reports(results, report_dir, resources=resources, validator=ctx.validator if ctx else None)
+        write_reports(results, report_dir, resources=resources, validator=_validator(results.ig_version))
+
+
+def _validator(version: str) -> Any | None:
+    try:
+        from .validation import validator_for
+    except ImportError:
+        return None
+    return validator_for(version) if version else None

@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 def test_run_against_embedded_server_writes_reports(tmp_path):
-    result = invoke("run", "--report-dir", str(tmp_path), "-k", "capability or overlap")
+    result = invoke("run", "--report-dir", str(tmp_path), "-k", "capability_statement or overlap")
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["exitCode"] == 0 and summary["counts"]["pass"] > 10
@@ -132,7 +132,7 @@ def test_plugin_works_in_plain_pytest(tmp_path):
 def test_plain_pytest_without_target_skips_with_reason(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "-rs", "-p", "no:xdist", "-k", "capability"],
+        [sys.executable, "-m", "pytest", str(suites_dir()), "-q", "-rs", "-p", "no:xdist", "-k", "capability_statement"],
         capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
     )
     assert result.returncode == 0 and "no target" in result.stdout
