@@ -15,7 +15,7 @@ from rich.console import Console
 from . import __version__
 from .ig import IG_VERSIONS
 from .results import EXIT_FAILURES, EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE
-from .settings import SettingsError, build
+from .settings import PRESETS, SettingsError, build
 
 
 def _fail(message: str, code: int) -> None:
@@ -29,20 +29,49 @@ def cli() -> None:
     """Conformance harness, validator and reference server for the Da Vinci Risk Adjustment FHIR IG."""
 
 
+def run_options(func):  # the options `run` and `plan` share
+    for option in reversed(_RUN_OPTIONS):
+        func = option(func)
+    return func
+
+
+_RUN_OPTIONS = [
+    click.option("--target", help="Base URL of the server under test (default: the embedded reference server)."),
+    click.option("--operation", help="Coding-gap operation name (cc-gaps, report, ra.cc-gaps); default: from /metadata."),
+    click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="IG version to certify against (default: inferred, else 2.1.0)."),
+    click.option("--preset", help="A named preset of settings (built-in: " + ", ".join(sorted(PRESETS)) + ", or [presets.NAME] in ra-conform.toml)."),
+    click.option("--kit", "kit_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Fixture kit directory."),
+    click.option("-k", "keyword", help="Only tests matching this pytest -k expression."),
+    click.option("-m", "markers", help="Only tests matching this pytest -m expression."),
+    click.option("--timeout", type=float, help="HTTP timeout in seconds (default 30)."),
+    click.option("--auth-token", help="Bearer token for the target (redacted in every report)."),
+    click.option("--fault", multiple=True, help="Embedded server only: switch on a named defect (self-testing)."),
+    click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Settings file (default ./ra-conform.toml)."),
+]
+
+
 @cli.command()
-@click.option("--target", help="Base URL of the server under test (default: the embedded reference server).")
-@click.option("--operation", help="Coding-gap operation name (cc-gaps, report, ra.cc-gaps); default: from /metadata.")
-@click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="IG version to certify against (default 2.1.0).")
+@run_options
+def plan(config: Path | None, **flags: object) -> None:
+    """Print the test plan (what runs, what is skipped and why, per REQ id) without running a test."""
+    from .reporting.console import print_plan
+    from .runner import RunError, plan_suites
+
+    console = Console()
+    try:
+        entries, results = plan_suites(build(dict(flags), config=config))
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except RunError as exc:
+        _fail(str(exc), exc.exit_code)
+    print_plan(console, entries, results)
+
+
+@cli.command()
+@run_options
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), help="Where reports go (default reports/).")
-@click.option("--kit", "kit_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Fixture kit directory.")
-@click.option("-k", "keyword", help="Only tests matching this pytest -k expression.")
-@click.option("-m", "markers", help="Only tests matching this pytest -m expression.")
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail the run.")
-@click.option("--timeout", type=float, help="HTTP timeout in seconds (default 30).")
-@click.option("--auth-token", help="Bearer token for the target (redacted in every report).")
-@click.option("--fault", multiple=True, help="Embedded server only: switch on a named defect (self-testing).")
 @click.option("--load-fixtures", is_flag=True, default=None, help="Load the fixture kit into the target first.")
-@click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Settings file (default ./ra-conform.toml).")
 @click.option("-v", "--verbose", is_flag=True, default=None, help="Also list skipped tests with their reasons.")
 def run(config: Path | None, **flags: object) -> None:
     """Run the conformance suites against a server and write reports."""
@@ -60,20 +89,41 @@ def run(config: Path | None, **flags: object) -> None:
 
 
 @cli.command()
+@click.argument("summary", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True)
+def report(summary: Path, output: Path) -> None:
+    """Re-render report.html from a run's summary.json."""
+    from .reporting.html import ReportError, render_from_file
+
+    try:
+        written = render_from_file(summary, output)
+    except ReportError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc}", EXIT_USAGE)
+    click.echo(f"wrote {written}")
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="SQLite data directory (default ./.ra-conform/server).")
 @click.option("--load", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra resources to load (kit dir, JSON, Bundle, NDJSON).")
 @click.option("--no-fixtures", is_flag=True, help="Do not load the bundled fixture kit.")
 @click.option("--fault", multiple=True, help="Switch on a named defect (see `ra-conform faults`).")
+@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True, help="IG version whose profiles vet incoming resources (422 on errors).")
+@click.option("--base-url", help="Public base URL to use in fullUrls and links (behind a proxy).")
 @click.option("--log-level", default="info", show_default=True)
-def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...], log_level: str) -> None:
+def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...], ig_version: str, base_url: str | None, log_level: str) -> None:
     """Run the reference server (the embedded default target) over HTTP."""
-    from .server import UnknownFaultError, serve as serve_forever
+    from .server import LoadError, UnknownFaultError, serve as serve_forever
 
     try:
-        serve_forever(host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures, log_level=log_level)
-    except UnknownFaultError as exc:
+        serve_forever(
+            host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures,
+            log_level=log_level, ig_version=ig_version, base_url_override=base_url,
+        )
+    except (UnknownFaultError, LoadError) as exc:
         _fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         _fail(f"cannot serve on {host}:{port}: {exc}", EXIT_USAGE)

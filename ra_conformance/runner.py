@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,6 +18,7 @@ import testsuites
 from . import kit as kitmod
 from .reporting.console import ProgressPlugin, print_results
 from .results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
+from .plan import PlanEntry
 from .settings import Settings
 
 
@@ -113,14 +115,30 @@ def pytest_args(settings: Settings) -> list[str]:
 
 
 class _Grab:
-    """Takes the plugin's RunResults out of the pytest session."""
+    """Takes the plugin's RunResults and test plan out of the pytest session."""
 
     results: RunResults | None = None
+    plan: list[PlanEntry] | None = None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        from .plugin import results_of
+        from .plugin import plan_of, results_of
 
         self.results = results_of(config)
+        self.plan = plan_of(config)
+
+
+def plan_suites(settings: Settings) -> tuple[list[PlanEntry], RunResults]:
+    """`ra-conform plan`: collect the suites and decide what runs — only /metadata (and the kit preflight) is asked."""
+    with target_for(replace(settings, load_fixtures=False)) as effective:
+        grab, progress = _Grab(), ProgressPlugin(Console(file=io.StringIO()))
+        code = pytest.main(pytest_args(effective) + ["--collect-only"], plugins=[grab, progress])
+    if progress.collect_errors:
+        raise RunError("the suites could not be collected:\n" + "\n".join(progress.collect_errors), EXIT_INTERNAL)
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        raise RunError("no test selected (check -k / -m)", EXIT_USAGE)
+    if code not in (pytest.ExitCode.OK,) or grab.plan is None or grab.results is None:
+        raise RunError(f"the suites could not be planned (pytest exit code {int(code)})", EXIT_USAGE if code == pytest.ExitCode.USAGE_ERROR else EXIT_INTERNAL)
+    return grab.plan, grab.results
 
 
 def run_suites(settings: Settings, *, console: Console | None = None) -> RunResults:

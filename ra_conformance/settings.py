@@ -19,6 +19,16 @@ ENV_PREFIX = "RA_CONFORM_"
 CONFIG_FILE = "ra-conform.toml"
 
 
+# Named presets for common set-ups: defaults you can still override with the file, env vars or flags.
+PRESETS: dict[str, dict[str, Any]] = {
+    "stu1": {"ig_version": "stu1", "operation": "report"},
+    "cc-gaps": {"ig_version": "2.1.0", "operation": "cc-gaps"},
+    "stu3-ballot": {"ig_version": "stu3-ballot"},
+    "ci": {"strict": True, "timeout": 60.0},
+    "connectathon": {"load_fixtures": True, "timeout": 60.0},
+}
+
+
 class SettingsError(ValueError):
     """A setting has a value we cannot use (exit code 2)."""
 
@@ -87,14 +97,25 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return {k[len(ENV_PREFIX):].lower(): v for k, v in env.items() if k.startswith(ENV_PREFIX) and k != ENV_PREFIX + "FIXTURES"}
 
 
+def _preset(name: str, file_presets: dict[str, Any]) -> dict[str, Any]:
+    if name in file_presets and isinstance(file_presets[name], dict):
+        return {k.replace("-", "_"): v for k, v in file_presets[name].items()}
+    if name in PRESETS:
+        return dict(PRESETS[name])
+    known = sorted(set(PRESETS) | set(file_presets))
+    raise SettingsError(f"unknown preset {name!r}; known presets: {', '.join(known)}")
+
+
 def build(flags: dict[str, Any], *, config: Path | None = None, env: dict[str, str] | None = None) -> Settings:
-    """Flags beat env vars, env vars beat the settings file, the file beats defaults."""
-    merged: dict[str, Any] = {}
+    """Flags beat env vars, env vars beat the settings file, the file beats a preset, a preset beats defaults."""
     cfg = config or (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
-    if cfg is not None:
-        merged.update(from_file(cfg))
-    merged.update(from_env(env))
-    merged.update({k: v for k, v in flags.items() if v is not None and v != ()})
+    from_cfg = from_file(cfg) if cfg is not None else {}
+    file_presets = from_cfg.pop("presets", {}) or {}
+    layers = [from_cfg, from_env(env), {k: v for k, v in flags.items() if v is not None and v != ()}]
+    preset_name = next((layer.pop("preset") for layer in reversed(layers) if "preset" in layer), None)
+    merged: dict[str, Any] = _preset(str(preset_name), file_presets) if preset_name else {}
+    for layer in layers:
+        merged.update(layer)
     unknown = sorted(set(merged) - set(_TYPES))
     if unknown:
         raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")

@@ -28,7 +28,12 @@ class ProgressPlugin:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        if not self.console.is_terminal:
+        from ..plugin import plan_of
+
+        plan = plan_of(session.config)
+        if plan and not session.config.option.collectonly:
+            print_plan_brief(self.console, plan)
+        if not self.console.is_terminal or session.config.option.collectonly:
             return
         self.progress = Progress(
             TextColumn("[bold]ra-conform[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -75,6 +80,31 @@ def print_results(console: Console, results: RunResults, *, verbose: bool = Fals
     table.add_row("[bold]total", *(f"[bold]{totals[s]}" for s in STATES))
     console.print(table)
     console.print(f"wall time {results.wall_s:.2f} s · exit code {results.exit_code()}")
+
+
+def print_plan_brief(console: Console, plan: list[Any]) -> None:
+    """The plan at the start of a run: how many tests run, and each distinct reason for skipping."""
+    runs = sum(1 for e in plan if e.run)
+    reasons: dict[str, int] = {}
+    for e in plan:
+        if not e.run:
+            reasons[e.reason] = reasons.get(e.reason, 0) + 1
+    console.print(f"[bold]plan:[/] {runs} tests run, {len(plan) - runs} skipped")
+    for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        console.print(f"  [dim]skip ×{n}: {reason}[/]", markup=True, highlight=False)
+
+
+def print_plan(console: Console, plan: list[Any], results: RunResults) -> None:
+    """`ra-conform plan`: per REQ id, the tests that will run or be skipped, and why."""
+    table = Table(title=f"ra-conform plan · {results.target} · IG {results.ig_version} · ${results.operation}")
+    for col in ("REQ", "test", "decision", "why"):
+        table.add_column(col, overflow="fold")
+    rows = sorted(((req, e) for e in plan for req in (e.reqs or ("(none)",))), key=lambda r: (r[0], r[1].nodeid))
+    for req, e in rows:
+        table.add_row(req, e.nodeid.split("::", 1)[-1], "[green]run[/]" if e.run else "[dim]skip[/]", e.reason)
+    console.print(table)
+    runs = sum(1 for e in plan if e.run)
+    console.print(f"{runs} tests will run, {len(plan) - runs} will be skipped")
 
 
 def _indent(text: str, limit: int = 4000) -> str:

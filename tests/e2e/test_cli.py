@@ -136,3 +136,26 @@ def test_plain_pytest_without_target_skips_with_reason(tmp_path):
         capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
     )
     assert result.returncode == 0 and "no target" in result.stdout
+
+
+def test_serve_refuses_a_bad_load_file(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = subprocess.run(
+        [sys.executable, "-m", "ra_conformance.cli", "serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "d"), "--load", str(bad)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2 and "bad.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_served_reference_server_rejects_an_invalid_ra_report(tmp_path):
+    port = free_port()
+    proc = _serve(port, tmp_path, "--no-fixtures")
+    try:
+        report = {"resourceType": "MeasureReport", "id": "bad", "meta": {"profile": ["http://hl7.org/fhir/us/davinci-ra/StructureDefinition/ra-measurereport"]},
+                  "status": "complete", "type": "summary", "measure": "http://x/Measure/m", "period": {"start": "2024-01-01", "end": "2024-12-31"}}
+        resp = httpx.put(f"http://127.0.0.1:{port}/MeasureReport/bad", json=report)
+        assert resp.status_code == 422 and resp.json()["resourceType"] == "OperationOutcome"
+    finally:
+        proc.terminate()
+        proc.wait(10)

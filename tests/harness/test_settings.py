@@ -39,3 +39,16 @@ def test_bad_settings_file(tmp_path):
     cfg.write_text("target = [unclosed")
     with pytest.raises(SettingsError):
         build({}, config=cfg, env={})
+
+
+def test_presets_are_defaults_that_flags_override(tmp_path):
+    s = build({"preset": "stu1"}, env={})
+    assert (s.ig_version, s.operation) == ("stu1", "report")
+    s = build({"preset": "stu1", "operation": "cc-gaps"}, env={})
+    assert s.operation == "cc-gaps"
+    cfg = tmp_path / "ra-conform.toml"
+    cfg.write_text('[ra-conform]\npreset = "mine"\n[ra-conform.presets.mine]\nig-version = "stu3-ballot"\nstrict = true\n')
+    s = build({}, config=cfg, env={})
+    assert (s.ig_version, s.strict) == ("stu3-ballot", True)
+    with pytest.raises(SettingsError, match="known presets"):
+        build({"preset": "nope"}, env={})
