@@ -167,7 +167,8 @@ def bundle_profile(*, req_title: str = "Risk Adjustment Coding Gap Report Bundle
         invariants=(Invariant(
             "REQ-134", "Bundle",
             "entry.resource.ofType(Patient).empty() or entry.resource.ofType(MeasureReport).subject.reference"
-            ".all($this.endsWith('Patient/' + %resource.entry.resource.ofType(Patient).first().id))",
+            ".all($this.endsWith('Patient/' + %resource.entry.resource.ofType(Patient).first().id) or "
+            "$this = %resource.entry.where(resource.ofType(Patient).exists()).fullUrl.first())",
             "all reports in the Bundle are for its Patient", req="REQ-134"),),
     )
 

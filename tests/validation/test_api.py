@@ -76,6 +76,15 @@ def test_must_support_follows_the_answer_bundle_slices():
     assert "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient" in table
 
 
+def test_answer_bundle_reports_may_reference_the_patient_by_full_url():
+    bundle = answer_bundle()
+    bundle["entry"][1]["fullUrl"] = "urn:uuid:3c1e1d7e-1f49-4e0a-9a55-2b8a5cf0c001"
+    bundle["entry"][0]["resource"]["subject"] = {"reference": bundle["entry"][1]["fullUrl"]}
+    assert validator_for("2.1.0").validate_answer_bundle(bundle) == []
+    bundle["entry"][0]["resource"]["subject"] = {"reference": "urn:uuid:3c1e1d7e-1f49-4e0a-9a55-2b8a5cf0c002"}
+    assert [i.rule for i in validator_for("2.1.0").validate_answer_bundle(bundle)] == ["REQ-134"]
+
+
 def test_check_incoming_keeps_base_errors_and_profile_errors_of_ra_profiled_resources_only():
     unprofiled = report_v21()
     del unprofiled["meta"]
