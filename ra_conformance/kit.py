@@ -99,6 +99,22 @@ class Expectations:
     def overlap_cases(self) -> list[Scenario]:
         return [_scenario(c["case"], c) for c in self.raw["overlapCases"]]
 
+    @cached_property
+    def risk_gap_cases(self) -> list[RiskGapCase]:
+        """The `$risk-gap` cases (absent from older kits: then none)."""
+        return [_risk_gap_case(c) for c in self.raw.get("riskGapCases", [])]
+
+    def risk_gap_case(self, case_id: str) -> RiskGapCase:
+        for case in self.risk_gap_cases:
+            if case.id == case_id:
+                return case
+        raise KitError(f"the fixture kit has no $risk-gap case {case_id!r}")
+
+    @cached_property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        """'Type/id' -> the kit's resource (read from the kit directory once)."""
+        return {f"{r['resourceType']}/{r['id']}": r for r in iter_resources(self.kit_dir)}
+
     def scenario(self, sid: str) -> Scenario:
         try:
             return self.scenarios[sid]
@@ -112,6 +128,32 @@ class Expectations:
             for ev in self.reports[ref]["evidence"]:
                 seen.setdefault(ev, None)
         return list(seen)
+
+
+@dataclass(frozen=True)
+class RiskGapCase:
+    """One STU3 ballot `$risk-gap` request (RA-SPEC §1.5) with its correct answer in ``scenario.returns``."""
+
+    scenario: Scenario
+    coverage: str  # 'Coverage/<id>'
+    cc_type: tuple[str, ...] = ()
+    evidence_status: tuple[str, ...] = ()
+    data: tuple[dict[str, Any], ...] = ()  # resources carried only in the `data` Bundle
+
+    @property
+    def id(self) -> str:
+        return self.scenario.id
+
+
+def _risk_gap_case(body: dict[str, Any]) -> RiskGapCase:
+    req = body["request"]
+    return RiskGapCase(
+        scenario=_scenario(body["case"], body),
+        coverage=req["coverage"],
+        cc_type=tuple(req.get("ccType", ())),
+        evidence_status=tuple(req.get("evidenceStatus", ())),
+        data=tuple(req.get("data", ())),
+    )
 
 
 def _scenario(sid: str, body: dict[str, Any]) -> Scenario:
