@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 SHALL, SHOULD, MAY = "SHALL", "SHOULD", "MAY"
 CODING_GAP_OPERATION = "MeasureReport:operation:coding-gap"
+RISK_GAP_OPERATION = "MeasureReport:operation:risk-gap"
+# ra-conform's own declaration that MeasureReport?subject=Group/<id> returns the members' reports (REQ-086 ⚑,
+# not base FHIR): an extension (valueBoolean true) on the `subject` searchParam of MeasureReport.
+GROUP_EXPANSION_EXTENSION = "https://ra-conform.example.org/fhir/StructureDefinition/search-subject-group-expansion"
 
 _SYSTEM = {"system:batch": SHOULD, "system:transaction": MAY, "system:search-system": MAY, "system:history-system": MAY}
 _MR_REST = {

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import jsonio
 from ..ig import REPORT_STYLE_OPERATIONS
-from . import cc_gaps, rest
+from . import cc_gaps, rest, risk_gap
 from .capability import capability_statement
 from .errors import FhirError, issue, operation_outcome
 from .faults import FaultSet
@@ -44,6 +44,8 @@ class _Context:
     base_url_override: str | None
     check: IncomingCheck
     max_body: int
+    ig_version: str = "2.1.0"  # the IG version the served CapabilityStatement follows
+    group_expansion: bool = True  # MeasureReport?subject=Group/<id> returns the members' reports (REQ-086 ⚑)
 
     def base(self, request: Request) -> str:
         return (self.base_url_override or str(request.base_url)).rstrip("/")
@@ -53,20 +55,22 @@ Handler = Callable[[_Context, Request], Awaitable[Answer]]
 
 
 def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_override: str | None = None,
-               check_incoming: IncomingCheck = basic_checks, max_body: int = MAX_BODY_BYTES) -> Starlette:
+               check_incoming: IncomingCheck = basic_checks, max_body: int = MAX_BODY_BYTES,
+               ig_version: str = "2.1.0", group_expansion: bool = True) -> Starlette:
     """The server app over ``store``. ``check_incoming`` vets every created/updated resource (422 on errors)."""
     fault_set = faults if isinstance(faults, FaultSet) else FaultSet(faults)
     routes = [Route("/metadata", _endpoint(_metadata), methods=["GET"]),
               Route("/", _endpoint(_bundle), methods=["POST"])]
     for name in REPORT_STYLE_OPERATIONS:
         routes.append(Route(f"/MeasureReport/${name}", _endpoint(_operation), methods=["GET", "POST"]))
+    routes.append(Route("/MeasureReport/$risk-gap", _endpoint(_risk_gap), methods=["POST"]))  # STU3 ballot
     routes += [
         Route("/{type}", _endpoint(_type_level), methods=["GET", "POST"]),
         Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception},
                     middleware=[Middleware(_StripTrailingSlash)])
-    app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body)
+    app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body, ig_version, group_expansion)
     return app
 
 
@@ -74,7 +78,8 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
 
 
 async def _metadata(ctx: _Context, request: Request) -> Answer:
-    return Answer(200, capability_statement(ctx.faults, base=ctx.base(request), stored_types=ctx.store.types()))
+    return Answer(200, capability_statement(ctx.faults, base=ctx.base(request), stored_types=ctx.store.types(),
+                                            ig_version=ctx.ig_version, group_expansion=ctx.group_expansion))
 
 
 async def _bundle(ctx: _Context, request: Request) -> Answer:
@@ -95,6 +100,14 @@ async def _operation(ctx: _Context, request: Request) -> Answer:
     return Answer(200, cc_gaps.evaluate(ctx.store, req, base=ctx.base(request), faults=ctx.faults))
 
 
+async def _risk_gap(ctx: _Context, request: Request) -> Answer:
+    """$risk-gap (STU3 ballot, RA-SPEC §1.5): POST only; the answer is the Bundle itself."""
+    body = await _json_body(ctx, request)
+    req = risk_gap.parse(body, ctx.store, base=ctx.base(request), faults=ctx.faults,
+                         context_id=request.headers.get(risk_gap.CONTEXT_ID_HEADER))
+    return Answer(200, risk_gap.evaluate(ctx.store, req, base=ctx.base(request), faults=ctx.faults))
+
+
 async def _type_level(ctx: _Context, request: Request) -> Answer:
     rtype = request.path_params["type"]
     if request.method == "POST":
@@ -102,11 +115,13 @@ async def _type_level(ctx: _Context, request: Request) -> Answer:
     rest.require_type(rtype)
     strict = "handling=strict" in request.headers.get("prefer", "").replace(" ", "")
     return Answer(200, search(ctx.store, rtype, list(request.query_params.multi_items()), base=ctx.base(request),
-                              faults=ctx.faults, strict=strict))
+                              faults=ctx.faults, strict=strict, group_expansion=ctx.group_expansion))
 
 
 async def _instance(ctx: _Context, request: Request) -> Answer:
     rtype, rid = request.path_params["type"], request.path_params["id"]
+    if rtype == "MeasureReport" and rid == "$risk-gap":  # POST only (Reference and Bundle parameters)
+        raise FhirError(405, "not-supported", f"{request.method} is not allowed for {rid}", headers={"Allow": "POST"})
     if rtype == "MeasureReport" and rid[1:] in REPORT_STYLE_OPERATIONS and rid.startswith("$"):
         raise FhirError(405, "not-supported", f"{request.method} is not allowed for {rid}", headers={"Allow": "GET, POST"})
     rest.require_type(rtype)

@@ -1,4 +1,11 @@
-"""The CapabilityStatement served at /metadata: declares only what this server implements (REQ-005, REQ-198)."""
+"""The CapabilityStatement served at /metadata: declares only what this server implements (REQ-005, REQ-198).
+
+It follows the IG version the server is started for (``serve --ig-version``): STU1 declares `$report` (with
+the aliases cc-gaps and ra.cc-gaps) and the base search parameters; 2.1.0 adds measurereport-category and
+keeps the product's `$cc-gaps` family; the STU3 ballot adds `$risk-gap`. The versioned implementationGuide
+canonical (``…|1.0.0`` / ``…|2.1.0`` / ``…|3.0.0-ballot``) lets a harness infer the version. Group expansion of
+``subject=Group/<id>`` (REQ-086 ⚑) is declared by GROUP_EXPANSION_EXTENSION on the subject searchParam.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from ..ig import (
     REPORT_STYLE_OPERATIONS,
     US_CORE_PATIENT,
 )
+from ..ig.capabilities import GROUP_EXPANSION_EXTENSION
 from .faults import FaultSet
 from .search import INCLUDES, MEASUREREPORT_PARAMS
 
@@ -24,7 +32,10 @@ IMPLEMENTATION_GUIDE = IG_CANONICAL + "/ImplementationGuide/hl7.fhir.us.davinci-
 INTERACTIONS = ("read", "update", "delete", "create", "search-type")
 _SEARCH_TYPES = {"_id": "token", "subject": "reference", "patient": "reference", "period": "date",
                  "measure": "reference", "status": "token", "category": "token",
-                 "measurereport-category": "token"}
+                 "measurereport-category": "token", "_profile": "uri"}
+IG_PACKAGE_VERSIONS = {"stu1": "1.0.0", "2.1.0": "2.1.0", "stu3-ballot": "3.0.0-ballot"}
+_S1_SEARCH = ("_id", "subject", "patient", "period", "measure", "status", "_profile")
+_S1_OPERATIONS = ("report", "cc-gaps", "ra.cc-gaps")
 _SEARCH_DEFINITIONS = {
     "_id": "http://hl7.org/fhir/SearchParameter/Resource-id",
     "subject": "http://hl7.org/fhir/SearchParameter/MeasureReport-subject",
@@ -34,6 +45,7 @@ _SEARCH_DEFINITIONS = {
     "status": "http://hl7.org/fhir/SearchParameter/MeasureReport-status",
     "category": IG_CANONICAL + "/SearchParameter/measurereport-category",
     "measurereport-category": IG_CANONICAL + "/SearchParameter/measurereport-category",
+    "_profile": "http://hl7.org/fhir/SearchParameter/Resource-profile",
 }
 # resource type -> supported profile (None: base resource)
 RESOURCES: dict[str, str | None] = {
@@ -50,9 +62,13 @@ RESOURCES: dict[str, str | None] = {
 }
 
 
-def capability_statement(faults: FaultSet, *, base: str, stored_types: Iterable[str] = ()) -> dict[str, Any]:
-    """The server's CapabilityStatement; types present in the store beyond RESOURCES are listed too."""
+def capability_statement(faults: FaultSet, *, base: str, stored_types: Iterable[str] = (),
+                         ig_version: str = "2.1.0", group_expansion: bool = True) -> dict[str, Any]:
+    """The server's CapabilityStatement for ``ig_version``; types present in the store beyond RESOURCES are
+    listed too."""
     types = list(RESOURCES) + sorted(t for t in set(stored_types) if t not in RESOURCES)
+    if ig_version not in IG_PACKAGE_VERSIONS:
+        raise ValueError(f"unknown IG version {ig_version!r}")
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -64,16 +80,30 @@ def capability_statement(faults: FaultSet, *, base: str, stored_types: Iterable[
                            "url": base},
         "fhirVersion": "4.0.1",
         "format": ["json", "application/fhir+json"],
-        "implementationGuide": [IMPLEMENTATION_GUIDE],
+        "implementationGuide": [f"{IMPLEMENTATION_GUIDE}|{IG_PACKAGE_VERSIONS[ig_version]}"],
         "rest": [{
             "mode": "server",
-            "resource": [_resource(t, faults) for t in types],
+            "resource": [_resource(t, faults, ig_version, group_expansion) for t in types],
             "interaction": [{"code": "transaction"}, {"code": "batch"}],
         }],
     }
 
 
-def _resource(rtype: str, faults: FaultSet) -> dict[str, Any]:
+def search_params(rtype: str, ig_version: str) -> tuple[str, ...]:
+    """The search parameters declared for a type under an IG version (all of them are implemented)."""
+    if rtype != "MeasureReport":
+        return ("_id",)
+    return _S1_SEARCH if ig_version == "stu1" else MEASUREREPORT_PARAMS
+
+
+def operations(ig_version: str) -> tuple[str, ...]:
+    """MeasureReport operations declared under an IG version."""
+    if ig_version == "stu1":
+        return _S1_OPERATIONS
+    return REPORT_STYLE_OPERATIONS + (("risk-gap",) if ig_version == "stu3-ballot" else ())
+
+
+def _resource(rtype: str, faults: FaultSet, ig_version: str, group_expansion: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"type": rtype}
     if RESOURCES.get(rtype):
         out["supportedProfile"] = [RESOURCES[rtype]]
@@ -81,14 +111,22 @@ def _resource(rtype: str, faults: FaultSet) -> dict[str, Any]:
     out["versioning"] = "versioned-update"
     out["readHistory"] = False
     out["updateCreate"] = True
-    params = MEASUREREPORT_PARAMS if rtype == "MeasureReport" else ("_id",)
-    out["searchParam"] = [_search_param(p) for p in params]
+    out["searchParam"] = [_search_param(p) for p in search_params(rtype, ig_version)]
     if rtype == "MeasureReport":
+        if group_expansion:
+            _declare_group_expansion(out["searchParam"])
         out["searchInclude"] = list(INCLUDES)
         if not faults.on("no-operation-in-metadata"):  # FAULT: no-operation-in-metadata
             out["operation"] = [{"name": name, "definition": OPERATION_DEFINITIONS[name]}
-                                for name in REPORT_STYLE_OPERATIONS]
+                                for name in operations(ig_version)]
     return out
+
+
+def _declare_group_expansion(params: list[dict[str, Any]]) -> None:
+    for param in params:
+        if param["name"] == "subject":
+            param["extension"] = [{"url": GROUP_EXPANSION_EXTENSION, "valueBoolean": True}]
+            param["documentation"] = "subject=Group/<id> returns the reports of the group's members (RA IG example)"
 
 
 def _search_param(name: str) -> dict[str, Any]:

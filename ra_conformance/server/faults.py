@@ -76,6 +76,19 @@ _CATALOGUE = (
     ),
     Fault("wrong-parameter-name", "names the per-patient Bundle parameter 'result' instead of 'return'", ("REQ-041", "REQ-020")),
     Fault("search-ignores-period", "MeasureReport search ignores the period parameter", ("REQ-074", "REQ-084")),
+    Fault("search-ignores-ge-prefix", "MeasureReport search reads period=geX as period=eqX (the prefix is dropped)",
+          ("REQ-074", "REQ-084")),
+    Fault("include-misses-evidence", "_include=MeasureReport:evaluated-resource leaves out one cited resource per page",
+          ("REQ-080",)),
+    Fault("next-link-loops", "the searchset's next link points back at the same page", ("REQ-070", "REQ-087")),
+    Fault("next-link-drops-page", "the searchset's next link skips a page of matches", ("REQ-070", "REQ-087")),
+    Fault("search-ignores-category", "MeasureReport search ignores category / measurereport-category",
+          ("REQ-077", "REQ-085")),
+    Fault("risk-gap-ignores-filter", "$risk-gap ignores the ccType filter", ("REQ-225", "REQ-227")),
+    Fault("risk-gap-accepts-missing-coverage", "$risk-gap answers a request without `coverage` as if it were complete",
+          ("REQ-223",)),
+    Fault("risk-gap-drops-contextid", "$risk-gap does not echo a valid contextId header into ra-contextId",
+          ("REQ-230",), expected="warn"),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _CATALOGUE}

@@ -1,6 +1,9 @@
 """RESTful search: MeasureReport by subject/patient, period (R4 date prefixes), measure, status, category,
-_id and _include=MeasureReport:evaluated-resource; other types by _id. Unknown parameters are ignored (R4
-lenient handling) unless the client asks ``Prefer: handling=strict``; the self link lists what was applied.
+_profile, _id and _include=MeasureReport:evaluated-resource; other types by _id. Unknown parameters are ignored
+(R4 lenient handling) unless the client asks ``Prefer: handling=strict``; the self link lists what was applied.
+Paging: ``_count`` (default DEFAULT_COUNT, at most MAX_COUNT) with ``next``/``previous`` links carrying
+``_offset``; each page includes the evidence of its own matches (REQ-080). ``subject=Group/<id>`` means the
+reports of the group's members when ``group_expansion`` is on (REQ-086 ⚑), else base semantics (none).
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from .refs import local_ref, valid_id
 from .store import Store, now_instant
 
 MEASUREREPORT_PARAMS = ("_id", "subject", "patient", "period", "measure", "status", "category",
-                        "measurereport-category")
+                        "measurereport-category", "_profile")
+DEFAULT_COUNT = 50
+MAX_COUNT = 500
 COMMON_PARAMS = ("_id",)
 INCLUDES = ("MeasureReport:evaluated-resource",)
-_RESULT_PARAMS = ("_count", "_format", "_pretty", "_summary", "_elements", "_total", "_sort")
+_RESULT_PARAMS = ("_format", "_pretty", "_summary", "_elements", "_total", "_sort")
+_PAGING_PARAMS = ("_count", "_offset")
 _PREFIX_RE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.*)$")
 # R4 date search against a Period [period_start, period_end] (index columns, ISO days); see RA-SPEC §7
 _DATE_SQL = {  # prefix -> (condition, which ends of the value's day range it binds: f=first, l=last)
@@ -57,12 +63,15 @@ class _Query:
 
 
 def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: str, faults: FaultSet,
-           strict: bool = False) -> dict[str, Any]:
-    """A searchset Bundle with total and self link (REQ-070..REQ-087 for MeasureReport)."""
+           strict: bool = False, group_expansion: bool = True) -> dict[str, Any]:
+    """A searchset Bundle with total, self and paging links (REQ-070..REQ-087 for MeasureReport)."""
     q = _Query()
     includes: list[str] = []
     known = supported_params(rtype)
+    count, offset = _paging(items)
     for raw_name, value in items:
+        if raw_name in _PAGING_PARAMS:
+            continue
         name, _, modifier = raw_name.partition(":")
         if raw_name == "_include":
             if rtype == "MeasureReport" and value in INCLUDES:
@@ -81,14 +90,50 @@ def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: 
             raise bad_request(f"modifier :{modifier} of search parameter {name} is not supported")
         if name == "period" and faults.on("search-ignores-period"):  # FAULT: search-ignores-period
             continue
-        _condition(store, q, name, value, base)
+        if name in ("category", "measurereport-category") and faults.on("search-ignores-category"):
+            continue  # FAULT: search-ignores-category
+        _condition(store, q, name, value, base, faults, group_expansion)
         q.applied.append((raw_name, value))
     matches = store.query(rtype, q.where, q.args)
-    included = _included(store, matches, base) if includes else []
-    return _bundle(rtype, matches, included, q.applied, base)
+    page = matches[offset:offset + count]
+    included = _included(store, page, base, faults) if includes else []
+    bundle = _bundle(rtype, page, included, q.applied, base)
+    bundle["total"] = len(matches)
+    bundle["link"] += _page_links(rtype, q.applied, base, count, offset, len(matches), faults)
+    return bundle
 
 
-def _condition(store: Store, q: _Query, name: str, value: str, base: str) -> None:
+def _paging(items: Sequence[tuple[str, str]]) -> tuple[int, int]:
+    """``_count`` (1..MAX_COUNT; 0 is read as 1) and ``_offset`` (>= 0); 400 when not a number."""
+    values = {"_count": DEFAULT_COUNT, "_offset": 0}
+    for name, value in items:
+        if name in values:
+            if not value.isdigit():
+                raise bad_request(f"{name}={value!r} is not a non-negative integer", expression=name)
+            values[name] = int(value)
+    return max(1, min(values["_count"], MAX_COUNT)), values["_offset"]
+
+
+def _page_links(rtype: str, applied: list[tuple[str, str]], base: str, count: int, offset: int, total: int,
+                faults: FaultSet) -> list[dict[str, str]]:
+    def url(at: int) -> str:
+        return f"{base}/{rtype}?" + urlencode([*applied, ("_count", str(count)), ("_offset", str(at))])
+
+    links = []
+    if offset + count < total:
+        step = count
+        if faults.on("next-link-loops"):  # FAULT: next-link-loops
+            step = 0
+        elif faults.on("next-link-drops-page"):  # FAULT: next-link-drops-page
+            step = 2 * count
+        links.append({"relation": "next", "url": url(offset + step)})
+    if offset > 0:
+        links.append({"relation": "previous", "url": url(max(0, offset - count))})
+    return links
+
+
+def _condition(store: Store, q: _Query, name: str, value: str, base: str, faults: FaultSet,
+               group_expansion: bool) -> None:
     values = value.split(",")
     if name == "_id":
         for v in values:
@@ -96,9 +141,12 @@ def _condition(store: Store, q: _Query, name: str, value: str, base: str) -> Non
                 raise bad_request(f"_id {v!r} is not a valid id")
         q.add([("id = ?", [v]) for v in values])
     elif name in ("subject", "patient"):
-        q.add([opt for v in values for opt in _reference_options(store, name, v, base)])
+        q.add([opt for v in values for opt in _reference_options(store, name, v, base, group_expansion)])
     elif name == "period":
-        q.add([_date_option(v) for v in values])
+        q.add([_date_option(v, faults) for v in values])
+    elif name == "_profile":  # the IG's V2-ballot example form (RA-SPEC §7); versioned canonicals match too
+        q.add([("EXISTS (SELECT 1 FROM json_each(resources.json, '$.meta.profile') AS p"
+                " WHERE p.value = ? OR p.value LIKE ? || '|%')", [v, v]) for v in values])
     elif name == "measure":
         q.add([("measure = ? OR measure LIKE ? || '|%'", [v, v]) for v in values])
     elif name == "status":
@@ -108,7 +156,8 @@ def _condition(store: Store, q: _Query, name: str, value: str, base: str) -> Non
         q.add([("(' ' || category || ' ') LIKE ?", [f"% {c} %"]) for c in codes])
 
 
-def _reference_options(store: Store, name: str, value: str, base: str) -> list[tuple[str, list[Any]]]:
+def _reference_options(store: Store, name: str, value: str, base: str,
+                       group_expansion: bool = True) -> list[tuple[str, list[Any]]]:
     ref = local_ref(value, base)
     if ref is None:
         if not valid_id(value):
@@ -119,15 +168,17 @@ def _reference_options(store: Store, name: str, value: str, base: str) -> list[t
     rtype = ref.split("/", 1)[0]
     if name == "patient" and rtype != "Patient":
         return [("0", [])]
-    if rtype == "Group":  # REQ-086 ⚑: subject=Group/<id> means the reports of the group's members
+    if rtype == "Group" and group_expansion:  # REQ-086 ⚑: subject=Group/<id> = the members' reports
         group = store.get_ref(ref)
         members = group_members(group, base) if group else []
         return [("subject = ?", [m]) for m in members] or [("0", [])]
     return [("subject = ?", [ref])]
 
 
-def _date_option(value: str) -> tuple[str, list[Any]]:
+def _date_option(value: str, faults: FaultSet) -> tuple[str, list[Any]]:
     prefix, date_text = _PREFIX_RE.match(value).groups()  # type: ignore[union-attr]
+    if prefix == "ge" and faults.on("search-ignores-ge-prefix"):  # FAULT: search-ignores-ge-prefix
+        prefix = None  # read as eq
     try:
         rng = day_range(date_text)
     except DateFormatError as exc:
@@ -137,7 +188,7 @@ def _date_option(value: str) -> tuple[str, list[Any]]:
     return sql, [bound[e] for e in ends]
 
 
-def _included(store: Store, matches: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
+def _included(store: Store, matches: list[dict[str, Any]], base: str, faults: FaultSet) -> list[dict[str, Any]]:
     seen = {f"{r['resourceType']}/{r['id']}" for r in matches}
     out = []
     for report in matches:
@@ -147,6 +198,8 @@ def _included(store: Store, matches: list[dict[str, Any]], base: str) -> list[di
                 target = store.get_ref(ref)
                 if target is not None:
                     out.append(target)
+    if out and faults.on("include-misses-evidence"):  # FAULT: include-misses-evidence
+        out.pop()
     return out
 
 

@@ -63,7 +63,39 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "outcome-on-no-match": lambda c: outcomes(answer(c, "Patient/p3")) != [],
     "wrong-parameter-name": lambda c: answer(c, "Patient/p1")["parameter"][0]["name"] != "return",
     "search-ignores-period": lambda c: c.get("/MeasureReport?patient=p1&period=ge2024-07-01").json()["total"] > 2,
+    # issue 6 (every IG version's retrieval flow): search paging/prefix/include/category and $risk-gap
+    "search-ignores-ge-prefix": lambda c: c.get("/MeasureReport?patient=p1&period=ge2024-07-01").json()["total"] == 0,
+    "include-misses-evidence": lambda c: len(_includes(c.get(
+        "/MeasureReport?_id=r1&_include=MeasureReport:evaluated-resource").json())) < 3,
+    "next-link-loops": lambda c: "_offset=0" in _next(c.get("/MeasureReport?patient=p1&_count=1").json()),
+    "next-link-drops-page": lambda c: "_offset=2" in _next(c.get("/MeasureReport?patient=p1&_count=1").json()),
+    "search-ignores-category": lambda c: c.get("/MeasureReport?patient=p1&category=ra").json()["total"] == 4,
+    "risk-gap-ignores-filter": lambda c: len(_risk_gap(c, ccType="suspected").json().get("entry", [])) > 1,
+    "risk-gap-accepts-missing-coverage": lambda c: _risk_gap(c, coverage=False).status_code == 200,
+    "risk-gap-drops-contextid": lambda c: "ra-contextId" not in _risk_gap(c, headers={"contextId": "req-1"}).text,
 }
+
+
+def _includes(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in bundle.get("entry", []) if e["search"]["mode"] == "include"]
+
+
+def _next(bundle: dict[str, Any]) -> str:
+    return next((link["url"] for link in bundle.get("link", []) if link["relation"] == "next"), "")
+
+
+def _risk_gap(c: Any, *, coverage: bool = True, headers: dict[str, str] | None = None, **codes: str) -> Any:
+    cov = {"resourceType": "Coverage", "id": "cov1", "status": "active", "beneficiary": {"reference": "Patient/p1"},
+           "payor": [{"reference": "Organization/o1"}]}
+    params = [{"name": "periodStart", "valueDate": "2024-01-01"}, {"name": "periodEnd", "valueDate": "2024-12-31"},
+              {"name": "subject", "valueReference": {"reference": "Patient/p1"}},
+              {"name": "data", "resource": {"resourceType": "Bundle", "type": "collection",
+                                            "entry": [{"fullUrl": "urn:uuid:cov1", "resource": cov}]}}]
+    if coverage:
+        params.append({"name": "coverage", "valueReference": {"reference": "Coverage/cov1"}})
+    params += [{"name": name, "valueCode": code} for name, code in codes.items()]
+    return c.post("/MeasureReport/$risk-gap", json={"resourceType": "Parameters", "parameter": params},
+                  headers=headers or {})
 
 
 def test_every_fault_has_a_probe_and_the_catalogue_is_large_enough() -> None:
@@ -93,7 +125,8 @@ def test_catalogue_entries_are_well_formed() -> None:
     for fault in FAULTS.values():
         assert fault.catches and all(rid in known for rid in fault.catches), fault.name
         assert fault.expected in ("fail", "warn") and fault.description
-    assert {f.name for f in FAULTS.values() if f.expected == "warn"} == {"missing-charset", "unknown-patient-bare-404"}
+    assert {f.name for f in FAULTS.values() if f.expected == "warn"} == {"missing-charset", "unknown-patient-bare-404",
+                                                                                  "risk-gap-drops-contextid"}
 
 
 def test_unknown_fault_names_are_a_clear_error_listing_valid_ones() -> None:

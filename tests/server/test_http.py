@@ -359,7 +359,8 @@ def test_the_reference_validator_plugs_into_the_hook(client_for: Callable[..., A
 
 SAMPLE_VALUES = {"_id": "r1", "subject": "Patient/p1", "patient": "p1", "period": "ge2024-01-01",
                  "measure": "http://example.org/Measure/m24", "status": "complete", "category": "ra",
-                 "measurereport-category": "ra"}
+                 "measurereport-category": "ra",
+                 "_profile": "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/ra-measurereport"}
 
 
 def test_every_declared_search_parameter_and_include_is_applied(client_for: Callable[..., Any]) -> None:
