@@ -89,6 +89,19 @@ def run(config: Path | None, **flags: object) -> None:
 
 
 @cli.command()
+@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True, help="IG version whose rules apply.")
+@click.option("--profile", help="Validate against this profile URL instead of each resource's meta.profile.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: issues grouped by resource; json: one OperationOutcome per resource (one per line).")
+@click.argument("paths", nargs=-1, required=True)
+def validate(ig_version: str, profile: str | None, fmt: str, paths: tuple[str, ...]) -> None:
+    """Validate FHIR JSON files, Bundles, directories and NDJSON against the RA profiles."""
+    from .validation import run_validate
+
+    sys.exit(run_validate(list(paths), version=ig_version, profile=profile, fmt=fmt, out=click.get_text_stream("stdout"), err=click.get_text_stream("stderr")))
+
+
+@cli.command()
 @click.argument("summary", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True)
 def report(summary: Path, output: Path) -> None:

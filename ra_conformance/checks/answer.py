@@ -209,9 +209,18 @@ def unknown_subject_outcome(answer: OperationAnswer, scenario: Scenario) -> list
     return is_parameters(answer)
 
 
-CONTENT_CHECKS = (
-    returns_match_patients,
-    patient_is_subject,
-    expected_reports_present,
-    no_unexpected_reports,
-)
+def one_report_per_model(answer: OperationAnswer) -> list[Finding]:
+    """REQ-124: one report per patient per version-specific risk model and evaluation period — no two reports
+    of a Bundle share measure and period (reports of one model for different periods are legitimate)."""
+    findings = []
+    for b in answer.returns:
+        by_model: dict[tuple[str, str, str], list[str]] = {}
+        for report in b.reports:
+            measure, period = report.get("measure"), report.get("period")
+            if isinstance(measure, str) and isinstance(period, dict):
+                slot = (measure, str(period.get("start")), str(period.get("end")))
+                by_model.setdefault(slot, []).append(str(fr.key(report)))
+        for (measure, start, end), reports in by_model.items():
+            if len(set(reports)) > 1:
+                findings.append(error("REQ-124", "several reports of one patient for the same risk model and period", where=_where(b), actual=f"{measure} {start}..{end}: {_fmt(set(reports))}"))
+    return findings

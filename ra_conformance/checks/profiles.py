@@ -23,12 +23,36 @@ def _finding(issue: Any, where: str) -> Finding | None:
 def answer_conforms(validator: Any, answer: OperationAnswer) -> list[Finding]:
     """REQ-029/REQ-021/REQ-133: validate each `return` Bundle in its context (the validator knows the profiles)."""
     findings: list[Finding] = []
-    for b in answer.returns:
-        if b.bundle is None:
-            continue
-        where = f"Parameters.parameter[{b.position}]"
-        made = [f for f in (_finding(i, where) for i in validator.validate_answer_bundle(b.bundle)) if f]
-        findings.extend(made[:MAX_FINDINGS_PER_BUNDLE])
-        if len(made) > MAX_FINDINGS_PER_BUNDLE:
-            findings.append(error("REQ-029", f"… and {len(made) - MAX_FINDINGS_PER_BUNDLE} more profile issues", where=where))
+    made = [f for f in (_finding(issue, where) for where, issue in _answer_issues(validator, answer)) if f]
+    findings.extend(made[:MAX_FINDINGS_PER_BUNDLE])
+    if len(made) > MAX_FINDINGS_PER_BUNDLE:
+        findings.append(error("REQ-029", f"… and {len(made) - MAX_FINDINGS_PER_BUNDLE} more profile issues"))
     return findings
+
+
+def rule_findings(validator: Any, answers: list[OperationAnswer], req: str, aliases: tuple[str, ...] = ()) -> list[Finding]:
+    """REQ-1xx: the issues tagged with one profile requirement (or its constraint keys), over every `return`
+    Bundle of the answers. Validation results are cached on the answer objects, so N rule tests validate each
+    Bundle once."""
+    rules = {req, *aliases}
+    findings: list[Finding] = []
+    for answer in answers:
+        for where, issue in _answer_issues(validator, answer):
+            if getattr(issue, "rule", "") in rules and getattr(issue, "severity", "") in ("error", "fatal", "warning"):
+                made = _finding(issue, where)
+                if made is not None:
+                    findings.append(made if req in made.reqs else type(made)(made.severity, (req,), made.message, where=where))
+    return findings[:MAX_FINDINGS_PER_BUNDLE]
+
+
+def _answer_issues(validator: Any, answer: OperationAnswer) -> list[tuple[str, Any]]:
+    cache = answer.__dict__.setdefault("_profile_issues", {})
+    key = id(validator)
+    if key not in cache:
+        cache[key] = [
+            (f"Parameters.parameter[{b.position}]", issue)
+            for b in answer.returns
+            if b.bundle is not None
+            for issue in validator.validate_answer_bundle(b.bundle)
+        ]
+    return cache[key]

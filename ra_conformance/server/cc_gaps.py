@@ -229,7 +229,7 @@ def patient_bundle(store: ReadStore, patient: dict[str, Any], reports: list[dict
     """Patient first, then the reports, then every cited resource, each exactly once (REQ-021/027/028)."""
     patient_ref = f"Patient/{patient['id']}"
     entries = [] if faults.on("omit-patient-entry") else [patient]  # FAULT: omit-patient-entry
-    entries += reports
+    entries += [_profile_faults(r, faults) for r in reports]
     if not faults.on("omit-cited-resources"):  # FAULT: omit-cited-resources
         base_seen = {patient_ref, *(f"MeasureReport/{r['id']}" for r in reports)}
         seen = set(base_seen)
@@ -244,6 +244,13 @@ def patient_bundle(store: ReadStore, patient: dict[str, Any], reports: list[dict
                 if target is not None:  # a dangling citation cannot be returned
                     entries.append(target)
     return _bundle(entries, base=base, faults=faults)
+
+
+def _profile_faults(report: dict[str, Any], faults: FaultSet) -> dict[str, Any]:
+    """A copy of a report broken against its profile (self-testing the profile suite)."""
+    if faults.on("report-type-summary"):  # FAULT: report-type-summary
+        return {**report, "type": "summary"}
+    return report
 
 
 def cited_refs(report: dict[str, Any], base: str) -> list[str]:

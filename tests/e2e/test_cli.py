@@ -159,3 +159,14 @@ def test_served_reference_server_rejects_an_invalid_ra_report(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_validate_command_exit_codes(tmp_path):
+    kit = Path(__file__).resolve().parents[2] / "fixtures" / "resources"
+    assert invoke("validate", str(kit)).exit_code == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"resourceType": "MeasureReport", "id": "x", "status": "complete", "type": "summary"}')
+    result = invoke("validate", "--profile", "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/ra-measurereport", str(bad))
+    assert result.exit_code == 1 and "REQ-101" in result.output
+    assert invoke("validate", str(tmp_path / "missing.json")).exit_code == 2
+    assert invoke("validate", "--ig-version", "9", str(bad)).exit_code == 2

@@ -1,0 +1,250 @@
+"""Checks on the asynchronous pattern (RA-SPEC §2, REQ-050..REQ-069): kick-off, polling, manifest, NDJSON files.
+
+Functions take what fhir/async_pattern.py recorded and return findings. ``FileAudit`` judges a file line by line
+while it streams (well-formed JSON, one resource type per file, profile validation), so an export of any size is
+checked without being held in memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from ..fhir import resources as fr
+from ..fhir.client import FhirResponse
+from ..fhir.async_pattern import Download, Kickoff, NdjsonLine, PollResult, manifest_problems
+from ..fhir.operation import OperationAnswer
+from .findings import Finding, error, warning
+from .http import rejected_with_outcome
+from .profiles import _finding as issue_finding
+
+SYNCHRONOUS_SKIP = "the target answered synchronously: the asynchronous pattern is optional (REQ-069)"
+MAX_LISTED = 5  # line numbers named in one finding
+MAX_PROFILE_FINDINGS = 50
+
+
+def _list(items: list[Any]) -> str:
+    head = ", ".join(str(i) for i in items[:MAX_LISTED])
+    return head + (f" … ({len(items)} in all)" if len(items) > MAX_LISTED else "")
+
+
+# -- kick-off ---------------------------------------------------------------------------------------
+
+
+def kickoff_accepted(kick: Kickoff) -> list[Finding]:
+    """REQ-054: 202 Accepted with an absolute Content-Location status URL."""
+    resp = kick.response
+    if resp.error:
+        return [error("REQ-054", "the kick-off got no usable answer", actual=resp.describe())]
+    if resp.status != 202:
+        return [error("REQ-054", "an accepted asynchronous kick-off answers 202", expected="202", actual=str(resp.status))]
+    url = kick.status_url
+    if url is None:
+        return [error("REQ-054", "the 202 answer has no Content-Location status URL", actual=resp.describe())]
+    if not url.lower().startswith(("http://", "https://")):
+        return [error("REQ-054", "Content-Location must be an absolute URL", actual=url)]
+    return []
+
+
+def kickoff_refused(kick: Kickoff, reqs: tuple[str, ...]) -> list[Finding]:
+    """REQ-055: a kick-off the server cannot run is refused with 4xx/5xx + OperationOutcome (a 202 is a failure)."""
+    if kick.response.status == 202:
+        return [error(reqs, "the server accepted a kick-off it should refuse", expected="4xx + OperationOutcome",
+                      actual=f"202 (Content-Location {kick.status_url})")]
+    return rejected_with_outcome(kick.response, reqs)
+
+
+def cancel_accepted(resp: FhirResponse) -> list[Finding]:
+    """REQ-066: DELETE on the status URL of a running or finished job answers 202."""
+    if resp.error or resp.status != 202:
+        return [error("REQ-066", "DELETE on the status URL should cancel the job with 202", expected="202",
+                      actual=resp.describe())]
+    return []
+
+
+def gone_after_cancel(resp: FhirResponse) -> list[Finding]:
+    """REQ-066 (⚑ §2.2): after cancellation the status URL answers 404 (no manifest, no progress)."""
+    if resp.status == 404:
+        return []
+    return [error("REQ-066", "the status URL still answers after the job was cancelled", expected="404",
+                  actual=resp.describe())]
+
+
+# -- polling ----------------------------------------------------------------------------------------
+
+
+def polling_completed(result: PollResult) -> list[Finding]:
+    """REQ-056/REQ-061: the job answers 202 while running and 200 when done, within the harness's limit."""
+    last = result.final
+    polls = len(result.steps)
+    progress = next((s.x_progress for s in reversed(result.steps) if s.x_progress), None)
+    if result.timed_out or (last is not None and last.status in (202, 429)):
+        return [error("REQ-061", f"the job did not complete within the {result.limit:g} s polling limit "
+                      "(RA_CONFORM_ASYNC_TIMEOUT)", actual=f"{polls} polls over {result.elapsed:.1f} s; last status "
+                      f"{last.status if last else None}; last X-Progress {progress!r}")]
+    if last is None or last.error:
+        return [error("REQ-061", "the status URL gave no usable answer", actual=last.describe() if last else None)]
+    if last.status != 200:
+        what = "the job failed" if (last.status or 0) >= 400 else "unexpected status while polling"
+        body = last.resource
+        detail = fr.outcome_text(body) if body and body.get("resourceType") == "OperationOutcome" else last.describe()
+        return [error(("REQ-061", "REQ-060"), what, expected="202 while running, then 200 with the manifest",
+                      actual=f"HTTP {last.status}: {detail}")]
+    return []
+
+
+def progress_headers(result: PollResult) -> list[Finding]:
+    """REQ-056 (X-Progress under 100 characters) and REQ-057 (Retry-After SHOULD be sent) on in-progress answers."""
+    findings: list[Finding] = []
+    long = [s.x_progress for s in result.in_progress if s.x_progress and len(s.x_progress) >= 100]
+    if long:
+        findings.append(warning("REQ-056", "X-Progress should be under 100 characters", actual=long[0][:120]))
+    if any(s.status == 202 and s.retry_after is None for s in result.in_progress):
+        findings.append(warning("REQ-057", "an in-progress status answer should carry Retry-After"))
+    return findings
+
+
+# -- manifest ---------------------------------------------------------------------------------------
+
+
+def manifest_conforms(result: PollResult, kick: Kickoff, operation: str) -> list[Finding]:
+    """REQ-061/REQ-062/REQ-063: 200 + application/json + a manifest with every required element."""
+    final = result.final
+    if not result.completed or final is None:
+        return [error("REQ-061", "no completion manifest (the job did not complete)")]
+    findings: list[Finding] = []
+    media = final.content_type.split(";", 1)[0].strip().lower()
+    if media == "application/fhir+json":
+        findings.append(warning("REQ-061", "the manifest is served as application/fhir+json; it is plain JSON",
+                                expected="application/json", actual=final.content_type))
+    elif media != "application/json":
+        findings.append(error("REQ-061", "the manifest must be served as application/json", actual=final.content_type or "(none)"))
+    manifest = final.json
+    if manifest is None:
+        return findings + [error("REQ-061", "the completion answer is not JSON", actual=final.json_error)]
+    for problem in manifest_problems(manifest):
+        reqs = ("REQ-061", "REQ-062") if problem.startswith(("output", "error")) or "'output'" in problem else ("REQ-061",)
+        if "'error'" in problem or problem.startswith("error"):
+            reqs = ("REQ-061", "REQ-063")
+        findings.append(error(reqs, f"manifest: {problem}"))
+    request = manifest.get("request") if isinstance(manifest, dict) else None
+    if isinstance(request, str) and f"${operation}" not in unquote(request):
+        findings.append(warning("REQ-061", "the manifest's `request` does not look like the kick-off request",
+                                expected=kick.url, actual=request))
+    return findings
+
+
+def items(manifest: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
+    """The well-formed `output` or `error` items of a manifest (type and url strings)."""
+    raw = manifest.get(key) if isinstance(manifest, dict) else None
+    return [i for i in (raw if isinstance(raw, list) else [])
+            if isinstance(i, dict) and isinstance(i.get("type"), str) and isinstance(i.get("url"), str)]
+
+
+# -- files ------------------------------------------------------------------------------------------
+
+
+class FileAudit:
+    """The on_line callback of a download: judges each line as it streams; ``findings()`` afterwards."""
+
+    def __init__(self, item: dict[str, Any], *, validator: Any | None = None, keep: bool = False) -> None:
+        self.item = item
+        self.validator = validator
+        self.keep = keep
+        self.kept: list[dict[str, Any]] = []
+        self.broken: list[tuple[int, str]] = []
+        self.wrong_type: list[tuple[int, str]] = []
+        self.profile: list[Finding] = []
+        self.profile_total = 0
+        self.resources = 0
+
+    def __call__(self, line: NdjsonLine) -> None:
+        if line.resource is None:
+            self.broken.append((line.number, line.error or "unreadable"))
+            return
+        self.resources += 1
+        rtype = line.resource.get("resourceType")
+        if rtype != self.item.get("type"):
+            self.wrong_type.append((line.number, str(rtype)))
+        if self.validator is not None:
+            self._validate(line)
+        if self.keep:
+            self.kept.append(line.resource)
+
+    def _validate(self, line: NdjsonLine) -> None:
+        resource = line.resource
+        assert resource is not None
+        if resource.get("resourceType") == "Bundle":
+            issues = self.validator.validate_answer_bundle(resource)
+        else:
+            issues = self.validator.validate(resource)
+        where = f"{self.item.get('url')} line {line.number}"
+        for made in (issue_finding(i, where) for i in issues):
+            if made is None:
+                continue
+            self.profile_total += 1
+            if len(self.profile) < MAX_PROFILE_FINDINGS:
+                self.profile.append(made)
+
+    def file_findings(self, download: Download) -> list[Finding]:
+        """REQ-064 (served as FHIR NDJSON, every line a resource) and REQ-062 (one type per file, count)."""
+        url = self.item.get("url")
+        if not download.ok:
+            return [error("REQ-064", "a file listed in the manifest could not be downloaded", where=url,
+                          actual=download.error)]
+        findings: list[Finding] = []
+        media = download.content_type.split(";", 1)[0].strip().lower()
+        if media == "application/ndjson":
+            findings.append(warning("REQ-064", "files should be served as application/fhir+ndjson", where=url,
+                                    actual=download.content_type))
+        elif media != "application/fhir+ndjson":
+            findings.append(error("REQ-064", "files must be served as application/fhir+ndjson", where=url,
+                                  actual=download.content_type or "(none)"))
+        if self.broken:
+            findings.append(error("REQ-064", "lines that are not one FHIR resource in JSON", where=url,
+                                  actual=_list([f"line {n}: {why}" for n, why in self.broken])))
+        if self.wrong_type:
+            findings.append(error("REQ-062", f"a file of type {self.item.get('type')} holds other resources", where=url,
+                                  actual=_list([f"line {n}: {t}" for n, t in self.wrong_type])))
+        count = self.item.get("count")
+        if isinstance(count, int) and count != download.lines:
+            findings.append(error("REQ-062", "the manifest's count does not match the file's lines", where=url,
+                                  expected=str(count), actual=f"{download.lines} lines"))
+        return findings
+
+    def profile_findings(self) -> list[Finding]:
+        out = list(self.profile)
+        if self.profile_total > len(self.profile):
+            out.append(error("REQ-029", f"… and {self.profile_total - len(self.profile)} more profile issues",
+                             where=str(self.item.get("url"))))
+        return out
+
+
+def error_file_types(manifest: dict[str, Any] | None) -> list[Finding]:
+    """REQ-063: error files hold OperationOutcomes."""
+    return [error("REQ-063", "an `error` file must hold OperationOutcome resources", where=i["url"], actual=i["type"])
+            for i in items(manifest, "error") if i["type"] != "OperationOutcome"]
+
+
+def same_as_sync(async_answer: OperationAnswer, sync_answer: OperationAnswer) -> list[Finding]:
+    """REQ-068: per patient, the async Bundles hold the same entries as the synchronous answer's; the same
+    subjects are reported as unknown."""
+    findings: list[Finding] = []
+
+    def by_patient(answer: OperationAnswer) -> dict[str, set[str]]:
+        return {str(b.patient_ref): set(b.entry_keys()) for b in answer.returns}
+
+    got, want = by_patient(async_answer), by_patient(sync_answer)
+    if set(got) != set(want):
+        findings.append(error("REQ-068", "the async export covers other patients than the synchronous answer",
+                              expected=", ".join(sorted(want)) or "(none)", actual=", ".join(sorted(got)) or "(none)"))
+    for patient in sorted(set(got) & set(want)):
+        if got[patient] != want[patient]:
+            findings.append(error("REQ-068", "the async Bundle's entries differ from the synchronous answer's",
+                                  where=patient, expected=", ".join(sorted(want[patient])),
+                                  actual=", ".join(sorted(got[patient]))))
+    if len(async_answer.outcomes) != len(sync_answer.outcomes):
+        findings.append(error("REQ-068", "the async error file and the synchronous answer report different numbers"
+                              " of unknown subjects", expected=str(len(sync_answer.outcomes)),
+                              actual=str(len(async_answer.outcomes))))
+    return findings

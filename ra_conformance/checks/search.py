@@ -1,0 +1,129 @@
+"""Checks specific to the MeasureReport search flow (IG 2.1.0 / STU3, RA-SPEC §7, REQ-070..REQ-087).
+
+The content of a search (right reports, evidence, nothing twice) is judged by checks/answer.py over the
+normalised answer (fhir.search.to_answer); here: the searchset itself, paging, the date-prefix rule, the
+category filter, and answers that must be empty.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from .. import dates
+from ..fhir import resources as fr
+from ..fhir.operation import OperationAnswer
+from ..fhir.search import SearchAnswer
+from ..ig import MEASUREREPORT_CATEGORY_EXT
+from ..kit import Scenario
+from .findings import Finding, error
+
+
+def _fmt(items: set[str] | list[str]) -> str:
+    return ", ".join(sorted(items)) if items else "(none)"
+
+
+def answered_with_searchset(search: SearchAnswer, reqs: str | tuple[str, ...] = "REQ-087") -> list[Finding]:
+    """REQ-087: every page is a Bundle of type searchset, answered with HTTP 200."""
+    findings = [error(reqs, problem) for problem in search.problems]
+    for n, page in enumerate(search.pages, 1):
+        body = page.resource or {}
+        if body.get("resourceType") == "Bundle" and body.get("type") != "searchset":
+            findings.append(error(reqs, "a search answer must be a searchset Bundle", where=f"page {n}", actual=str(body.get("type"))))
+        if page.status is not None and page.status != 200 and not page.error:
+            findings.append(error(reqs, "unexpected HTTP status for a search", where=f"page {n}", expected="200", actual=str(page.status)))
+    return findings
+
+
+def search_modes(search: SearchAnswer) -> list[Finding]:
+    """REQ-087/REQ-080: matched MeasureReports carry search.mode match, included resources search.mode include."""
+    wrong = []
+    for e in search.entries:
+        mode = e.get("search", {}).get("mode") if isinstance(e.get("search"), dict) else None
+        resource = e.get("resource") if isinstance(e.get("resource"), dict) else {}
+        want = "match" if resource.get("resourceType") == "MeasureReport" else "include"
+        if mode != want:
+            wrong.append(f"{fr.entry_key(e)}: {mode!r} (expected {want!r})")
+    if wrong:
+        return [error(("REQ-087", "REQ-080"), "entries with the wrong search.mode", actual="; ".join(wrong[:10]))]
+    return []
+
+
+def paging_complete(search: SearchAnswer) -> list[Finding]:
+    """REQ-070/REQ-087: `next` links lead through every page to the end, without loops."""
+    return [error(("REQ-070", "REQ-087"), problem) for problem in search.paging_problems]
+
+
+def total_agrees(search: SearchAnswer) -> list[Finding]:
+    """REQ-070/REQ-087: where the searchset states `total`, the pages hold exactly that many distinct matches."""
+    total = search.total
+    got = len(set(search.match_keys()))
+    if isinstance(total, int) and total != got:
+        return [error(("REQ-070", "REQ-087"), "Bundle.total differs from the matches found by following every page",
+                      expected=str(total), actual=f"{got} distinct matches over {len(search.pages)} page(s)")]
+    return []
+
+
+def matches_unique(search: SearchAnswer) -> list[Finding]:
+    """REQ-070: following the pages never yields the same match twice (no page repeated)."""
+    doubled = {k for k, n in Counter(search.match_keys()).items() if n > 1}
+    if doubled:
+        return [error(("REQ-070", "REQ-087"), "the same report was returned more than once across pages", actual=_fmt(doubled))]
+    return []
+
+
+def no_matches(search: SearchAnswer, reqs: str | tuple[str, ...], why: str) -> list[Finding]:
+    """An answer that must be an empty searchset (unknown patient, a category no report has)."""
+    keys = search.match_keys()
+    if keys:
+        return [error(reqs, f"{why}: the searchset must hold no match", actual=_fmt(set(keys)))]
+    return []
+
+
+def only_requested_patients(answer: OperationAnswer, scenario: Scenario, reqs: str | tuple[str, ...] = "REQ-084") -> list[Finding]:
+    """Every matched report is about a patient the request asked for (the subject, or the group's members)."""
+    extra = {b.patient_ref or "?" for b in answer.returns if b.reports and b.patient_ref not in scenario.returns}
+    if extra:
+        return [error(reqs, "reports of patients the request did not ask for", expected=_fmt(set(scenario.returns)), actual=_fmt(extra))]
+    return []
+
+
+def matches_carry_category(search: SearchAnswer, code: str = "ra") -> list[Finding]:
+    """REQ-085: with category=ra, every match carries the measurereport-category extension with code ra."""
+    wrong = []
+    for report in search.matches:
+        codes = {c.get("code") for e in fr.as_list(report.get("extension")) if isinstance(e, dict) and e.get("url") == MEASUREREPORT_CATEGORY_EXT
+                 for c in fr.as_list((e.get("valueCodeableConcept") or {}).get("coding")) if isinstance(c, dict)}
+        if code not in codes:
+            wrong.append(str(fr.key(report)))
+    if wrong:
+        return [error("REQ-085", f"reports without measurereport-category {code!r} matched category={code}", actual=_fmt(set(wrong)))]
+    return []
+
+
+# R4 date search against a Period [s, e] (days; RA-SPEC §7 ⚑): prefix -> rule over (s, e) and the value's days [a, b].
+PREFIX_RULES: dict[str, Callable[[dates.DayRange, dates.DayRange], bool]] = {
+    "eq": lambda p, v: p.first >= v.first and p.last <= v.last,
+    "ge": lambda p, v: p.last >= v.first,
+    "le": lambda p, v: p.first <= v.last,
+    "gt": lambda p, v: p.last > v.last,
+    "lt": lambda p, v: p.first < v.first,
+    "sa": lambda p, v: p.first > v.last,
+    "eb": lambda p, v: p.last < v.first,
+}
+
+
+def prefix_matches(prefix: str, value: str, period: object) -> bool:
+    """Does a report period match `period=<prefix><value>`? (calendar days, dateTimes by their date part)"""
+    return PREFIX_RULES[prefix](dates.period_range(period), dates.day_range(value))
+
+
+def prefix_answer(search: SearchAnswer, expected: set[str], query: str) -> list[Finding]:
+    """REQ-074/REQ-084: the matches are exactly the reports the prefix rule selects."""
+    got = set(search.match_keys())
+    findings = []
+    if expected - got:
+        findings.append(error(("REQ-074", "REQ-084"), f"{query}: reports the prefix selects are missing", expected=_fmt(expected), actual=_fmt(expected - got)))
+    if got - expected:
+        findings.append(error(("REQ-074", "REQ-084"), f"{query}: reports the prefix excludes were returned", expected=_fmt(expected), actual=_fmt(got - expected)))
+    return findings
