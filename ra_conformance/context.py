@@ -9,7 +9,9 @@ from . import capability
 from . import kit as kitmod
 from .fhir import resources as fr
 from .fhir.client import Exchange, FhirClient, FhirResponse
+from .fhir import search as fsearch
 from .fhir.operation import CodingGapOperation, OperationAnswer
+from .fhir.risk_gap import RiskGapOperation
 from .ig import DEFAULT_IG_VERSION
 from .settings import Settings
 
@@ -22,6 +24,7 @@ class RaContext:
         self.settings = settings
         self.client = FhirClient(settings.target, timeout=settings.timeout, auth_token=settings.auth_token)
         self._answers: dict[tuple[Any, ...], OperationAnswer] = {}
+        self._searches: dict[tuple[Any, ...], fsearch.SearchAnswer] = {}
         self._current: list[dict[str, Any]] | None = None
         self.client.log.listeners.append(self.attach)
 
@@ -73,6 +76,11 @@ class RaContext:
         return kitmod.load_expectations(self.settings.kit_dir)
 
     @cached_property
+    def kit_resources(self) -> dict[str, dict[str, Any]]:
+        """The kit's own resources by 'Type/id' (what the target was loaded with)."""
+        return {f"{r['resourceType']}/{r['id']}": r for r in kitmod.iter_resources(self.settings.kit_dir)}
+
+    @cached_property
     def missing_kit_patients(self) -> list[str]:
         """Kit patients the target does not have (read one by one; the kit is small)."""
         missing = []
@@ -98,6 +106,55 @@ class RaContext:
         answer = self._answers.get(cache_key)
         if answer is None:
             answer = self.operation.invoke(scenario.subject, scenario.period_start, scenario.period_end, method=method)
+            self._answers[cache_key] = answer
+        self.attach(answer.response.exchange)
+        return answer
+
+    # -- the 2.1.0/STU3 MeasureReport search and the STU3 ballot's $risk-gap (RA-SPEC §1.6) ------------
+    @cached_property
+    def category_param(self) -> str | None:
+        """The category parameter of the retrieval query: the name the target declares, else `category`
+        (2.1.0/STU3 SHALL); None in STU1 (no category there: the `_profile` filter is used instead)."""
+        declared = self.declarations.resources.get("MeasureReport", {}).get("search", [])
+        found = next((p for p in ("category", "measurereport-category") if p in declared), None)
+        return found or (None if self.ig_version == "stu1" else "category")
+
+    def search(self, params: list[tuple[str, str]]) -> fsearch.SearchAnswer:
+        """GET MeasureReport?<params>, every page followed; asked once per run and query."""
+        cache_key = ("search", *params)
+        found = self._searches.get(cache_key)
+        if found is None:
+            found = fsearch.fetch_all(self.client, "MeasureReport", params)
+            self._searches[cache_key] = found
+        for page in found.pages:
+            self.attach(page.exchange)
+        return found
+
+    def search_answer(self, scenario: kitmod.Scenario, *, count: int | None = None,
+                      include: bool = True) -> tuple[fsearch.SearchAnswer, OperationAnswer]:
+        """The IG's retrieval search for a scenario, and its per-patient normalisation."""
+        params = fsearch.coding_gap_query(scenario.subject, scenario.period_start, scenario.period_end,
+                                          category_param=self.category_param, include=include, count=count)
+        found = self.search(params)
+        if found.response is None:  # pragma: no cover - fetch_all always fetches a first page
+            raise RuntimeError("search without a page")
+        cache_key = ("search-answer", *params)
+        answer = self._answers.get(cache_key)
+        if answer is None:
+            answer = fsearch.to_answer(found, patients=list(scenario.returns))
+            self._answers[cache_key] = answer
+        return found, answer
+
+    @cached_property
+    def risk_gap(self) -> RiskGapOperation:
+        return RiskGapOperation(self.client)
+
+    def risk_gap_answer(self, case: kitmod.RiskGapCase, *, context_id: str | None = None) -> OperationAnswer:
+        """`$risk-gap` for a kit case (data Bundle built from the kit), asked once per run and contextId."""
+        cache_key = ("risk-gap", case.id, context_id)
+        answer = self._answers.get(cache_key)
+        if answer is None:
+            answer = self.risk_gap.invoke(case, self.kit.resources, context_id=context_id)
             self._answers[cache_key] = answer
         self.attach(answer.response.exchange)
         return answer

@@ -250,6 +250,10 @@ def _profile_faults(report: dict[str, Any], faults: FaultSet) -> dict[str, Any]:
     """A copy of a report broken against its profile (self-testing the profile suite)."""
     if faults.on("report-type-summary"):  # FAULT: report-type-summary
         return {**report, "type": "summary"}
+    if faults.on("drop-evidence-status-date"):  # FAULT: drop-evidence-status-date
+        groups = [{**g, "extension": [e for e in as_list(g.get("extension")) if not str(as_dict(e).get("url")).endswith("/ra-evidenceStatusDate")]}
+                  for g in (as_dict(g) for g in as_list(report.get("group")))]
+        return {**report, "group": groups}
     return report
 
 

@@ -1,0 +1,62 @@
+"""Checks on resources the answers point to (Groups, Measures) and on what a server keeps of its reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..fhir import resources as fr
+from ..fhir.client import FhirClient, FhirResponse
+from .findings import Finding, error, warning
+
+
+def issues_as_findings(issues: list[Any], default_req: str, where: str) -> list[Finding]:
+    """Validator issues -> findings, keeping the issue's REQ id where it has one."""
+    out = []
+    for issue in issues:
+        rule = getattr(issue, "rule", "")
+        reqs = (rule, default_req) if rule.startswith("REQ-") and rule != default_req else (default_req,)
+        text = f"{getattr(issue, 'location', '')}: {getattr(issue, 'message', '')} [{rule}]"
+        if issue.severity in ("error", "fatal"):
+            out.append(error(reqs, text, where=where))
+        elif issue.severity == "warning":
+            out.append(warning(reqs, text, where=where))
+    return out
+
+
+def read_resource(client: FhirClient, ref: str, req: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """Read Type/id; a resource with another identity or a failed read is a finding."""
+    resp = client.get(ref)
+    body = resp.resource
+    if resp.status == 200 and fr.key(body) == ref:
+        return body, []
+    return None, [error(req, f"{ref} cannot be read from the target", actual=resp.describe())]
+
+
+def resolve_canonical(client: FhirClient, rtype: str, canonical: str) -> tuple[dict[str, Any] | None, FhirResponse]:
+    """A canonical URL to the resource: `?url=` search first, then a read of the URL's last segment."""
+    url = canonical.split("|", 1)[0]
+    resp = client.get(rtype, params=[("url", url)])
+    for entry in fr.entries(resp.resource):
+        resource = entry.get("resource")
+        if isinstance(resource, dict) and resource.get("resourceType") == rtype and resource.get("url") == url:
+            return resource, resp
+    tail = url.rstrip("/").rsplit("/", 1)[-1]
+    if fr.ID_RE.match(tail):
+        read = client.get(f"{rtype}/{tail}")
+        if isinstance(read.resource, dict) and read.resource.get("url") == url:
+            return read.resource, read
+        return None, read
+    return None, resp
+
+
+def must_support_kept(validator: Any, returned: dict[str, Any], held: dict[str, Any]) -> list[Finding]:
+    """REQ-003: every must-support element the server holds for a report is in the report it returns."""
+    ref = fr.key(returned)
+    before = validator.must_support([held])
+    after = validator.must_support([returned])
+    findings = []
+    for profile, elements in before.items():
+        dropped = [path for path, populated in elements.items() if populated and not after.get(profile, {}).get(path)]
+        if dropped:
+            findings.append(error("REQ-003", "must-support elements the server holds are missing from the returned report", where=str(ref), actual="; ".join(dropped)))
+    return findings

@@ -1,0 +1,61 @@
+"""Referenced resources: the Groups used as subjects, the Measures reports cite, and the must-support
+elements of the reports themselves (REQ-040, REQ-135..REQ-139, REQ-189, REQ-003)."""
+
+import pytest
+
+from ra_conformance.checks import resources as checks
+from ra_conformance.checks.findings import error
+from ra_conformance.fhir import resources as fr
+from ra_conformance.ig import PROFILE_MODEL_MEASURE, PROFILE_PATIENT_GROUP
+
+from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, OPERATION, PATIENTS_WITH_REPORTS
+
+pytestmark = NEEDS_KIT
+
+
+def _validator(ra):
+    if ra.validator is None:
+        pytest.skip("the RA profile validator is not available in this installation")
+    return ra.validator
+
+
+@pytest.mark.req("REQ-040", "REQ-135", "REQ-136")
+def test_req_040_group_subjects_conform_to_patient_group(ra, verdict):
+    """Every kit Group used as a subject reads back from the target and conforms to ra-patient-group."""
+    validator = _validator(ra)
+    for ref in sorted(k for k in ra.kit_resources if k.startswith("Group/")):
+        group, findings = checks.read_resource(ra.client, ref, "REQ-040")
+        verdict.add(findings)
+        if group is not None:
+            verdict.add(checks.issues_as_findings(validator.validate(group, PROFILE_PATIENT_GROUP), "REQ-040", ref))
+
+
+@OPERATION
+@pytest.mark.capability("Measure:read")
+@pytest.mark.req("REQ-189", "REQ-137", "REQ-138", "REQ-139", "REQ-102")
+def test_req_189_cited_measures_resolve_to_model_measures(ra, verdict):
+    """Every Measure the returned reports cite resolves on the target and conforms to ra-model-measure."""
+    validator = _validator(ra)
+    canonicals = sorted({r["measure"] for s in ANSWERED_WITH_BUNDLES for b in ra.answer(ra.kit.scenario(s)).returns
+                         for r in b.reports if isinstance(r.get("measure"), str)})
+    if not canonicals:
+        verdict.add(error("REQ-102", "no returned report cites a Measure"))
+    for canonical in canonicals:
+        measure, resp = checks.resolve_canonical(ra.client, "Measure", canonical)
+        if measure is None:
+            verdict.add(error(("REQ-189", "REQ-102"), f"the Measure {canonical} does not resolve on the target", actual=resp.describe()))
+            continue
+        verdict.add(checks.issues_as_findings(validator.validate(measure, PROFILE_MODEL_MEASURE), "REQ-137", canonical))
+
+
+@OPERATION
+@pytest.mark.req("REQ-003")
+@pytest.mark.parametrize("scenario_id", PATIENTS_WITH_REPORTS)
+def test_req_003_returned_reports_keep_every_must_support_element(ra, verdict, scenario_id):
+    """Each returned report carries every must-support element of the report the target was loaded with."""
+    validator = _validator(ra)
+    for bundle in ra.answer(ra.kit.scenario(scenario_id)).returns:
+        for report in bundle.reports:
+            held = ra.kit_resources.get(str(fr.key(report)))
+            if held is not None:
+                verdict.add(checks.must_support_kept(validator, report, held))
