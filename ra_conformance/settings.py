@@ -42,6 +42,7 @@ class Settings:
     kit_dir: Path | None = None  # None: the repository's fixtures/
     strict: bool = False
     timeout: float = 30.0
+    async_timeout: float = 120.0  # seconds: total limit for polling an asynchronous job (RA_CONFORM_ASYNC_TIMEOUT)
     auth_token: str | None = None
     keyword: str | None = None  # pytest -k
     markers: str | None = None  # pytest -m
@@ -57,6 +58,8 @@ class Settings:
             raise SettingsError(f"--target must be an http(s) URL, got {self.target!r}")
         if self.timeout <= 0:
             raise SettingsError("timeout must be positive")
+        if self.async_timeout <= 0:
+            raise SettingsError("async_timeout must be positive")
         if self.target is not None and self.fault:
             raise SettingsError("--fault applies to the embedded server only; it cannot be combined with --target")
         return self

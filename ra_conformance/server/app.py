@@ -22,6 +22,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import jsonio
 from ..ig import REPORT_STYLE_OPERATIONS
 from . import cc_gaps, rest, risk_gap
+from . import bulk_routes
+from .bulk import BulkService, wants_async
 from .capability import capability_statement
 from .errors import FhirError, issue, operation_outcome
 from .faults import FaultSet
@@ -55,7 +57,7 @@ Handler = Callable[[_Context, Request], Awaitable[Answer]]
 
 
 def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_override: str | None = None,
-               check_incoming: IncomingCheck = basic_checks, max_body: int = MAX_BODY_BYTES,
+               check_incoming: IncomingCheck = basic_checks, max_body: int = MAX_BODY_BYTES, auth_tokens: Iterable[str] = (),
                ig_version: str = "2.1.0", group_expansion: bool = True) -> Starlette:
     """The server app over ``store``. ``check_incoming`` vets every created/updated resource (422 on errors)."""
     fault_set = faults if isinstance(faults, FaultSet) else FaultSet(faults)
@@ -64,12 +66,14 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
     for name in REPORT_STYLE_OPERATIONS:
         routes.append(Route(f"/MeasureReport/${name}", _endpoint(_operation), methods=["GET", "POST"]))
     routes.append(Route("/MeasureReport/$risk-gap", _endpoint(_risk_gap), methods=["POST"]))  # STU3 ballot
+    routes += bulk_routes.routes()  # $async/<job> status, cancel and files (RA-SPEC §2.2)
     routes += [
         Route("/{type}", _endpoint(_type_level), methods=["GET", "POST"]),
         Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception},
                     middleware=[Middleware(_StripTrailingSlash)])
+    app.state.bulk = BulkService(store, fault_set, auth_tokens=tuple(auth_tokens))  # close with bulk.shutdown(app)
     app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body, ig_version, group_expansion)
     return app
 
@@ -97,6 +101,8 @@ async def _operation(ctx: _Context, request: Request) -> Answer:
         if ctx.faults.on("post-not-supported"):  # FAULT: post-not-supported
             raise FhirError(405, "not-supported", "POST is not supported for this operation", headers={"Allow": "GET"})
         req = cc_gaps.parse_parameters(await _json_body(ctx, request), ctx.faults)
+    if wants_async(request.headers.get("prefer")):  # Prefer: respond-async (RA-SPEC §2, REQ-051)
+        return await bulk_routes.kickoff(request.app.state.bulk, request, req, ctx.base(request))
     return Answer(200, cc_gaps.evaluate(ctx.store, req, base=ctx.base(request), faults=ctx.faults))
 
 

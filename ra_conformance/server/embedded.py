@@ -16,6 +16,7 @@ import uvicorn
 
 from .. import kit
 from .app import create_app
+from .bulk import shutdown as shutdown_bulk
 from .faults import FaultSet
 from .rest import IncomingCheck, basic_checks, validator_check
 from .store import Store
@@ -44,13 +45,14 @@ class EmbeddedServer:
 
     def __init__(self, *, data_dir: Path | None = None, load: list[Path] | None = None, faults: Iterable[str] = (),
                  host: str = "127.0.0.1", port: int = 0, check_incoming: IncomingCheck = basic_checks,
-                 ig_version: str | None = None) -> None:
+                 ig_version: str | None = None, auth_tokens: Sequence[str] = ()) -> None:
         self.faults = FaultSet(faults)  # unknown names fail here, before anything starts
         self._given_dir = data_dir
         self._load = [Path(p) for p in (load or [])]
         self._host, self._port = host, port
         # ig_version: vet incoming resources with the reference validator for that IG version (422 on errors)
         self._check = check_incoming if ig_version is None else validator_check(ig_version)
+        self._auth_tokens = tuple(auth_tokens)  # bearer tokens for the asynchronous pattern (none: open)
         self._tmp: Path | None = None
         self._thread: threading.Thread | None = None
         self._server: uvicorn.Server | None = None
@@ -78,7 +80,8 @@ class EmbeddedServer:
         port = sock.getsockname()[1]
         host = f"[{self._host}]" if ":" in self._host else self._host
         self.base_url = f"http://{host}:{port}"
-        app = create_app(self.store, faults=self.faults, check_incoming=self._check)
+        app = create_app(self.store, faults=self.faults, check_incoming=self._check, auth_tokens=self._auth_tokens)
+        self._app = app
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
@@ -98,6 +101,9 @@ class EmbeddedServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = self._thread = None
+        if getattr(self, "_app", None) is not None:
+            shutdown_bulk(self._app)  # bulk workers stop before the store closes
+            self._app = None
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -121,11 +127,13 @@ class EmbeddedServer:
 
 def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = None, load: Sequence[Path] = (),
           faults: Iterable[str] = (), load_default_kit: bool = True, log_level: str = "info",
-          base_url_override: str | None = None, ig_version: str | None = None) -> None:
+          base_url_override: str | None = None, ig_version: str | None = None,
+          auth_tokens: Sequence[str] = ()) -> None:
     """Run the server in the foreground until interrupted (``ra-conform serve``).
 
     Loads the default fixture kit (if present and ``load_default_kit``) and then ``load`` into the store at
     ``data_dir`` (default ./.ra-conform/server). ``ig_version`` switches on validation of incoming resources.
+    ``auth_tokens``: bearer tokens the asynchronous pattern requires (none: open).
     """
     fault_set = FaultSet(faults)
     check = basic_checks if ig_version is None else validator_check(ig_version)
@@ -138,10 +146,13 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
         logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
         log.info("data in %s (%d resources); faults: %s", store.path, store.count(),
                  ", ".join(sorted(fault_set.names)) or "none")
-        app = create_app(store, faults=fault_set, base_url_override=base_url_override, check_incoming=check)
+        app = create_app(store, faults=fault_set, base_url_override=base_url_override, check_incoming=check,
+                         auth_tokens=auth_tokens)
         try:
             uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
         except KeyboardInterrupt:  # uvicorn re-raises the captured Ctrl+C after a graceful shutdown
             log.info("stopped")
+        finally:
+            shutdown_bulk(app)
     finally:
         store.close()

@@ -89,6 +89,16 @@ _CATALOGUE = (
           ("REQ-223",)),
     Fault("risk-gap-drops-contextid", "$risk-gap does not echo a valid contextId header into ra-contextId",
           ("REQ-230",), expected="warn"),
+    # asynchronous pattern (RA-SPEC §2; server/bulk.py, server/bulk_routes.py)
+    Fault("no-content-location", "answers an async kick-off 202 without the Content-Location status URL", ("REQ-054",)),
+    Fault("status-never-completes", "the async status URL answers 202 (in progress) forever", ("REQ-061",)),
+    Fault("manifest-without-output", "the completion manifest has no `output` array", ("REQ-061", "REQ-062")),
+    Fault("ndjson-broken-line", "the first line of the async Bundle file is cut in half (not JSON)", ("REQ-064",)),
+    Fault("count-mismatch", "the manifest's `count` of the Bundle file is one more than its lines", ("REQ-062",)),
+    Fault("cancel-ignored", "DELETE on the status URL answers 202 but the job and its status stay", ("REQ-066",)),
+    Fault("output-format-ignored", "accepts any _outputFormat at async kick-off (e.g. text/csv)", ("REQ-053", "REQ-055")),
+    Fault("bulk-omits-error-file", "the async export leaves unknown group members out (no error file)",
+          ("REQ-063", "REQ-068")),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _CATALOGUE}

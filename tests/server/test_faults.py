@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bulk_probes import BULK_PROBES
 from server_world import outcomes
 from ra_conformance.ig import requirements
 from ra_conformance.server.faults import FAULTS, FaultSet, UnknownFaultError
@@ -74,6 +75,7 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "risk-gap-accepts-missing-coverage": lambda c: _risk_gap(c, coverage=False).status_code == 200,
     "risk-gap-drops-contextid": lambda c: "ra-contextId" not in _risk_gap(c, headers={"contextId": "req-1"}).text,
 }
+PROBES.update(BULK_PROBES)  # the asynchronous pattern (tests/server/bulk_probes.py)
 
 
 def _includes(bundle: dict[str, Any]) -> list[dict[str, Any]]:
