@@ -62,7 +62,8 @@ def target_for(settings: Settings) -> Iterator[Settings]:
     if not (kit_dir / "resources").is_dir():
         raise RunError(f"no fixture kit at {kit_dir} (set --kit or RA_CONFORM_FIXTURES)", EXIT_USAGE)
     try:
-        server = EmbeddedServer(load=[kit_dir], faults=list(settings.fault)).start()
+        # the run's IG version reaches the server: its CapabilityStatement, kit variant and incoming checks
+        server = EmbeddedServer(load=[kit_dir], faults=list(settings.fault), ig_version=settings.ig_version).start()
     except LoadError as exc:
         raise RunError(f"the fixture kit could not be loaded: {exc}", EXIT_USAGE) from None
     except ServerStartError as exc:

@@ -16,3 +16,16 @@ from ra_conformance.ig.capabilities import CODING_GAP_OPERATION  # noqa: E402
 
 OPERATION = pytest.mark.capability(CODING_GAP_OPERATION)
 NEEDS_KIT = pytest.mark.kit
+
+# The 2.1.0/STU3 MeasureReport search (STU1: MAY) and the STU3 ballot's $risk-gap (RA-SPEC §1.6).
+from ra_conformance.ig.capabilities import RISK_GAP_OPERATION  # noqa: E402
+
+SEARCH = pytest.mark.capability("MeasureReport:search:period")
+SEARCH_SUBJECT = pytest.mark.capability("MeasureReport:search:subject")
+SEARCH_CATEGORY = pytest.mark.capability("MeasureReport:search:measurereport-category")
+RISK_GAP = pytest.mark.capability(RISK_GAP_OPERATION)
+RISK_GAP_CASES = ("rg-no-filter", "rg-cc-type-suspected", "rg-status-pending", "rg-filters-and", "rg-values-or",
+                  "rg-no-reports", "rg-coverage-in-data")
+RISK_GAP_FILTERED = ("rg-cc-type-suspected", "rg-status-pending", "rg-filters-and", "rg-values-or")
+RISK_GAP_DATA_ONLY = "rg-coverage-in-data"
+PAGED_CASE = "standard-window"  # overlap case: 8 matching reports of rac-p02, three pages at _count=3

@@ -24,10 +24,13 @@ class PatientBundle:
     entries: list[dict[str, Any]]
     patients: list[dict[str, Any]]
     reports: list[dict[str, Any]]
+    subject: str | None = None  # set for answers grouped by report subject (search, $risk-gap): 'Patient/id'
 
     @property
     def patient_ref(self) -> str | None:
-        """'Patient/id' when the Bundle has exactly one Patient entry."""
+        """'Patient/id' of the group (set by grouping), else when the Bundle has exactly one Patient entry."""
+        if self.subject is not None:
+            return self.subject
         return fr.key(self.patients[0]) if len(self.patients) == 1 else None
 
     def entry_keys(self) -> list[str]:
@@ -151,3 +154,70 @@ def parameters_body(params: list[tuple[str, str]]) -> dict[str, Any]:
         value_key = "valueDate" if name in ("periodStart", "periodEnd") else "valueString"
         parameter.append({"name": name, value_key: value})
     return {"resourceType": "Parameters", "parameter": parameter}
+
+
+# -- every IG version's retrieval flow (RA-SPEC §1.6) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """How one IG version asks for a patient's coding-gap reports, and the shape of the answer."""
+
+    flow: str  # "operation" ($report family), "search" (MeasureReport search), "risk-gap" (STU3 ballot)
+    request: str
+    answer: str
+    unknown_subject: str
+
+
+_REPORT = Retrieval("operation", "GET/POST MeasureReport/$report (or $cc-gaps, $ra.cc-gaps): subject, periodStart, "
+                    "periodEnd", "Parameters{return*: one collection Bundle per patient, outcome*}",
+                    "Parameters{outcome naming it}")
+_SEARCH = Retrieval("search", "GET MeasureReport?subject=Patient/x&period=geA&period=leB&category=ra"
+                    "&_include=MeasureReport:evaluated-resource (all pages)", "searchset Bundle(s): match + include",
+                    "empty searchset")
+_SEARCH_S1 = Retrieval("search", "GET MeasureReport?subject=Patient/x&period=geA&period=leB&_profile=<ra-measurereport>"
+                       "&_include=MeasureReport:evaluated-resource (MAY in STU1)", "searchset Bundle(s)", "empty searchset")
+_RISK_GAP = Retrieval("risk-gap", "POST MeasureReport/$risk-gap: Parameters{periodStart, periodEnd, subject, coverage, "
+                      "ccType*, evidenceStatus*, data} + contextId header", "Bundle (collection)",
+                      "4xx + OperationOutcome ⚑")
+
+# IG version -> its retrieval flows, the IG's own first. Every flow's answer is normalised into
+# OperationAnswer.returns (one PatientBundle per patient), so the content checks serve every version.
+RETRIEVAL: dict[str, tuple[Retrieval, ...]] = {
+    "stu1": (_REPORT, _SEARCH_S1),
+    "2.1.0": (_SEARCH, _REPORT),  # $report is gone from 2.1.0; the product's $cc-gaps keeps its contract
+    "stu3-ballot": (_RISK_GAP, _SEARCH, _REPORT),
+}
+
+
+def group_by_patient(entries: list[dict[str, Any]], *, reports: list[dict[str, Any]] | None = None,
+                     patients: tuple[str, ...] | list[str] = ()) -> list[PatientBundle]:
+    """Per-patient groups of a Bundle-shaped answer (a searchset, a `$risk-gap` Bundle).
+
+    Reports (by default every MeasureReport entry) are grouped by their subject; each group's entries are its
+    reports, the entries they cite in evaluatedResource, and the patient's own Patient entry. ``patients``
+    pre-creates (possibly empty) groups, so an expected patient without an answer still has a group to judge.
+    """
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for e in entries:
+        k = fr.entry_key(e)
+        if k:
+            by_key.setdefault(k, []).append(e)
+    chosen = reports if reports is not None else [
+        e["resource"] for e in entries if isinstance(e.get("resource"), dict)
+        and e["resource"].get("resourceType") == "MeasureReport"]
+    groups: dict[str, list[dict[str, Any]]] = {p: [] for p in patients}
+    for report in chosen:
+        groups.setdefault(fr.reference_of(report.get("subject")) or "(no subject)", []).append(report)
+    out = []
+    for position, (patient, group_reports) in enumerate(groups.items()):
+        cited = [patient] + [ref for r in group_reports for ref in fr.evaluated_references(r)]
+        keys = [fr.key(r) for r in group_reports] + cited
+        picked: list[dict[str, Any]] = []
+        for k in dict.fromkeys(k for k in keys if k):
+            picked.extend(by_key.get(k, []))
+        carried = [e["resource"] for e in picked if isinstance(e.get("resource"), dict)]
+        out.append(PatientBundle(position=position, bundle=None, entries=picked,
+                                 patients=[r for r in carried if fr.key(r) == patient],
+                                 reports=list(group_reports), subject=patient))
+    return out

@@ -15,6 +15,8 @@ from types import TracebackType
 import uvicorn
 
 from .. import kit
+from ..ig import DEFAULT_IG_VERSION
+from ..kit_versions import adapt_store
 from .app import create_app
 from .bulk import shutdown as shutdown_bulk
 from .faults import FaultSet
@@ -29,11 +31,12 @@ class ServerStartError(RuntimeError):
     """The server could not start (port in use, thread died)."""
 
 
-def _open_store(data_dir: Path, load: Sequence[Path]) -> Store:
+def _open_store(data_dir: Path, load: Sequence[Path], ig_version: str | None = None) -> Store:
     store = Store(data_dir)
     try:
         if load:
             store.load_paths(list(load))
+        adapt_store(store, ig_version)  # the kit variant of the IG version (STU1: transformed reports)
     except BaseException:
         store.close()
         raise
@@ -45,13 +48,16 @@ class EmbeddedServer:
 
     def __init__(self, *, data_dir: Path | None = None, load: list[Path] | None = None, faults: Iterable[str] = (),
                  host: str = "127.0.0.1", port: int = 0, check_incoming: IncomingCheck = basic_checks,
-                 ig_version: str | None = None, auth_tokens: Sequence[str] = ()) -> None:
+                 ig_version: str | None = None, group_expansion: bool = True, auth_tokens: Sequence[str] = ()) -> None:
         self.faults = FaultSet(faults)  # unknown names fail here, before anything starts
         self._given_dir = data_dir
         self._load = [Path(p) for p in (load or [])]
         self._host, self._port = host, port
         # ig_version: vet incoming resources with the reference validator for that IG version (422 on errors)
         self._check = check_incoming if ig_version is None else validator_check(ig_version)
+        # the served CapabilityStatement and the loaded kit variant follow the IG version too (default 2.1.0)
+        self.ig_version = ig_version
+        self.group_expansion = group_expansion
         self._auth_tokens = tuple(auth_tokens)  # bearer tokens for the asynchronous pattern (none: open)
         self._tmp: Path | None = None
         self._thread: threading.Thread | None = None
@@ -66,7 +72,7 @@ class EmbeddedServer:
         data_dir = self._given_dir or self._tmp
         assert data_dir is not None
         try:
-            self.store = _open_store(data_dir, self._load)
+            self.store = _open_store(data_dir, self._load, self.ig_version)
             sock = socket.socket(socket.AF_INET6 if ":" in self._host else socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             # Accepted connections inherit TCP_NODELAY. asyncio only sets it itself on sockets created with
@@ -80,7 +86,9 @@ class EmbeddedServer:
         port = sock.getsockname()[1]
         host = f"[{self._host}]" if ":" in self._host else self._host
         self.base_url = f"http://{host}:{port}"
-        app = create_app(self.store, faults=self.faults, check_incoming=self._check, auth_tokens=self._auth_tokens)
+        app = create_app(self.store, faults=self.faults, check_incoming=self._check,
+                         ig_version=self.ig_version or DEFAULT_IG_VERSION, group_expansion=self.group_expansion,
+                         auth_tokens=self._auth_tokens)
         self._app = app
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
@@ -127,12 +135,14 @@ class EmbeddedServer:
 
 def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = None, load: Sequence[Path] = (),
           faults: Iterable[str] = (), load_default_kit: bool = True, log_level: str = "info",
-          base_url_override: str | None = None, ig_version: str | None = None,
+          base_url_override: str | None = None, ig_version: str | None = None, group_expansion: bool = True,
           auth_tokens: Sequence[str] = ()) -> None:
     """Run the server in the foreground until interrupted (``ra-conform serve``).
 
     Loads the default fixture kit (if present and ``load_default_kit``) and then ``load`` into the store at
-    ``data_dir`` (default ./.ra-conform/server). ``ig_version`` switches on validation of incoming resources.
+    ``data_dir`` (default ./.ra-conform/server). ``ig_version`` switches on validation of incoming resources,
+    and chooses the served CapabilityStatement and the kit variant; ``group_expansion`` makes
+    ``MeasureReport?subject=Group/<id>`` return the members' reports (declared in /metadata, REQ-086).
     ``auth_tokens``: bearer tokens the asynchronous pattern requires (none: open).
     """
     fault_set = FaultSet(faults)
@@ -141,12 +151,13 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
     default_kit = kit.default_kit_dir()
     if load_default_kit and (default_kit / "resources").is_dir():
         paths.insert(0, default_kit)
-    store = _open_store(Path(data_dir or DEFAULT_DATA_DIR), paths)
+    store = _open_store(Path(data_dir or DEFAULT_DATA_DIR), paths, ig_version)
     try:
         logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
         log.info("data in %s (%d resources); faults: %s", store.path, store.count(),
                  ", ".join(sorted(fault_set.names)) or "none")
         app = create_app(store, faults=fault_set, base_url_override=base_url_override, check_incoming=check,
+                         ig_version=ig_version or DEFAULT_IG_VERSION, group_expansion=group_expansion,
                          auth_tokens=auth_tokens)
         try:
             uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
