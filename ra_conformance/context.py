@@ -77,8 +77,11 @@ class RaContext:
 
     @cached_property
     def kit_resources(self) -> dict[str, dict[str, Any]]:
-        """The kit's own resources by 'Type/id' (what the target was loaded with)."""
-        return {f"{r['resourceType']}/{r['id']}": r for r in kitmod.iter_resources(self.settings.kit_dir)}
+        """The kit's own resources by 'Type/id' (what the target was loaded with: the variant of the run's IG
+        version, e.g. STU1-shaped reports — see kit_versions)."""
+        from .kit_versions import variant_resources
+
+        return {f"{r['resourceType']}/{r['id']}": r for r in variant_resources(self.ig_version, self.settings.kit_dir)}
 
     @cached_property
     def missing_kit_patients(self) -> list[str]:
