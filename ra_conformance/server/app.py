@@ -69,7 +69,7 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
     routes += bulk_routes.routes()  # $async/<job> status, cancel and files (RA-SPEC §2.2)
     routes += [
         Route("/{type}", _endpoint(_type_level), methods=["GET", "POST"]),
-        Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE"]),
+        Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE", "PATCH"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception},
                     middleware=[Middleware(_StripTrailingSlash)])
@@ -135,7 +135,15 @@ async def _instance(ctx: _Context, request: Request) -> Answer:
     if request.method == "GET":
         return rest.read(ctx.store, rtype, rid, ctx.base(request))
     if request.method == "DELETE":
+        if ctx.faults.on("delete-ignored"):  # FAULT: delete-ignored
+            return Answer(200, operation_outcome(issue("information", "informational", f"{rtype}/{rid} deleted")))
         return rest.delete(ctx.store, rtype, rid)
+    if request.method == "PATCH":
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        body = await _json_body(ctx, request, allowed=(*BODY_MEDIA_TYPES, "application/json-patch+json"))
+        if ctx.faults.on("patch-ignored"):  # FAULT: patch-ignored
+            return rest.read(ctx.store, rtype, rid, ctx.base(request))
+        return rest.patch(ctx.store, rtype, rid, body, media, ctx.base(request), ctx.check, if_match=request.headers.get("if-match"))
     return rest.update(ctx.store, rtype, rid, await _json_body(ctx, request), ctx.base(request), ctx.check,
                        if_match=request.headers.get("if-match"))
 
@@ -158,10 +166,10 @@ class _StripTrailingSlash:
         await self.app(scope, receive, send)
 
 
-async def _json_body(ctx: _Context, request: Request) -> Any:
+async def _json_body(ctx: _Context, request: Request, allowed: tuple[str, ...] = BODY_MEDIA_TYPES) -> Any:
     """The request body as JSON: 415 for other media types, 413 when too large, 400 when not JSON."""
     ctype = request.headers.get("content-type")
-    if ctype is not None and ctype.split(";", 1)[0].strip().lower() not in BODY_MEDIA_TYPES:
+    if ctype is not None and ctype.split(";", 1)[0].strip().lower() not in allowed:
         raise FhirError(415, "not-supported", f"Content-Type {ctype!r} is not supported; send {FHIR_JSON}")
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit():

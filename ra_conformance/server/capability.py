@@ -29,7 +29,7 @@ from .search import INCLUDES, MEASUREREPORT_PARAMS
 SOFTWARE_NAME = "ra-conform reference server"
 RELEASE_DATE = "2026-11-23"
 IMPLEMENTATION_GUIDE = IG_CANONICAL + "/ImplementationGuide/hl7.fhir.us.davinci-ra"
-INTERACTIONS = ("read", "update", "delete", "create", "search-type")
+INTERACTIONS = ("read", "update", "patch", "delete", "create", "search-type")
 _SEARCH_TYPES = {"_id": "token", "subject": "reference", "patient": "reference", "period": "date",
                  "measure": "reference", "status": "token", "category": "token",
                  "measurereport-category": "token", "_profile": "uri"}
@@ -80,6 +80,7 @@ def capability_statement(faults: FaultSet, *, base: str, stored_types: Iterable[
                            "url": base},
         "fhirVersion": "4.0.1",
         "format": ["json", "application/fhir+json"],
+        "patchFormat": ["application/json-patch+json", "application/fhir+json"],
         "implementationGuide": [f"{IMPLEMENTATION_GUIDE}|{IG_PACKAGE_VERSIONS[ig_version]}"],
         "rest": [{
             "mode": "server",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bulk_probes import BULK_PROBES
-from server_world import outcomes
+from server_world import outcomes, patient, report
 from ra_conformance.ig import requirements
 from ra_conformance.server.faults import FAULTS, FaultSet, UnknownFaultError
 
@@ -63,6 +63,13 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "utc-date-normalisation": lambda c: "MeasureReport/r5" in str(bundles(answer(c, "Patient/p2"))),
     "outcome-on-no-match": lambda c: outcomes(answer(c, "Patient/p3")) != [],
     "wrong-parameter-name": lambda c: answer(c, "Patient/p1")["parameter"][0]["name"] != "return",
+    "delete-ignored": lambda c: c.put("/Patient/p8", json=patient("p8")).status_code in (200, 201)
+    and c.delete("/Patient/p8").status_code == 200 and c.get("/Patient/p8").status_code == 200,
+    "patch-ignored": lambda c: c.put("/Patient/p8", json=patient("p8")).status_code in (200, 201) and c.patch(
+        "/Patient/p8", json=[{"op": "add", "path": "/active", "value": True}],
+        headers={"Content-Type": "application/json-patch+json"}).json().get("active") is not True,
+    "drop-evidence-status-date": lambda c: "ra-evidenceStatusDate" not in str(bundles(_with_grouped_report(c))),
+    "report-type-summary": lambda c: '"type":"summary"' in str(bundles(answer(c, "Patient/p1"))).replace("'", '"').replace(" ", ""),
     "search-ignores-period": lambda c: c.get("/MeasureReport?patient=p1&period=ge2024-07-01").json()["total"] > 2,
     # issue 6 (every IG version's retrieval flow): search paging/prefix/include/category and $risk-gap
     "search-ignores-ge-prefix": lambda c: c.get("/MeasureReport?patient=p1&period=ge2024-07-01").json()["total"] == 0,
@@ -76,6 +83,15 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "risk-gap-drops-contextid": lambda c: "ra-contextId" not in _risk_gap(c, headers={"contextId": "req-1"}).text,
 }
 PROBES.update(BULK_PROBES)  # the asynchronous pattern (tests/server/bulk_probes.py)
+
+
+def _with_grouped_report(c: Any) -> dict[str, Any]:
+    """Patient/p9 (only these probes use it) with a report whose group carries an evidenceStatusDate."""
+    c.put("/Patient/p9", json=patient("p9"))
+    mr = report("r9", "p9", "2024-01-01", "2024-12-31")
+    mr["group"] = [{"id": "g", "extension": [{"url": "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/ra-evidenceStatusDate", "valueDate": "2024-05-01"}]}]
+    c.put("/MeasureReport/r9", json=mr)
+    return answer(c, "Patient/p9")
 
 
 def _includes(bundle: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,100 @@
+"""Checks on the RESTful interactions the RA CapabilityStatements require (REQ-180..REQ-191, REQ-205)."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..fhir import resources as fr
+from ..fhir.client import FhirClient, FhirResponse
+from .findings import Finding, error, warning
+
+SCRATCH_PERIOD = {"start": "1990-01-01", "end": "1990-12-31"}  # outside every window the suites ask for
+
+
+def created_id(resp: FhirResponse, rtype: str) -> str | None:
+    """The id the server gave a created resource: from the body, else from Location."""
+    body = resp.resource
+    if body is not None and body.get("resourceType") == rtype and isinstance(body.get("id"), str):
+        return body["id"]
+    ref = fr.normalise_reference(resp.headers.get("location", ""))
+    return ref.split("/", 1)[1] if ref and ref.startswith(rtype + "/") else None
+
+
+def create_outcome(resp: FhirResponse, rtype: str, req: str) -> list[Finding]:
+    """201 Created with the new id (body or Location)."""
+    if resp.status != 201:
+        return [error(req, f"create of a {rtype} was not answered 201 Created", actual=resp.describe())]
+    if created_id(resp, rtype) is None:
+        return [error(req, "the created resource's id is neither in the body nor in Location", actual=resp.headers.get("location", "(no Location)"))]
+    if "location" not in resp.headers:
+        return [warning(req, "201 Created without a Location header")]
+    return []
+
+
+@contextmanager
+def scratch_report(client: FhirClient, kit_report: dict[str, Any], kit_patient: dict[str, Any]) -> Iterator[tuple[str | None, list[Finding]]]:
+    """A throw-away Patient + coding-gap report created on the target for one test, deleted afterwards."""
+    tag = uuid.uuid4().hex[:12]
+    patient = {k: v for k, v in copy.deepcopy(kit_patient).items() if k not in ("id", "meta")}
+    patient["meta"] = kit_patient.get("meta", {})
+    patient["identifier"] = [{"system": "urn:ra-conform:scratch", "value": tag}]
+    presp = client.post("Patient", json=patient)
+    pid = created_id(presp, "Patient")
+    findings = [] if pid else [error("REQ-183", "the target did not create the scratch Patient", actual=presp.describe())]
+    report = {k: v for k, v in copy.deepcopy(kit_report).items() if k != "id"}
+    report["subject"] = {"reference": f"Patient/{pid or 'rac-p04'}"}
+    report["period"] = dict(SCRATCH_PERIOD)
+    report["identifier"] = [{"system": "urn:ra-conform:scratch", "value": tag}]
+    resp = client.post("MeasureReport", json=report)
+    findings += create_outcome(resp, "MeasureReport", "REQ-183")
+    rid = created_id(resp, "MeasureReport")
+    try:
+        yield rid, findings
+    finally:
+        if rid:
+            client.delete(f"MeasureReport/{rid}")
+        if pid:
+            client.delete(f"Patient/{pid}")
+
+
+def read_back(client: FhirClient, ref: str, req: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    resp = client.get(ref)
+    if resp.status == 200 and fr.key(resp.resource) == ref:
+        return resp.resource, []
+    return None, [error(req, f"{ref} cannot be read back", actual=resp.describe())]
+
+
+def succeeded(resp: FhirResponse, req: str, what: str, statuses: tuple[int, ...] = (200, 201, 204)) -> list[Finding]:
+    if resp.status in statuses:
+        return []
+    return [error(req, f"{what} failed", expected=" or ".join(map(str, statuses)), actual=resp.describe())]
+
+
+def gone(client: FhirClient, ref: str, req: str) -> list[Finding]:
+    resp = client.get(ref)
+    if resp.status in (404, 410):
+        return []
+    return [error(req, f"{ref} can still be read after DELETE", expected="404 or 410", actual=resp.describe())]
+
+
+def same_except_meta(a: dict[str, Any] | None, b: dict[str, Any] | None, req: str, what: str) -> list[Finding]:
+    strip = lambda r: {k: v for k, v in (r or {}).items() if k not in ("meta", "text")}  # noqa: E731
+    if strip(a) == strip(b):
+        return []
+    changed = sorted(k for k in set(strip(a)) | set(strip(b)) if strip(a).get(k) != strip(b).get(k))
+    return [error(req, f"{what} changed elements it should not have", actual=", ".join(changed))]
+
+
+def batch_answered(resp: FhirResponse, kind: str, entries: int, req: str) -> list[Finding]:
+    """REQ-180/REQ-181: a batch/transaction is answered with a <kind>-response Bundle, one entry per request."""
+    body = resp.resource
+    if resp.status != 200 or body is None or body.get("type") != f"{kind}-response":
+        return [error(req, f"the {kind} was not answered with a {kind}-response Bundle", actual=resp.describe())]
+    got = fr.entries(body)
+    if len(got) != entries or not all(isinstance(e.get("response"), dict) and str(e["response"].get("status", "")).startswith("2") for e in got):
+        return [error(req, f"the {kind}-response does not answer every entry with a 2xx", expected=str(entries), actual=str([e.get("response") for e in got]))]
+    return []
