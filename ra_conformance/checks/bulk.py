@@ -156,7 +156,8 @@ class FileAudit:
         self.wrong_type: list[tuple[int, str]] = []
         self.profile: list[Finding] = []
         self.profile_total = 0
-        self.resources = 0
+        self.resources = 0  # lines holding a resource
+        self.carried = 0  # resources those lines carry (a Bundle line counts its entries)
 
     def __call__(self, line: NdjsonLine) -> None:
         if line.resource is None:
@@ -164,6 +165,8 @@ class FileAudit:
             return
         self.resources += 1
         rtype = line.resource.get("resourceType")
+        entries = line.resource.get("entry") if rtype == "Bundle" else None
+        self.carried += len(entries) if isinstance(entries, list) else 1
         if rtype != self.item.get("type"):
             self.wrong_type.append((line.number, str(rtype)))
         if self.validator is not None:

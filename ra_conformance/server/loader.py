@@ -24,14 +24,17 @@ class LoadError(Exception):
 
 
 def load_paths(store: "Store", paths: Sequence[Path]) -> int:
-    resources = [r for p in paths for r in iter_path(Path(p))]
+    """Streamed into one transaction: a bad resource anywhere rolls the whole load back (LoadError)."""
+    count = 0
     with store.atomic():
-        for resource in resources:
-            if "id" in resource:
-                store.put(resource)
-            else:
-                store.create(resource)
-    return len(resources)
+        for path in paths:
+            for resource in iter_path(Path(path)):
+                if "id" in resource:
+                    store.put(resource)
+                else:
+                    store.create(resource)
+                count += 1
+    return count
 
 
 def iter_path(path: Path) -> Iterator[dict[str, Any]]:
@@ -53,16 +56,25 @@ def iter_path(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def iter_file(path: Path) -> Iterator[dict[str, Any]]:
+    if path.suffix == ".ndjson":
+        yield from _iter_ndjson(path)
+        return
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"{path}: cannot read: {exc.strerror}") from None
-    if path.suffix == ".ndjson":
-        for n, line in enumerate(data.splitlines(), 1):
-            if line.strip():
-                yield _checked(_parse(line, f"{path}:{n}"), f"{path}:{n}")
-        return
     yield from _unpack(_checked(_parse(data, str(path)), path), path)
+
+
+def _iter_ndjson(path: Path) -> Iterator[dict[str, Any]]:
+    """Line by line (a large NDJSON file is never read whole)."""
+    try:
+        with open(path, "rb") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    yield _checked(_parse(line, f"{path}:{n}"), f"{path}:{n}")
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 def _parse(data: bytes, where: str) -> Any:
