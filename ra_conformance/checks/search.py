@@ -127,3 +127,14 @@ def prefix_answer(search: SearchAnswer, expected: set[str], query: str) -> list[
     if got - expected:
         findings.append(error(("REQ-074", "REQ-084"), f"{query}: reports the prefix excludes were returned", expected=_fmt(expected), actual=_fmt(got - expected)))
     return findings
+
+
+def exact_matches(search: SearchAnswer, expected: set[str], query: str, reqs: str | tuple[str, ...]) -> list[Finding]:
+    """A search parameter selects exactly the reports it should: none missing, none extra."""
+    got = set(search.match_keys())
+    findings = []
+    if expected - got:
+        findings.append(error(reqs, f"{query}: matching reports are missing", expected=_fmt(expected), actual=_fmt(expected - got)))
+    if got - expected:
+        findings.append(error(reqs, f"{query}: reports that do not match were returned", expected=_fmt(expected), actual=_fmt(got - expected)))
+    return findings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ig import Requirement, requirements
+from ..ig.not_automated import NOT_AUTOMATED
 from ..results import ERROR, FAIL, PASS, SKIP, WARN, TestResult
 
 UNTESTED = "untested"
@@ -30,5 +31,6 @@ def matrix(tests: list[TestResult], covered: set[str] | None = None) -> dict[str
             outcome = PASS
         rows.append({"id": rid, "text": req.text, "level": req.level, "actor": req.actor, "area": req.area, "tests": [t.nodeid for t in ts], "outcome": outcome})
     known = covered if covered is not None else set(by_req)
-    uncovered = [rid for rid, req in requirements().items() if is_server_shall(req) and rid not in known]
-    return {"requirements": rows, "uncoveredShall": uncovered}
+    uncovered = [rid for rid, req in requirements().items() if is_server_shall(req) and rid not in known and rid not in NOT_AUTOMATED]
+    not_automated = [{"id": rid, "reason": why} for rid, why in NOT_AUTOMATED.items() if rid not in known]
+    return {"requirements": rows, "uncoveredShall": uncovered, "notAutomated": not_automated}

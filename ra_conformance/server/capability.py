@@ -30,7 +30,7 @@ SOFTWARE_NAME = "ra-conform reference server"
 RELEASE_DATE = "2026-11-23"
 IMPLEMENTATION_GUIDE = IG_CANONICAL + "/ImplementationGuide/hl7.fhir.us.davinci-ra"
 INTERACTIONS = ("read", "update", "patch", "delete", "create", "search-type")
-_SEARCH_TYPES = {"_id": "token", "subject": "reference", "patient": "reference", "period": "date",
+_SEARCH_TYPES = {"_id": "token", "subject": "reference", "patient": "reference", "period": "date", "date": "date",
                  "measure": "reference", "status": "token", "category": "token",
                  "measurereport-category": "token", "_profile": "uri"}
 IG_PACKAGE_VERSIONS = {"stu1": "1.0.0", "2.1.0": "2.1.0", "stu3-ballot": "3.0.0-ballot"}

@@ -22,7 +22,7 @@ from .faults import FaultSet
 from .refs import local_ref, valid_id
 from .store import Store, now_instant
 
-MEASUREREPORT_PARAMS = ("_id", "subject", "patient", "period", "measure", "status", "category",
+MEASUREREPORT_PARAMS = ("_id", "subject", "patient", "period", "date", "measure", "status", "category",
                         "measurereport-category", "_profile")
 DEFAULT_COUNT = 50
 MAX_COUNT = 500
@@ -32,16 +32,21 @@ _RESULT_PARAMS = ("_format", "_pretty", "_summary", "_elements", "_total", "_sor
 _PAGING_PARAMS = ("_count", "_offset")
 _PREFIX_RE = re.compile(r"^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.*)$")
 # R4 date search against a Period [period_start, period_end] (index columns, ISO days); see RA-SPEC §7
-_DATE_SQL = {  # prefix -> (condition, which ends of the value's day range it binds: f=first, l=last)
-    "eq": ("period_start >= ? AND period_end <= ?", "fl"),
-    "ne": ("NOT (period_start >= ? AND period_end <= ?)", "fl"),
-    "gt": ("period_end > ?", "l"),
-    "lt": ("period_start < ?", "f"),
-    "ge": ("period_end >= ?", "f"),
-    "le": ("period_start <= ?", "l"),
-    "sa": ("period_start > ?", "l"),
-    "eb": ("period_end < ?", "f"),
-    "ap": ("period_start <= ? AND period_end >= ?", "lf"),
+_DATE_SQL = {  # prefix -> (condition over the target's first/last day {s}/{e}, which ends of the value bind: f/l)
+    "eq": ("{s} >= ? AND {e} <= ?", "fl"),
+    "ne": ("NOT ({s} >= ? AND {e} <= ?)", "fl"),
+    "gt": ("{e} > ?", "l"),
+    "lt": ("{s} < ?", "f"),
+    "ge": ("{e} >= ?", "f"),
+    "le": ("{s} <= ?", "l"),
+    "sa": ("{s} > ?", "l"),
+    "eb": ("{e} < ?", "f"),
+    "ap": ("{s} <= ? AND {e} >= ?", "lf"),
+}
+# Date-valued search parameters: the columns (or expressions) holding the target's first and last day.
+_DATE_TARGETS = {
+    "period": ("period_start", "period_end"),
+    "date": ("substr(json_extract(resources.json, '$.date'), 1, 10)",) * 2,  # MeasureReport.date, by its date part
 }
 
 
@@ -142,8 +147,10 @@ def _condition(store: Store, q: _Query, name: str, value: str, base: str, faults
         q.add([("id = ?", [v]) for v in values])
     elif name in ("subject", "patient"):
         q.add([opt for v in values for opt in _reference_options(store, name, v, base, group_expansion)])
-    elif name == "period":
-        q.add([_date_option(v, faults) for v in values])
+    elif name in _DATE_TARGETS:
+        if name == "date" and faults.on("search-ignores-date"):  # FAULT: search-ignores-date
+            return
+        q.add([_date_option(v, faults, name) for v in values])
     elif name == "_profile":  # the IG's V2-ballot example form (RA-SPEC §7); versioned canonicals match too
         q.add([("EXISTS (SELECT 1 FROM json_each(resources.json, '$.meta.profile') AS p"
                 " WHERE p.value = ? OR p.value LIKE ? || '|%')", [v, v]) for v in values])
@@ -175,15 +182,17 @@ def _reference_options(store: Store, name: str, value: str, base: str,
     return [("subject = ?", [ref])]
 
 
-def _date_option(value: str, faults: FaultSet) -> tuple[str, list[Any]]:
+def _date_option(value: str, faults: FaultSet, param: str = "period") -> tuple[str, list[Any]]:
     prefix, date_text = _PREFIX_RE.match(value).groups()  # type: ignore[union-attr]
     if prefix == "ge" and faults.on("search-ignores-ge-prefix"):  # FAULT: search-ignores-ge-prefix
         prefix = None  # read as eq
     try:
         rng = day_range(date_text)
     except DateFormatError as exc:
-        raise bad_request(f"period={value}: {exc}", expression="period") from None
+        raise bad_request(f"{param}={value}: {exc}", expression=param) from None
+    first_col, last_col = _DATE_TARGETS[param]
     sql, ends = _DATE_SQL[prefix or "eq"]
+    sql = sql.format(s=first_col, e=last_col)
     bound = {"f": rng.first.isoformat(), "l": rng.last.isoformat()}
     return sql, [bound[e] for e in ends]
 

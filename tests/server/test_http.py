@@ -107,7 +107,7 @@ def test_oversized_bodies_are_413(client_for: Callable[..., Any]) -> None:
 
 @pytest.mark.parametrize(("method", "path", "status"), [
     ("GET", "/Patient/p1/_history/1/x", 404), ("GET", "/nothing/here/at/all", 404), ("DELETE", "/metadata", 405),
-    ("PATCH", "/Patient/p1", 405), ("GET", "/", 405), ("PUT", "/MeasureReport/$cc-gaps", 405),
+    ("POST", "/Patient/p1", 405), ("GET", "/", 405), ("PUT", "/MeasureReport/$cc-gaps", 405),
     ("PUT", "/MeasureReport/$other", 404),
     ("GET", "/Patient/$everything", 404), ("GET", "/patient/p1", 404), ("GET", "/Patient/bad%20id", 400),
     ("GET", "/Patient/nobody", 404),
@@ -357,7 +357,7 @@ def test_the_reference_validator_plugs_into_the_hook(client_for: Callable[..., A
     assert r.status_code == 201, r.text
 
 
-SAMPLE_VALUES = {"_id": "r1", "subject": "Patient/p1", "patient": "p1", "period": "ge2024-01-01",
+SAMPLE_VALUES = {"_id": "r1", "subject": "Patient/p1", "patient": "p1", "period": "ge2024-01-01", "date": "ge2024-01-01",
                  "measure": "http://example.org/Measure/m24", "status": "complete", "category": "ra",
                  "measurereport-category": "ra",
                  "_profile": "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/ra-measurereport"}
@@ -380,12 +380,15 @@ def test_every_declared_interaction_works(client_for: Callable[..., Any]) -> Non
     for res in c.get("/metadata").json()["rest"][0]["resource"]:
         rtype = res["type"]
         codes = {i["code"] for i in res["interaction"]}
-        assert codes == {"read", "create", "update", "delete", "search-type"}
+        assert codes == {"read", "create", "update", "patch", "delete", "search-type"}
         created = c.post(f"/{rtype}", json={"resourceType": rtype})
         assert created.status_code == 201, (rtype, created.text)
         rid = created.json()["id"]
         assert c.get(f"/{rtype}/{rid}").status_code == 200
         assert c.put(f"/{rtype}/{rid}", json={"resourceType": rtype, "id": rid, "language": "en"}).status_code == 200
         assert c.get(f"/{rtype}", params={"_id": rid}).json()["total"] == 1
+        patched = c.patch(f"/{rtype}/{rid}", json=[{"op": "replace", "path": "/language", "value": "de"}],
+                          headers={"Content-Type": "application/json-patch+json"})
+        assert patched.status_code == 200 and patched.json()["language"] == "de", (rtype, patched.text)
         assert c.delete(f"/{rtype}/{rid}").status_code == 200
         assert c.get(f"/{rtype}/{rid}").status_code == 404
