@@ -39,3 +39,9 @@ def test_req_010_coding_gap_operation_declared(ra, verdict):
 def test_req_198_ra_profiles_declared(ra, verdict):
     """The CapabilityStatement declares the RA profiles it supports (SHOULD: a warning when absent)."""
     verdict.add(cap.ra_profiles_declared(ra.metadata))
+
+
+@pytest.mark.req("REQ-002")
+def test_req_002_claims_an_ra_capability_statement(ra, verdict):
+    """The CapabilityStatement names the RA IG or the RA CapabilityStatement of its role (a warning when it does not)."""
+    verdict.add(cap.claims_ra_conformance(ra.metadata))

@@ -50,3 +50,10 @@ def test_req_1xx_returned_resources_meet_profile_rule(ra, verdict, req, versions
 def test_req_124_one_report_per_patient_per_risk_model(ra, verdict, scenario_id):
     """A patient's Bundle holds at most one report per version-specific risk model (Measure)."""
     verdict.add(checks.one_report_per_model(ra.answer(ra.kit.scenario(scenario_id))))
+
+
+@pytest.mark.req("REQ-119")
+@pytest.mark.parametrize("scenario_id", ANSWERED_WITH_BUNDLES)
+def test_req_119_cited_evidence_is_valid_and_us_core(ra, verdict, scenario_id):
+    """Evidence cited by evaluatedResource is valid R4 and claims its US Core profile where one applies."""
+    verdict.add(profiles.evidence_conforms(_validator(ra), ra.answer(ra.kit.scenario(scenario_id))))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..capability import read_declarations
 from ..fhir.client import FhirResponse
-from ..ig import OPERATION_DEFINITIONS, PROFILE_MEASUREREPORT
+from ..ig import IG_CANONICAL, OPERATION_DEFINITIONS, PROFILE_MEASUREREPORT
 from .findings import Finding, error, warning
 
 
@@ -54,3 +54,20 @@ def ra_profiles_declared(resp: FhirResponse) -> list[Finding]:
     if PROFILE_MEASUREREPORT not in read_declarations(body).profiles():
         return [warning("REQ-198", "the ra-measurereport profile is not declared", expected=PROFILE_MEASUREREPORT)]
     return []
+
+
+RA_STATEMENTS = ("ra-server", "ra-reporting-server", "ra-reporting-client", "ra-data-submission-server", "ra-data-submission-client")
+
+
+def claims_ra_conformance(resp: FhirResponse) -> list[Finding]:
+    """REQ-002: the server says which RA CapabilityStatement (role) it conforms to — `instantiates` one of them,
+    or names the RA IG in `implementationGuide`. A warning when it claims neither (the run itself is the proof)."""
+    body = resp.resource
+    if body is None or body.get("resourceType") != "CapabilityStatement":
+        return is_capability_statement(resp)
+    decl = read_declarations(body)
+    statements = tuple(f"{IG_CANONICAL}/CapabilityStatement/{name}" for name in RA_STATEMENTS)
+    if any(i.split("|", 1)[0] in statements for i in decl.instantiates) or any(g.startswith(IG_CANONICAL) for g in decl.implementation_guides):
+        return []
+    return [warning("REQ-002", "the CapabilityStatement claims no RA CapabilityStatement (instantiates) nor the RA IG (implementationGuide)",
+                    expected=f"instantiates one of {', '.join(RA_STATEMENTS)} or implementationGuide {IG_CANONICAL}/…")]

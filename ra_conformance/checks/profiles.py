@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..fhir import resources as fr
 from ..fhir.operation import OperationAnswer
 from .findings import Finding, error, warning
 
@@ -56,3 +57,29 @@ def _answer_issues(validator: Any, answer: OperationAnswer) -> list[tuple[str, A
             for issue in validator.validate_answer_bundle(b.bundle)
         ]
     return cache[key]
+
+
+US_CORE_TYPES = ("Condition", "Encounter", "Observation", "DocumentReference", "Practitioner", "Organization", "Patient",
+                 "Coverage", "Procedure", "MedicationRequest", "AllergyIntolerance", "DiagnosticReport")
+
+
+def evidence_conforms(validator: Any, answer: OperationAnswer) -> list[Finding]:
+    """REQ-119: cited evidence is valid R4 (errors) and, for types US Core profiles, claims a US Core profile
+    (warning otherwise; the US Core packages themselves cannot be checked offline — see not_automated.py)."""
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for b in answer.returns:
+        cited = {ref for r in b.reports for ref in fr.evaluated_references(r)}
+        for entry in b.entries:
+            resource = entry.get("resource")
+            ref = fr.key(resource)
+            if ref is None or ref not in cited or ref in seen:
+                continue
+            seen.add(ref)
+            for issue in validator.validate(resource):
+                if issue.severity in ("error", "fatal"):
+                    findings.append(error("REQ-119", f"{ref} at {issue.location}: {issue.message} [{issue.rule}]"))
+            claimed = [p for p in fr.as_list((resource.get("meta") or {}).get("profile")) if isinstance(p, str)]
+            if resource.get("resourceType") in US_CORE_TYPES and not any("/us/core/" in p for p in claimed):
+                findings.append(warning("REQ-119", f"{ref} claims no US Core profile", actual=", ".join(claimed) or "(no meta.profile)"))
+    return findings

@@ -241,6 +241,8 @@ def patient_bundle(store: ReadStore, patient: dict[str, Any], reports: list[dict
                     continue
                 seen.add(ref)
                 target = store.get_ref(ref)
+                if target is not None and faults.on("malformed-evidence"):  # FAULT: malformed-evidence
+                    target = {**target, "recordedWhen": "yesterday"}
                 if target is not None:  # a dangling citation cannot be returned
                     entries.append(target)
     return _bundle(entries, base=base, faults=faults)

@@ -64,6 +64,7 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "outcome-on-no-match": lambda c: outcomes(answer(c, "Patient/p3")) != [],
     "wrong-parameter-name": lambda c: answer(c, "Patient/p1")["parameter"][0]["name"] != "return",
     "search-ignores-date": lambda c: c.get("/MeasureReport?patient=p1&date=1999-01-01").json()["total"] > 0,
+    "malformed-evidence": lambda c: "recordedWhen" in str(bundles(answer(c, "Patient/p1"))),
     "delete-ignored": lambda c: c.put("/Patient/p8", json=patient("p8")).status_code in (200, 201)
     and c.delete("/Patient/p8").status_code == 200 and c.get("/Patient/p8").status_code == 200,
     "patch-ignored": lambda c: c.put("/Patient/p8", json=patient("p8")).status_code in (200, 201) and c.patch(
