@@ -36,7 +36,7 @@ def test_missing_kit_is_one_failure_not_a_cascade(tmp_path):
     failed = [t for t in results.tests if t.state == FAIL]
     assert [t.name for t in failed] == ["test_req_038_fixture_kit_is_loaded"]
     assert "ra-conform fixtures load" in failed[0].message
-    kit_skips = [t for t in results.tests if t.state == SKIP]
+    kit_skips = [t for t in results.tests if t.state == SKIP and t.suite != "risk_gap"]  # $risk-gap: not declared
     assert len(kit_skips) > 50 and all("fixture kit is not loaded" in t.message for t in kit_skips)
 
 
