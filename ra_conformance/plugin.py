@@ -229,7 +229,8 @@ def _record_phase(item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.
         result.message = message[len("Skipped: "):] if message.startswith("Skipped: ") else message
     elif report.failed:
         exc = call.excinfo.value if call.excinfo else None
-        conformance = isinstance(exc, AssertionError) and report.when == "call"
+        # A server's fault may surface in a fixture (e.g. a scratch resource it would not create): ConformanceFailure.
+        conformance = isinstance(exc, ConformanceFailure) or (isinstance(exc, AssertionError) and report.when == "call")
         if result.state != ERROR:
             result.state = FAIL if conformance else ERROR
         result.message = str(exc) if conformance else f"harness error in {report.when}: {call.excinfo.exconly() if call.excinfo else report.longreprtext}"

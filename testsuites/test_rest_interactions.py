@@ -4,7 +4,7 @@
 import pytest
 
 from ra_conformance.checks import rest
-from ra_conformance.checks.findings import error
+from ra_conformance.checks.findings import ConformanceFailure, error
 from ra_conformance.ig import SD
 
 from .scenarios import NEEDS_KIT
@@ -17,9 +17,9 @@ KIT_PATIENT = "Patient/rac-p04"
 @pytest.fixture
 def scratch(ra, verdict):
     with rest.scratch_report(ra.client, ra.kit_resources[KIT_REPORT], ra.kit_resources[KIT_PATIENT]) as (rid, findings):
-        verdict.add(findings)
         if rid is None:
-            pytest.fail("no scratch report could be created on the target (see REQ-183)")
+            raise ConformanceFailure(findings or [error("REQ-183", "no scratch report could be created on the target")])
+        verdict.add(findings)
         yield rid
 
 
