@@ -112,7 +112,7 @@ def _value(name: str, param: dict[str, Any], where: str) -> Any:
     else:
         value = as_dict(param.get("valueReference")).get("reference")
         kind = "valueReference with a reference"
-    if not isinstance(value, (str, dict)):
+    if not isinstance(value, dict if name == "data" else str):
         raise bad_request(f"{where} ({name}) must carry a {kind}", expression=where)
     return value
 
@@ -212,7 +212,7 @@ def filter_groups(report: dict[str, Any], cc_types: frozenset[str], statuses: fr
         return None
     kept_ids = {g.get("id") for g in groups}
     evaluated = [e for e in as_list(report.get("evaluatedResource"))
-                 if not (refs := [x.get("valueString") for x in as_list(as_dict(e).get("extension"))
+                 if not (refs := [as_str(x.get("valueString")) for x in as_list(as_dict(e).get("extension"))
                                   if as_dict(x).get("url") == GROUP_REFERENCE_EXT])
                  or set(refs) & kept_ids]
     out = {**report, "group": groups}

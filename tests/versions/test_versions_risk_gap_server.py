@@ -111,3 +111,38 @@ def test_bad_dates_and_reversed_window_get_400(server, expectations):
 def test_get_is_not_allowed(server):
     r = server("stu3-ballot").get("/MeasureReport/$risk-gap")
     assert r.status_code == 405 and r.headers["allow"] == "POST"
+
+
+def _junk_variants(body):
+    """The valid body with one parameter's value replaced by odd JSON of every kind."""
+    for n in range(len(body["parameter"])):
+        for junk in (None, 1, "x", [], {}, {"reference": {"a": 1}}, {"reference": 7}, [{"x": 1}], {"entry": 5},
+                     {"resourceType": "Bundle", "entry": [1, {"resource": {"resourceType": "Patient", "id": ["x"]}}]}):
+            for key in ("valueDate", "valueReference", "valueCode", "resource"):
+                variant = {**body, "parameter": [dict(p) for p in body["parameter"]]}
+                variant["parameter"][n] = {"name": body["parameter"][n]["name"], key: junk}
+                yield variant
+
+
+def test_odd_values_never_get_a_5xx(server, expectations):
+    c = server("stu3-ballot")
+    body = request_body(expectations.risk_gap_case("rg-cc-type-suspected"), expectations.resources)
+    statuses = {_post(c, variant).status_code for variant in _junk_variants(body)}
+    assert statuses and max(statuses) < 500, statuses
+
+
+def test_odd_stored_reports_never_get_a_5xx(server, kit_store, expectations):
+    store = kit_store("stu3-ballot")
+    odd = {"resourceType": "MeasureReport", "id": "rac-odd", "meta": {"profile": [SD + "ra-measurereport"]},
+           "subject": {"reference": "Patient/rac-p04"}, "period": {"start": "2024-01-01", "end": "2024-12-31"},
+           "group": [1, {"extension": [{"url": SD + "ra-ccType", "valueCodeableConcept": {"coding": [5]}}]}],
+           "evaluatedResource": [{"extension": [{"url": SD + "ra-groupReference", "valueString": {"x": 1}}]}, 3]}
+    store.put(odd)
+    try:
+        case = expectations.risk_gap_case("rg-no-reports")
+        for codes in ((), ("suspected",)):
+            body = request_body(case, expectations.resources)
+            body["parameter"] += [{"name": "ccType", "valueCode": c} for c in codes]
+            assert _post(server("stu3-ballot"), body).status_code == 200
+    finally:
+        store.delete("MeasureReport", "rac-odd")
