@@ -65,7 +65,8 @@ class SearchAnswer:
 
 
 def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, max_pages: int = MAX_PAGES) -> SearchAnswer:
-    """GET the search, then each `next` link, until none is left, a link repeats, or ``max_pages`` are read."""
+    """GET the search, then each `next` link, until none is left, a link repeats or leaves the target's base
+    URL (the token must not travel elsewhere), or ``max_pages`` are read."""
     answer = SearchAnswer()
     seen: set[str] = set()
     resp = client.get(path, params=params)
@@ -81,6 +82,10 @@ def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, m
             return answer
         if nxt in seen or nxt == str(resp.exchange.url):
             answer.paging_problems.append(f"page {len(answer.pages)}'s next link repeats an earlier page: {nxt}")
+            return answer
+        if nxt.startswith(("http://", "https://")) and not nxt.startswith(client.base_url + "/"):
+            # never send the bearer token to another host: a next link must stay on the target
+            answer.paging_problems.append(f"page {len(answer.pages)}'s next link leaves the server: {nxt}")
             return answer
         if len(answer.pages) >= max_pages:
             answer.paging_problems.append(f"more than {max_pages} pages: stopped following next links")

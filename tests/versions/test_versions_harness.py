@@ -90,6 +90,18 @@ def test_loop_and_page_cap_are_reported():
     assert len(capped.pages) == 3 and "more than 3 pages" in capped.paging_problems[0]
 
 
+def test_a_next_link_to_another_host_is_not_followed():
+    asked = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, json=page((R1, "match"), next_url="http://evil.test/MeasureReport?_offset=1"))
+
+    client = FhirClient(BASE, auth_token="secret", transport=httpx.MockTransport(handler))
+    found = fetch_all(client, "MeasureReport", [])
+    assert len(asked) == 1 and "leaves the server" in found.paging_problems[0] and sc.paging_complete(found)
+
+
 def test_a_page_that_is_no_bundle_stops_the_walk():
     found = fetch_all(serving({"0": page((R1, "match"), next_url=f"{BASE}/x?_offset=1"), "1": 500}), "MeasureReport", [])
     assert len(found.pages) == 2 and sc.answered_with_searchset(found)
