@@ -8,7 +8,7 @@ streamed line by line (an export of any size is never held in memory unless the 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -299,7 +299,3 @@ def as_operation_answer(bundles: list[dict[str, Any]], outcomes: list[dict[str, 
     synthetic = FhirResponse(exchange=response.exchange, status=200, headers=httpx.Headers({"content-type": FHIR_JSON}),
                              content=body)
     return parse_answer(synthetic)
-
-
-def iter_ok(lines: list[NdjsonLine]) -> Iterator[dict[str, Any]]:
-    return (line.resource for line in lines if line.resource is not None)

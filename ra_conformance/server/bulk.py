@@ -89,7 +89,7 @@ class BulkService:
 
     def check_kickoff(self, *, accept: str | None, output_formats: list[str], authorization: str | None) -> str | None:
         """Refuse what cannot be exported (4xx + OperationOutcome, REQ-055); returns the requester's token."""
-        token = bearer(authorization)
+        token = bearer(authorization) if self.auth_tokens else None  # auth off: jobs are open, tokens ignored
         if self.auth_tokens and token not in self.auth_tokens:
             raise FhirError(401, "login", "an asynchronous request needs a valid bearer token",
                             headers={"WWW-Authenticate": 'Bearer realm="ra-conform"'})
@@ -163,7 +163,8 @@ class BulkService:
             return
         cancel = self._cancel.setdefault(job_id, threading.Event())
         job_tt = now_instant()  # nothing changed after this instant is exported (the store is read afterwards)
-        self.jobs.update(job_id, state=RUNNING, transaction_time=job_tt, progress="starting")
+        if not self.jobs.update(job_id, state=RUNNING, transaction_time=job_tt, progress="starting"):
+            return  # cancelled before it started
         try:
             req = cc_gaps.parse_query(job.params, self.faults)
             manifest = self._export(job, req, cancel, job_tt)

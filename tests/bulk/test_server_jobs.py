@@ -77,3 +77,9 @@ def test_without_auth_tokens_the_manifest_needs_no_token(client_for):
     c = client_for()
     manifest = wait_done(c, kickoff(c).headers["content-location"]).json()
     assert manifest["requiresAccessToken"] is False
+
+
+def test_without_auth_tokens_a_sent_token_is_ignored(client_for):
+    c = client_for()
+    url = kickoff(c, headers={**ASYNC, "Authorization": "Bearer whatever"}).headers["content-location"]
+    assert wait_done(c, url).json()["requiresAccessToken"] is False
