@@ -98,7 +98,7 @@ def validate(ig_version: str, profile: str | None, fmt: str, paths: tuple[str, .
     """Validate FHIR JSON files, Bundles, directories and NDJSON against the RA profiles."""
     from .validation import run_validate
 
-    sys.exit(run_validate(list(paths), version=ig_version, profile=profile, fmt=fmt, out=click.get_text_stream("stdout"), err=click.get_text_stream("stderr")))
+    sys.exit(run_validate(list(paths), version=ig_version, profile=profile, fmt=fmt, out=sys.stdout, err=sys.stderr))
 
 
 @cli.command()
