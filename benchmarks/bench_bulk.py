@@ -7,6 +7,7 @@ validation with the 2.1.0 validator). Usage:
 
     python benchmarks/bench_bulk.py [N ...]          # default 100000; e.g. 10000 100000 to show linearity
     python benchmarks/bench_bulk.py --window 2022-01-01:2024-12-31 10000   # every report of each patient
+    python benchmarks/bench_bulk.py --no-validate 10000 100000   # transport + NDJSON parsing only
 
 Targets (issue 4): linear in N; peak RSS of the harness < 250 MB.
 """
@@ -54,7 +55,7 @@ def _start_server(data: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]
     return proc, base
 
 
-def run(n: int, window: tuple[str, str]) -> None:
+def run(n: int, window: tuple[str, str], validate: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="ra-bench-bulk-") as tmp:
         work = Path(tmp)
         gen = generate(n, work / "data")
@@ -63,14 +64,14 @@ def run(n: int, window: tuple[str, str]) -> None:
         proc, base = _start_server(work / "data", work)
         print(f"  server loaded and up in {time.perf_counter() - started:.1f} s")
         try:
-            _export(base, n, window)
+            _export(base, window, validate)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
 
 
-def _export(base: str, n: int, window: tuple[str, str]) -> None:
-    validator = validator_for("2.1.0")
+def _export(base: str, window: tuple[str, str], validate: bool) -> None:
+    validator = validator_for("2.1.0") if validate else None
     rss_before = _rss_mb()
     with FhirClient(base, timeout=600) as client:
         t0 = time.perf_counter()
@@ -105,10 +106,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("patients", nargs="*", type=int, default=[100_000])
     parser.add_argument("--window", default="2024-01-01:2024-12-31", help="periodStart:periodEnd of the export")
+    parser.add_argument("--no-validate", action="store_true", help="download and parse only (no profile validation)")
     args = parser.parse_args()
     start, _, end = args.window.partition(":")
     for n in args.patients:
-        run(n, (start, end))
+        run(n, (start, end), not args.no_validate)
 
 
 if __name__ == "__main__":

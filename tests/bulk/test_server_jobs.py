@@ -83,3 +83,25 @@ def test_without_auth_tokens_a_sent_token_is_ignored(client_for):
     c = client_for()
     url = kickoff(c, headers={**ASYNC, "Authorization": "Bearer whatever"}).headers["content-location"]
     assert wait_done(c, url).json()["requiresAccessToken"] is False
+
+
+def test_a_running_job_does_not_block_other_requests(client_for, monkeypatch):
+    import threading
+
+    release = threading.Event()
+    original = bulk.BulkService._member
+
+    def slow_member(self, *args, **kwargs):
+        release.wait(10)  # held until the test has made its other requests
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(bulk.BulkService, "_member", slow_member)
+    c = client_for()
+    kick = kickoff(c)
+    assert kick.status_code == 202  # answered although the job cannot finish yet
+    url = kick.headers["content-location"]
+    assert c.get("/metadata").status_code == 200
+    running = c.get(url)
+    assert running.status_code == 202 and running.headers["retry-after"] == "1" and running.headers["x-progress"]
+    release.set()
+    assert wait_done(c, url).status_code == 200
