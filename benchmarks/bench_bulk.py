@@ -96,7 +96,8 @@ def _export(base: str, window: tuple[str, str], validate: bool) -> None:
         t2 = time.perf_counter()
     wall = t2 - t0
     print(f"  export (kick-off to manifest, {len(polled.steps)} polls): {t1 - t0:.1f} s")
-    print(f"  download + validate: {lines} lines, {resources} resources, {size / 1e6:.0f} MB in {t2 - t1:.1f} s "
+    what = "download + validate" if validate else "download + parse (no validation)"
+    print(f"  {what}: {lines} lines, {resources} resources, {size / 1e6:.0f} MB in {t2 - t1:.1f} s "
           f"({resources / (t2 - t1):,.0f} resources/s, {size / 1e6 / (t2 - t1):.1f} MB/s)")
     print(f"  wall time {wall:.1f} s; {resources / wall:,.0f} resources/s overall; findings {problems}")
     print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB)")

@@ -127,3 +127,10 @@ def test_as_operation_answer_reads_lines_like_parameters():
     answer = ap.as_operation_answer([bundle], [outcome], kick.response)
     assert [b.patient_ref for b in answer.returns] == ["Patient/p"] and len(answer.outcomes) == 1
     assert answer.problems == []
+
+
+def test_poll_treats_429_as_slow_down():
+    clock = Clock()
+    handler = scripted(httpx.Response(429, headers={"Retry-After": "4"}), httpx.Response(200, json=MANIFEST))
+    result = ap.poll(client(handler), STATUS, limit=60, sleep=clock.sleep, clock=clock)
+    assert result.completed and clock.slept == [4.0] and [s.status for s in result.in_progress] == [429]
