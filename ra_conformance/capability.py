@@ -83,10 +83,12 @@ def read_declarations(cs: Any) -> Declarations:
     return decl
 
 
-def discover_operation(decl: Declarations) -> str | None:
-    """The coding-gap operation name the target declares on MeasureReport, by name or by definition URL."""
+def discover_operation(decl: Declarations, ig_version: str | None = None) -> str | None:
+    """The coding-gap operation name the target declares on MeasureReport, by name or by definition URL
+    (STU1 certification prefers the IG's own `$report` over the aliases)."""
     declared = decl.operations("MeasureReport")
-    for name in DISCOVERY_ORDER:
+    order = ("report", *(n for n in DISCOVERY_ORDER if n != "report")) if ig_version == "stu1" else DISCOVERY_ORDER
+    for name in order:
         if name in declared:
             return name
     for name, definition in declared.items():

@@ -124,17 +124,21 @@ def report(summary: Path, output: Path) -> None:
 @click.option("--load", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra resources to load (kit dir, JSON, Bundle, NDJSON).")
 @click.option("--no-fixtures", is_flag=True, help="Do not load the bundled fixture kit.")
 @click.option("--fault", multiple=True, help="Switch on a named defect (see `ra-conform faults`).")
-@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True, help="IG version whose profiles vet incoming resources (422 on errors).")
+@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True,
+              help="IG version the server follows: its CapabilityStatement, the kit variant it loads, and the profiles that vet incoming resources (422 on errors).")
+@click.option("--group-expansion/--no-group-expansion", default=True, show_default=True,
+              help="MeasureReport?subject=Group/<id> returns the members' reports (declared in /metadata; REQ-086, not base FHIR).")
 @click.option("--base-url", help="Public base URL to use in fullUrls and links (behind a proxy).")
 @click.option("--log-level", default="info", show_default=True)
-def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...], ig_version: str, base_url: str | None, log_level: str) -> None:
+def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...], ig_version: str,
+          group_expansion: bool, base_url: str | None, log_level: str) -> None:
     """Run the reference server (the embedded default target) over HTTP."""
     from .server import LoadError, UnknownFaultError, serve as serve_forever
 
     try:
         serve_forever(
             host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures,
-            log_level=log_level, ig_version=ig_version, base_url_override=base_url,
+            log_level=log_level, ig_version=ig_version, group_expansion=group_expansion, base_url_override=base_url,
         )
     except (UnknownFaultError, LoadError) as exc:
         _fail(str(exc), EXIT_USAGE)
@@ -160,8 +164,9 @@ def fixtures() -> None:
 @click.option("--target", required=True, help="Base URL of the server to load.")
 @click.option("--kit", "kit_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--method", type=click.Choice(["transaction", "put"]), default="transaction", show_default=True)
+@click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="Load the kit in this IG version's shape (default 2.1.0; stu1 gives the STU1 variant).")
 @click.option("--auth-token")
-def fixtures_load(target: str, kit_dir: Path | None, method: str, auth_token: str | None) -> None:
+def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: str | None, auth_token: str | None) -> None:
     """Load the kit into a server (transaction Bundle, else one PUT per resource)."""
     from .fhir.client import FhirClient
     from .fhir.loader import load_kit
@@ -173,7 +178,7 @@ def fixtures_load(target: str, kit_dir: Path | None, method: str, auth_token: st
         _fail(str(exc), EXIT_USAGE)
     try:
         with FhirClient(target, auth_token=auth_token) as client:
-            report = load_kit(client, kit_dir, prefer=method)
+            report = load_kit(client, kit_dir, prefer=method, ig_version=ig_version)
     except KitError as exc:
         _fail(str(exc), EXIT_USAGE)
     for note in report.notes:

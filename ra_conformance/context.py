@@ -64,7 +64,7 @@ class RaContext:
 
     @cached_property
     def operation_name(self) -> str:
-        return self.settings.operation or capability.discover_operation(self.declarations) or DEFAULT_OPERATION
+        return self.settings.operation or capability.discover_operation(self.declarations, self.ig_version) or DEFAULT_OPERATION
 
     @cached_property
     def operation(self) -> CodingGapOperation:

@@ -24,6 +24,7 @@ CONTEXT_KEY = pytest.StashKey["RaContext | None"]()
 PLAN_KEY = pytest.StashKey["list[PlanEntry]"]()
 STATE_KEY = pytest.StashKey[TestResult]()
 VERDICT_KEY = pytest.StashKey[Verdict]()
+RECORDED_KEY = pytest.StashKey[bool]()
 MARKERS = (
     "req(*ids): the RA-SPEC §9 requirement ids a test checks",
     "capability(item): the IG CapabilityStatement item a test depends on (ra_conformance.ig.capabilities)",
@@ -211,7 +212,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
         else:
             return
     _record_phase(item, call, report, result)
-    if report.when == "teardown" or (report.when == "setup" and report.skipped):
+    if (report.when == "teardown" or (report.when == "setup" and report.skipped)) and not item.stash.get(RECORDED_KEY, False):
+        item.stash[RECORDED_KEY] = True
         ctx = item.config.stash.get(CONTEXT_KEY, None)
         if ctx is not None:
             ctx.end_test()

@@ -81,7 +81,7 @@ def load_fixtures(settings: Settings) -> None:
     assert settings.target
     try:
         with FhirClient(settings.target, timeout=settings.timeout, auth_token=settings.auth_token) as client:
-            report = load_kit(client, settings.kit_dir)
+            report = load_kit(client, settings.kit_dir, ig_version=settings.ig_version)
     except kitmod.KitError as exc:
         raise RunError(str(exc), EXIT_USAGE) from None
     if not report.loaded:

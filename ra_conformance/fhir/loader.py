@@ -21,8 +21,11 @@ class LoadReport:
         return not self.failed
 
 
-def load_kit(client: FhirClient, kit_dir: Path | None = None, *, prefer: str = "transaction") -> LoadReport:
-    resources = list(kitmod.iter_resources(kit_dir))
+def load_kit(client: FhirClient, kit_dir: Path | None = None, *, prefer: str = "transaction", ig_version: str | None = None) -> LoadReport:
+    """The kit in the shape of the IG version (the STU1 variant for stu1, see kit_versions)."""
+    from ..kit_versions import variant_resources
+
+    resources = variant_resources(ig_version, kit_dir)
     report = LoadReport()
     if prefer == "transaction":
         resp = client.post("", json=kitmod.transaction_bundle(resources))
