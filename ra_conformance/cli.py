@@ -72,6 +72,7 @@ def plan(config: Path | None, **flags: object) -> None:
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), help="Where reports go (default reports/).")
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail the run.")
 @click.option("--load-fixtures", is_flag=True, default=None, help="Load the fixture kit into the target first.")
+@click.option("--allure/--no-allure", default=None, help="Write allure-results/ (default on; off saves ~2 s a run).")
 @click.option("-v", "--verbose", is_flag=True, default=None, help="Also list skipped tests with their reasons.")
 def run(config: Path | None, **flags: object) -> None:
     """Run the conformance suites against a server and write reports."""

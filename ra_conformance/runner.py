@@ -102,9 +102,9 @@ def pytest_args(settings: Settings) -> list[str]:
         "--ra-report-dir", str(report_dir),
         "--junitxml", str(report_dir / "junit.xml"),
         "-o", "junit_family=xunit2",
-        "--alluredir", str(report_dir / "allure-results"),
-        "--clean-alluredir",
     ]
+    if settings.allure:
+        args += ["--alluredir", str(report_dir / "allure-results"), "--clean-alluredir"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "ra_conformance.plugin", "-p", "allure_pytest.plugin"]
     for flag, value in (("--ra-ig-version", settings.ig_version), ("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("-k", settings.keyword), ("-m", settings.markers)):

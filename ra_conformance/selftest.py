@@ -64,7 +64,7 @@ def judge(fault: str, results: RunResults) -> FaultOutcome:
 
 def run_fault(fault: str, settings: Settings, report_root: Path) -> FaultOutcome:
     quiet = Console(file=io.StringIO(), force_terminal=False)
-    faulty = replace(settings, target=None, fault=(fault,), report_dir=report_root / fault, **FAULT_SETTINGS.get(fault, {}))
+    faulty = replace(settings, target=None, fault=(fault,), report_dir=report_root / fault, allure=False, **FAULT_SETTINGS.get(fault, {}))
     with _environ(FAULT_ENV.get(fault, {})):
         return judge(fault, run_suites(faulty, console=quiet))
 

@@ -49,6 +49,7 @@ class Settings:
     fault: tuple[str, ...] = ()  # embedded server only: defects to switch on (self-testing)
     verbose: bool = False
     load_fixtures: bool = False  # load the kit into the target before the run
+    allure: bool = True  # write allure-results/ (one file per test and exchange: the slowest report)
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     def validate(self) -> "Settings":
