@@ -22,6 +22,9 @@ from .plan import PlanEntry
 from .settings import Settings
 
 
+REPORT_FILES = ("report.html", "summary.json", "junit.xml", "allure-results")
+
+
 class RunError(Exception):
     """The run could not be made; carries the exit code (2 usage, 3 unreachable, 4 internal)."""
 
@@ -162,5 +165,6 @@ def run_suites(settings: Settings, *, console: Console | None = None) -> RunResu
 def run_and_report(settings: Settings, console: Console) -> int:
     results = run_suites(settings, console=console)
     print_results(console, results, verbose=settings.verbose)
-    console.print(f"reports: {settings.report_dir}/ (junit.xml, summary.json, allure-results/)")
+    written = sorted(p.name + ("/" if p.is_dir() else "") for p in settings.report_dir.iterdir() if p.name in REPORT_FILES)
+    console.print(f"reports: {settings.report_dir}/ ({', '.join(written)})")
     return results.exit_code()
