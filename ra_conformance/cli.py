@@ -44,6 +44,7 @@ _RUN_OPTIONS = [
     click.option("-k", "keyword", help="Only tests matching this pytest -k expression."),
     click.option("-m", "markers", help="Only tests matching this pytest -m expression."),
     click.option("--timeout", type=float, help="HTTP timeout in seconds (default 30)."),
+    click.option("--async-timeout", type=float, help="Seconds to poll an asynchronous job before giving up (default 120)."),
     click.option("--auth-token", help="Bearer token for the target (redacted in every report)."),
     click.option("--fault", multiple=True, help="Embedded server only: switch on a named defect (self-testing)."),
     click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Settings file (default ./ra-conform.toml)."),
@@ -130,9 +131,10 @@ def report(summary: Path, output: Path) -> None:
 @click.option("--group-expansion/--no-group-expansion", default=True, show_default=True,
               help="MeasureReport?subject=Group/<id> returns the members' reports (declared in /metadata; REQ-086, not base FHIR).")
 @click.option("--base-url", help="Public base URL to use in fullUrls and links (behind a proxy).")
+@click.option("--auth-token", "auth_tokens", multiple=True, help="Bearer token the asynchronous pattern requires (repeatable; none: open).")
 @click.option("--log-level", default="info", show_default=True)
 def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...], ig_version: str,
-          group_expansion: bool, base_url: str | None, log_level: str) -> None:
+          group_expansion: bool, base_url: str | None, auth_tokens: tuple[str, ...], log_level: str) -> None:
     """Run the reference server (the embedded default target) over HTTP."""
     from .server import LoadError, UnknownFaultError, serve as serve_forever
 
@@ -140,6 +142,7 @@ def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], n
         serve_forever(
             host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures,
             log_level=log_level, ig_version=ig_version, group_expansion=group_expansion, base_url_override=base_url,
+            auth_tokens=list(auth_tokens),
         )
     except (UnknownFaultError, LoadError) as exc:
         _fail(str(exc), EXIT_USAGE)
@@ -159,6 +162,22 @@ def faults() -> None:
 @cli.group()
 def fixtures() -> None:
     """The fixture kit a target preloads."""
+
+
+@fixtures.command("generate")
+@click.option("--patients", type=click.IntRange(min=1), required=True, help="How many synthetic patients.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder (NDJSON per resource type).")
+@click.option("--reports-per-patient", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def fixtures_generate(patients: int, out: Path, reports_per_patient: int, seed: int) -> None:
+    """Write a large synthetic data set (patients, a Group of all, reports, cited resources) for scale tests."""
+    from .synth import GenerateError, generate
+
+    try:
+        report = generate(patients, out, reports_per_patient=reports_per_patient, seed=seed)
+    except GenerateError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    click.echo(report.summary())
 
 
 @fixtures.command("load")

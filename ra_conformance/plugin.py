@@ -42,6 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ra-timeout", default=None, type=float, help="HTTP timeout in seconds")
     group.addoption("--ra-auth-token", default=None, help="bearer token sent to the target (redacted in reports)")
     group.addoption("--ra-report-dir", default=None, help="write summary.json and report.html here")
+    group.addoption("--ra-async-timeout", default=None, type=float, help="total seconds to poll an asynchronous job (default 120)")
 
 
 def _settings(config: pytest.Config) -> Settings:
@@ -49,6 +50,7 @@ def _settings(config: pytest.Config) -> Settings:
     flags = {
         "target": opt.ra_target, "operation": opt.ra_operation, "ig_version": opt.ra_ig_version, "kit_dir": opt.ra_kit,
         "strict": opt.ra_strict, "timeout": opt.ra_timeout, "auth_token": opt.ra_auth_token, "report_dir": opt.ra_report_dir,
+        "async_timeout": opt.ra_async_timeout,
     }
     return build(flags)
 

@@ -102,6 +102,7 @@ def pytest_args(settings: Settings) -> list[str]:
         "-p", "no:terminal",
         "--ra-target", settings.target,
         "--ra-timeout", str(settings.timeout),
+        "--ra-async-timeout", str(settings.async_timeout),
         "--ra-report-dir", str(report_dir),
         "--junitxml", str(report_dir / "junit.xml"),
         "-o", "junit_family=xunit2",

@@ -7,9 +7,6 @@ in the expected state (fail, or warn for warning-only faults), and the run's exi
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,13 +19,13 @@ from .settings import Settings
 
 # Settings a fault needs to be in scope: without the operation in /metadata, the coding-gap suites
 # only apply where the IG requires the operation (STU1 `$report`: SHALL); in 2.1.0 they are skipped.
-FAULT_SETTINGS: dict[str, dict[str, str]] = {"no-operation-in-metadata": {"ig_version": "stu1"}}
+FAULT_SETTINGS: dict[str, dict[str, object]] = {
+    "no-operation-in-metadata": {"ig_version": "stu1"},
+    "status-never-completes": {"async_timeout": 2.0},  # a short polling limit keeps that run fast
+}
 # $risk-gap exists only in the STU3 ballot: the server declares it (and the suite runs) under that version.
 FAULT_SETTINGS.update({name: {"ig_version": "stu3-ballot"} for name in (
     "risk-gap-ignores-filter", "risk-gap-accepts-missing-coverage", "risk-gap-drops-contextid")})
-# Environment a fault needs while the suites run (read through Settings): a short async polling limit keeps
-# the status-never-completes run fast.
-FAULT_ENV: dict[str, dict[str, str]] = {"status-never-completes": {"RA_CONFORM_ASYNC_TIMEOUT": "2"}}
 
 # Faults whose catching suite belongs to a flow not yet certified by ra-conform (with the reason).
 NOT_YET_COVERED = {
@@ -65,22 +62,7 @@ def judge(fault: str, results: RunResults) -> FaultOutcome:
 def run_fault(fault: str, settings: Settings, report_root: Path) -> FaultOutcome:
     quiet = Console(file=io.StringIO(), force_terminal=False)
     faulty = replace(settings, target=None, fault=(fault,), report_dir=report_root / fault, allure=False, **FAULT_SETTINGS.get(fault, {}))
-    with _environ(FAULT_ENV.get(fault, {})):
-        return judge(fault, run_suites(faulty, console=quiet))
-
-
-@contextmanager
-def _environ(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
+    return judge(fault, run_suites(faulty, console=quiet))
 
 
 def run_selftest(settings: Settings, report_root: Path, faults: list[str] | None = None) -> list[FaultOutcome]:

@@ -16,7 +16,7 @@ from ..fhir.async_pattern import Download, Kickoff, NdjsonLine, PollResult, mani
 from ..fhir.operation import OperationAnswer
 from .findings import Finding, error, warning
 from .http import rejected_with_outcome
-from .profiles import _finding as issue_finding
+from .profiles import issue_finding
 
 SYNCHRONOUS_SKIP = "the target answered synchronously: the asynchronous pattern is optional (REQ-069)"
 MAX_LISTED = 5  # line numbers named in one finding

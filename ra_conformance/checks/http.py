@@ -32,7 +32,7 @@ def status_is(resp: FhirResponse, expected: int, reqs: tuple[str, ...] | str, *,
     if resp.error or resp.status == expected:
         return answered(resp, reqs)
     make = error if severity == "error" else warning
-    return [make(reqs, f"unexpected HTTP status", expected=str(expected), actual=str(resp.status))]
+    return [make(reqs, "unexpected HTTP status", expected=str(expected), actual=str(resp.status))]
 
 
 def is_operation_outcome(resp: FhirResponse, reqs: tuple[str, ...] | str) -> list[Finding]:

@@ -11,7 +11,7 @@ from .findings import Finding, error, warning
 MAX_FINDINGS_PER_BUNDLE = 50
 
 
-def _finding(issue: Any, where: str) -> Finding | None:
+def issue_finding(issue: Any, where: str) -> Finding | None:
     make = {"error": error, "fatal": error, "warning": warning}.get(getattr(issue, "severity", ""))
     if make is None:
         return None
@@ -24,7 +24,7 @@ def _finding(issue: Any, where: str) -> Finding | None:
 def answer_conforms(validator: Any, answer: OperationAnswer) -> list[Finding]:
     """REQ-029/REQ-021/REQ-133: validate each `return` Bundle in its context (the validator knows the profiles)."""
     findings: list[Finding] = []
-    made = [f for f in (_finding(issue, where) for where, issue in _answer_issues(validator, answer)) if f]
+    made = [f for f in (issue_finding(issue, where) for where, issue in _answer_issues(validator, answer)) if f]
     findings.extend(made[:MAX_FINDINGS_PER_BUNDLE])
     if len(made) > MAX_FINDINGS_PER_BUNDLE:
         findings.append(error("REQ-029", f"… and {len(made) - MAX_FINDINGS_PER_BUNDLE} more profile issues"))
@@ -40,7 +40,7 @@ def rule_findings(validator: Any, answers: list[OperationAnswer], req: str, alia
     for answer in answers:
         for where, issue in _answer_issues(validator, answer):
             if getattr(issue, "rule", "") in rules and getattr(issue, "severity", "") in ("error", "fatal", "warning"):
-                made = _finding(issue, where)
+                made = issue_finding(issue, where)
                 if made is not None:
                     findings.append(made if req in made.reqs else type(made)(made.severity, (req,), made.message, where=where))
     return findings[:MAX_FINDINGS_PER_BUNDLE]

@@ -19,7 +19,6 @@ import jsonschema
 from .. import jsonio
 from .client import BODY_CAPTURE_LIMIT, Exchange, FhirClient, FhirResponse
 from .operation import OperationAnswer, parse_answer
-from .redact import redact_headers, redact_text, redact_url
 
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/fhir+ndjson"
@@ -212,29 +211,19 @@ def download(client: FhirClient, url: str, on_line: Callable[[NdjsonLine], None]
     The exchange is recorded (head of the body only). A line longer than ``max_line`` bytes ends the download.
     """
     result = Download(url)
-    exchange = Exchange(id=client.log.next_id(), method="GET", url=redact_url(client.url(url)),
-                        request_headers={}, request_body=None)
-    started, head = time.perf_counter(), b""
-    try:
-        with _http(client).stream("GET", client.url(url), headers={"Accept": NDJSON}) as resp:
+    with client.stream("GET", url, headers={"Accept": NDJSON}) as streamed:
+        resp = streamed.response
+        if resp is not None:
             result.status, result.content_type = resp.status_code, resp.headers.get("content-type", "")
-            exchange.request_headers = redact_headers(resp.request.headers.multi_items())
-            exchange.status, exchange.response_headers = resp.status_code, redact_headers(resp.headers.multi_items())
             if resp.status_code != 200:
-                head = resp.read()[:BODY_CAPTURE_LIMIT]
+                streamed.head = resp.read()[:BODY_CAPTURE_LIMIT]
                 result.error = f"GET {url} -> HTTP {resp.status_code}"
             else:
-                head = _stream_lines(resp, result, on_line, max_line)
-    except httpx.HTTPError as exc:
-        result.error = f"GET {url} -> no answer ({type(exc).__name__}: {exc})"
-    exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
-    exchange.error = result.error if result.status is None else None
-    text = head.decode("utf-8", errors="replace")
-    if result.size > len(head):
-        text += f"\n… (streamed: {result.lines} lines, {result.size} bytes; only the head is kept)"
-    exchange.response_body = redact_text(text, _secrets(client)) if text else None
-    client.log.record(exchange)
-    result.exchange = exchange
+                streamed.head = _stream_lines(resp, result, on_line, max_line)
+            if result.size > len(streamed.head):
+                streamed.note = f"… (streamed: {result.lines} lines, {result.size} bytes; only the head is kept)"
+    result.error = result.error or streamed.error
+    result.exchange = streamed.exchange
     return result
 
 
@@ -277,14 +266,6 @@ def iter_download(client: FhirClient, url: str) -> tuple[Download, list[NdjsonLi
     """Convenience for small files: the download and every line (kept in memory)."""
     lines: list[NdjsonLine] = []
     return download(client, url, lines.append), lines
-
-
-def _http(client: FhirClient) -> httpx.Client:
-    return client._http  # the run's one httpx client (auth header, timeouts); streaming is not in FhirClient's API
-
-
-def _secrets(client: FhirClient) -> list[str]:
-    return list(getattr(client, "_secrets", []))
 
 
 # -- the async answer as an operation answer -------------------------------------------------------

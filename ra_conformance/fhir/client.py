@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -98,6 +100,18 @@ class FhirResponse:
         return f"{self.exchange.method} {self.exchange.url} -> HTTP {self.status} ({self.content_type or 'no Content-Type'})"
 
 
+@dataclass
+class Streamed:
+    """A response read as a stream (see FhirClient.stream). The reader sets `head` (what to keep for reports)
+    and `note`; a problem while reading goes in `error`."""
+
+    exchange: Exchange
+    response: httpx.Response | None = None
+    error: str | None = None
+    head: bytes = b""
+    note: str = ""
+
+
 class ExchangeLog:
     """Every exchange of the run, and a listener hook the pytest plugin uses to attach them to tests."""
 
@@ -181,14 +195,8 @@ class FhirClient:
         if json is not None:
             content = jsonio.dumps(json)
             req_headers.setdefault("Content-Type", FHIR_JSON)
-        request = self._http.build_request(method, self.url(path), params=params, content=content, headers=req_headers)
-        exchange = Exchange(
-            id=self.log.next_id(),
-            method=method,
-            url=redact_url(str(request.url)),
-            request_headers=redact_headers(request.headers.multi_items()),
-            request_body=self._capture(content),
-        )
+        request = self._build(method, path, params=params, content=content, headers=req_headers)
+        exchange = self._exchange(request, content)
         started = time.perf_counter()
         status: int | None = None
         resp_headers = httpx.Headers()
@@ -213,6 +221,49 @@ class FhirClient:
         self.log.record(exchange)
         return FhirResponse(exchange=exchange, status=status, headers=resp_headers, content=body, error=error)
 
+    @contextmanager
+    def stream(self, method: str, path: str, *, headers: dict[str, str] | None = None) -> Iterator[Streamed]:
+        """A response to read as a stream (e.g. large NDJSON files). The exchange is recorded when the block
+        ends, with the head the reader kept; transport errors, also while reading, land in `error`."""
+        request = self._build(method, path, headers=dict(headers or {}))
+        streamed = Streamed(self._exchange(request, None))
+        started = time.perf_counter()
+        try:
+            streamed.response = self._http.send(request, stream=True)
+            streamed.exchange.status = streamed.response.status_code
+            streamed.exchange.response_headers = redact_headers(streamed.response.headers.multi_items())
+        except httpx.HTTPError as exc:
+            streamed.error = f"{method} {path} -> no answer ({type(exc).__name__}: {exc})"
+        try:
+            yield streamed
+        except httpx.HTTPError as exc:
+            streamed.error = f"{method} {path} -> broken while reading ({type(exc).__name__}: {exc})"
+        finally:
+            if streamed.response is not None:
+                streamed.response.close()
+            exchange = streamed.exchange
+            exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+            exchange.error = streamed.error if exchange.status is None else None
+            text = streamed.head.decode("utf-8", errors="replace") + (f"\n{streamed.note}" if streamed.note else "")
+            exchange.response_body = redact_text(text, self._secrets) if text else None
+            self.log.record(exchange)
+
+    def _build(self, method: str, path: str, **kw: Any) -> httpx.Request:
+        """The request; the bearer token goes only to the target's own origin (never to a link elsewhere)."""
+        request = self._http.build_request(method, self.url(path), **kw)
+        if _origin(str(request.url)) != _origin(self.base_url):
+            request.headers.pop("Authorization", None)
+        return request
+
+    def _exchange(self, request: httpx.Request, content: bytes | None) -> Exchange:
+        return Exchange(
+            id=self.log.next_id(),
+            method=request.method,
+            url=redact_url(str(request.url)),
+            request_headers=redact_headers(request.headers.multi_items()),
+            request_body=self._capture(content),
+        )
+
     def _read_limited(self, resp: httpx.Response) -> tuple[bytes, str | None]:
         chunks: list[bytes] = []
         size = 0
@@ -230,3 +281,8 @@ class FhirClient:
         if len(body) > BODY_CAPTURE_LIMIT:
             text += f"\n… ({len(body) - BODY_CAPTURE_LIMIT} more bytes not kept)"
         return redact_text(text, self._secrets)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()

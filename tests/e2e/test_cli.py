@@ -170,3 +170,11 @@ def test_validate_command_exit_codes(tmp_path):
     assert result.exit_code == 1 and "REQ-101" in result.output
     assert invoke("validate", str(tmp_path / "missing.json")).exit_code == 2
     assert invoke("validate", "--ig-version", "9", str(bad)).exit_code == 2
+
+
+def test_fixtures_generate_writes_a_loadable_data_set(tmp_path):
+    result = invoke("fixtures", "generate", "--patients", "20", "--out", str(tmp_path / "gen"))
+    assert result.exit_code == 0 and "20 patients" in result.output
+    with EmbeddedServer(load=[tmp_path / "gen"]) as server:
+        assert httpx.get(f"{server.base_url}/Group").json()["total"] == 1
+    assert invoke("fixtures", "generate", "--patients", "0", "--out", str(tmp_path / "x")).exit_code == 2
