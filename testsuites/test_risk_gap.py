@@ -8,6 +8,7 @@ import pytest
 
 from ra_conformance.checks import answer as checks
 from ra_conformance.checks import http
+from ra_conformance.checks import profiles
 from ra_conformance.checks import risk_gap as rg
 from ra_conformance.fhir.risk_gap import request_body
 
@@ -94,3 +95,15 @@ def test_req_222_unknown_patient_is_rejected(ra, verdict):
         if param["name"] == "subject":
             param["valueReference"] = {"reference": "Patient/rac-p-unknown"}
     verdict.add(http.rejected_with_outcome(ra.risk_gap.post(body), "REQ-222"))
+
+
+@pytest.mark.req("REQ-029", "REQ-228")
+@pytest.mark.parametrize("case_id", RISK_GAP_CASES)
+def test_req_029_returned_resources_conform_to_profiles(ra, verdict, case_id):
+    """Every report `$risk-gap` returns conforms to ra-measurereport, its evidence to its profile / base R4."""
+    if ra.validator is None:
+        pytest.skip("the RA profile validator is not available in this installation")
+    answer = ra.risk_gap_answer(ra.kit.risk_gap_case(case_id))
+    bundle = answer.response.resource if answer.response.resource and answer.response.resource.get("resourceType") == "Bundle" else {}
+    resources = [e.get("resource") for e in bundle.get("entry", []) if isinstance(e, dict)]
+    verdict.add(profiles.resources_conform(ra.validator, resources, f"$risk-gap {case_id}"))

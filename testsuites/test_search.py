@@ -8,6 +8,7 @@ SHALL in 2.1.0 and the STU3 ballot; MAY in STU1, where it runs when /metadata de
 import pytest
 
 from ra_conformance.checks import answer as checks
+from ra_conformance.checks import profiles
 from ra_conformance.checks import search as sc
 from ra_conformance.fhir.search import declares_group_expansion, ra_filter
 
@@ -129,3 +130,13 @@ def test_req_086_group_subject_returns_the_members_reports(ra, verdict, scenario
     search, answer = ra.search_answer(scenario)
     verdict.add(sc.answered_with_searchset(search, ("REQ-086", "REQ-087")))
     _content(verdict, answer, scenario)
+
+
+@pytest.mark.req("REQ-029")
+@pytest.mark.parametrize("scenario_id", PATIENTS_WITH_REPORTS)
+def test_req_029_searched_resources_conform_to_profiles(ra, verdict, scenario_id):
+    """Every matched report conforms to ra-measurereport, every included resource to its profile / base R4."""
+    if ra.validator is None:
+        pytest.skip("the RA profile validator is not available in this installation")
+    search, _ = ra.search_answer(ra.kit.scenario(scenario_id))
+    verdict.add(profiles.resources_conform(ra.validator, [e.get("resource") for e in search.entries], f"search for {scenario_id}"))

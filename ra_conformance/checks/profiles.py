@@ -83,3 +83,20 @@ def evidence_conforms(validator: Any, answer: OperationAnswer) -> list[Finding]:
             if resource.get("resourceType") in US_CORE_TYPES and not any("/us/core/" in p for p in claimed):
                 findings.append(warning("REQ-119", f"{ref} claims no US Core profile", actual=", ".join(claimed) or "(no meta.profile)"))
     return findings
+
+
+def resources_conform(validator: Any, resources: list[Any], where: str) -> list[Finding]:
+    """REQ-029: resources returned outside a `$report` Bundle (search pages, `$risk-gap`) — each MeasureReport
+    against ra-measurereport, everything else against its claimed profiles / base R4."""
+    from ..ig import PROFILE_MEASUREREPORT
+
+    findings: list[Finding] = []
+    for resource in resources:
+        if not isinstance(resource, dict):
+            continue
+        profile = PROFILE_MEASUREREPORT if resource.get("resourceType") == "MeasureReport" else None
+        made = [f for f in (issue_finding(i, where) for i in validator.validate(resource, profile)) if f]
+        findings.extend(made)
+    if len(findings) > MAX_FINDINGS_PER_BUNDLE:
+        findings = findings[:MAX_FINDINGS_PER_BUNDLE] + [error("REQ-029", f"… and {len(findings) - MAX_FINDINGS_PER_BUNDLE} more profile issues", where=where)]
+    return findings

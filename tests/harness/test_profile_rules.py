@@ -100,3 +100,14 @@ def test_the_unbroken_bases_are_clean(version):
     assert validator_for(version).validate(report()) == []
     assert validator_for(version).validate_answer_bundle(bundle(patient(), report())) == []
     assert validator_for("stu1").validate(s1(report())) == []
+
+
+def test_resources_conform_flags_a_broken_report_and_passes_a_good_one():
+    from ra_conformance.checks.profiles import resources_conform
+
+    validator = validator_for("2.1.0")
+    assert resources_conform(validator, [report(), patient(), None, "junk"], "search") == []
+    bad = report()
+    bad["type"] = "summary"
+    findings = resources_conform(validator, [bad], "search")
+    assert findings and findings[0].severity == "error" and "REQ-101" in findings[0].reqs
