@@ -159,6 +159,33 @@ def faults() -> None:
         click.echo(f"{name:32} {fault.expected:4} {', '.join(fault.catches):24} {fault.description}")
 
 
+@cli.command()
+@click.option("--fault", "only", multiple=True, help="Only these faults (default: the whole catalogue).")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/selftest"), show_default=True)
+def selftest(only: tuple[str, ...], report_dir: Path) -> None:
+    """Prove the suites: run them against the reference server with each catalogued fault, and show what caught it."""
+    from rich.table import Table
+
+    from .selftest import run_selftest
+    from .server import FAULTS
+
+    unknown = sorted(set(only) - set(FAULTS))
+    if unknown:
+        _fail(f"unknown fault(s): {', '.join(unknown)}", EXIT_USAGE)
+    console = Console()
+    table = Table(title="ra-conform self-test: each fault of the reference server and the tests that caught it")
+    for col in ("fault", "expected", "REQ", "caught by", "exit"):
+        table.add_column(col, overflow="fold")
+    outcomes = run_selftest(build({}), report_dir, list(only) or None)
+    for o in outcomes:
+        caught = "\n".join(n.split("::", 1)[-1] for n in o.caught_by[:3]) + (f"\n… +{len(o.caught_by) - 3}" if len(o.caught_by) > 3 else "")
+        table.add_row(o.fault, o.expected, " ".join(o.catches), caught if o.caught else f"[red]NOT CAUGHT[/] {caught}", str(o.exit_code))
+    console.print(table)
+    missed = [o.fault for o in outcomes if not o.caught]
+    console.print(f"{len(outcomes) - len(missed)} of {len(outcomes)} faults caught" + (f"; missed: {', '.join(missed)}" if missed else ""))
+    sys.exit(EXIT_FAILURES if missed else 0)
+
+
 @cli.group()
 def fixtures() -> None:
     """The fixture kit a target preloads."""

@@ -178,3 +178,9 @@ def test_fixtures_generate_writes_a_loadable_data_set(tmp_path):
     with EmbeddedServer(load=[tmp_path / "gen"]) as server:
         assert httpx.get(f"{server.base_url}/Group").json()["total"] == 1
     assert invoke("fixtures", "generate", "--patients", "0", "--out", str(tmp_path / "x")).exit_code == 2
+
+
+def test_selftest_command_reports_each_fault(tmp_path):
+    result = invoke("selftest", "--fault", "duplicate-report", "--report-dir", str(tmp_path))
+    assert result.exit_code == 0 and "1 of 1 faults caught" in result.output
+    assert invoke("selftest", "--fault", "nope").exit_code == 2
