@@ -107,6 +107,16 @@ def test_req_054_post_kickoff_answers_202_with_status_url(ra, verdict, posted):
     verdict.add(checks.kickoff_accepted(posted))
 
 
+@pytest.mark.req("REQ-060")
+def test_req_060_a_failed_job_is_reported_with_an_operation_outcome(ra, verdict, export):
+    """Should the job fail, the status URL says so with 5xx/4xx and an OperationOutcome (nothing to judge when it completes)."""
+    _attach(ra, *export.exchanges()[:2])
+    if export.poll is None:
+        verdict.add(error("REQ-060", NO_STATUS_URL))
+        return
+    verdict.add(checks.failure_reported_with_outcome(export.poll))
+
+
 @pytest.mark.req("REQ-061", "REQ-056", "REQ-057", "REQ-058")
 def test_req_061_job_completes_within_the_polling_limit(ra, verdict, export):
     """Polling (honouring Retry-After) sees 202 while the job runs and 200 once it is done, within the limit."""

@@ -93,6 +93,18 @@ def polling_completed(result: PollResult) -> list[Finding]:
     return []
 
 
+def failure_reported_with_outcome(result: PollResult) -> list[Finding]:
+    """REQ-060: a job that fails is reported on the status URL with 5xx (or 4xx) and an OperationOutcome.
+    (A job that completes has nothing to report here; a failure without an OperationOutcome is the defect.)"""
+    last = result.final
+    if last is None or last.status is None or last.status < 400:
+        return []
+    body = last.resource
+    if body is None or body.get("resourceType") != "OperationOutcome":
+        return [error("REQ-060", "the status URL reports a failed job without an OperationOutcome", actual=last.describe())]
+    return []
+
+
 def progress_headers(result: PollResult) -> list[Finding]:
     """REQ-056 (X-Progress under 100 characters) and REQ-057 (Retry-After SHOULD be sent) on in-progress answers."""
     findings: list[Finding] = []

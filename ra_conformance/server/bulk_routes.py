@@ -84,6 +84,8 @@ async def _status_or_cancel(request: Request) -> Response:
 
 
 def _status(service: BulkService, job: Job) -> Response:
+    if service.faults.on("job-fails-bare"):  # FAULT: job-fails-bare
+        return Response(b"", status_code=500)
     if job.state == COMPLETED and job.manifest is not None and not service.faults.on("status-never-completes"):  # FAULT: status-never-completes
         manifest = dict(job.manifest)
         if service.faults.on("manifest-without-output"):  # FAULT: manifest-without-output

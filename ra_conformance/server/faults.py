@@ -77,6 +77,7 @@ _CATALOGUE = (
     Fault("wrong-parameter-name", "names the per-patient Bundle parameter 'result' instead of 'return'", ("REQ-041", "REQ-020")),
     Fault("search-ignores-date", "MeasureReport search ignores the date parameter (report generation date)", ("REQ-071",)),
     Fault("malformed-evidence", "returns cited evidence carrying an element R4 does not define", ("REQ-119",)),
+    Fault("job-fails-bare", "reports every async job as failed with a bare 500 and no OperationOutcome", ("REQ-060",)),
     Fault("delete-ignored", "answers DELETE with success but keeps the resource", ("REQ-186",)),
     Fault("patch-ignored", "answers PATCH with the unchanged resource", ("REQ-185", "REQ-205")),
     Fault("drop-evidence-status-date", "leaves the must-support evidenceStatusDate out of the reports it returns", ("REQ-003",)),

@@ -64,6 +64,7 @@ def _cancel_ignored(c: Any) -> bool:
 
 BULK_PROBES: dict[str, Callable[[Any], bool]] = {
     "no-content-location": lambda c: "content-location" not in kick(c).headers,
+    "job-fails-bare": lambda c: getattr(finished(c), "status_code", None) == 500 and not finished(c).content,
     "status-never-completes": lambda c: getattr(finished(c), "status_code", None) == 202,
     "manifest-without-output": lambda c: "output" not in (manifest(c) or {"output": []}),
     "ndjson-broken-line": _broken,
