@@ -119,4 +119,12 @@ if __name__ == "__main__":
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         worker(sys.argv[2], sys.argv[3])
     else:
-        main([int(a) for a in sys.argv[1:]] or [10_000, 100_000])
+        import argparse
+
+        parser = argparse.ArgumentParser(description="Validate an NDJSON of N generated RA MeasureReports on one core; "
+                                         "print reports/s, the ratio to orjson parsing and peak memory.")
+        parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000], metavar="N", help="report counts (default 10000 100000)")
+        args = parser.parse_args()
+        if any(n < 1 for n in args.sizes):
+            parser.error("N must be at least 1")
+        main(args.sizes)
