@@ -21,9 +21,7 @@ BASE_CASE = "rg-no-filter"
 
 
 def _content(verdict, answer, scenario):
-    verdict.add(checks.expected_reports_present(answer, scenario))
-    verdict.add(checks.no_unexpected_reports(answer, scenario))
-    verdict.add(checks.reports_overlap_window(answer, scenario))
+    verdict.add(checks.exactly_the_overlapping_reports(answer, scenario))
     verdict.add(checks.reports_belong_to_patient(answer))
 
 

@@ -23,9 +23,7 @@ PREFIX_PATIENT = "Patient/rac-p02"  # the overlap-matrix patient: reports at eve
 
 
 def _content(verdict, answer, scenario):
-    verdict.add(checks.expected_reports_present(answer, scenario))
-    verdict.add(checks.no_unexpected_reports(answer, scenario))
-    verdict.add(checks.reports_overlap_window(answer, scenario))
+    verdict.add(checks.exactly_the_overlapping_reports(answer, scenario))
     verdict.add(sc.only_requested_patients(answer, scenario))
 
 

@@ -209,6 +209,13 @@ def unknown_subject_outcome(answer: OperationAnswer, scenario: Scenario) -> list
     return is_parameters(answer)
 
 
+def exactly_the_overlapping_reports(answer: OperationAnswer, scenario: Scenario) -> list[Finding]:
+    """REQ-023/REQ-025: every expected report, no other, each overlapping the window — for flows that answer
+    the whole set in one test (search, `$risk-gap`)."""
+    return (expected_reports_present(answer, scenario) + no_unexpected_reports(answer, scenario)
+            + reports_overlap_window(answer, scenario))
+
+
 def one_report_per_model(answer: OperationAnswer) -> list[Finding]:
     """REQ-124: one report per patient per version-specific risk model and evaluation period — no two reports
     of a Bundle share measure and period (reports of one model for different periods are legitimate)."""
