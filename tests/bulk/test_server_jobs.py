@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ASYNC, kickoff, mixed_group, wait_done
+from bulk_world import ASYNC, kickoff, mixed_group, wait_done
 
 from ra_conformance.server import bulk
 from ra_conformance.server.app import create_app

@@ -47,7 +47,7 @@ def relations(period: dict[str, Any], w: dates.DayRange) -> set[str]:
         out.add("datetime-" + rel)
     end = period["end"]
     if "T" in end:
-        utc_day = datetime.fromisoformat(end).astimezone(timezone.utc).date()
+        utc_day = datetime.fromisoformat(end.replace("Z", "+00:00")).astimezone(timezone.utc).date()
         if rel.startswith("wholly-before") and utc_day >= w.first:
             out.add("datetime-utc-inside-but-date-before")
     return out
