@@ -96,7 +96,6 @@ def kit_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield store
 
 
-@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 @pytest.mark.parametrize("fault", SEMANTIC_FAULTS)
 def test_the_kit_checks_catch_each_semantic_fault(kit_store: Any, fault: str) -> None:
     """Proof that check_answer can fail: with each fault on, some kit case is answered wrongly."""

@@ -17,13 +17,6 @@ from ra_conformance.server.store import Store
 KIT_DIR = Path(__file__).resolve().parents[2] / "fixtures"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"))
-
-
 @pytest.fixture(scope="session")
 def expectations() -> kit.Expectations:
     return kit.load_expectations(KIT_DIR)
