@@ -20,6 +20,7 @@ class Declarations:
     system_interactions: list[str] = field(default_factory=list)
     implementation_guides: list[str] = field(default_factory=list)
     instantiates: list[str] = field(default_factory=list)
+    patch_formats: list[str] = field(default_factory=list)  # CapabilityStatement.patchFormat (media types)
     # resource type -> {"profiles": [...], "interactions": [...], "operations": {name: definition}, "search": [...]}
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -29,6 +30,8 @@ class Declarations:
     def declares(self, item: str) -> bool:
         """Does the target declare an item of ra_conformance.ig.capabilities (e.g. 'MeasureReport:search:period')?"""
         parts = item.split(":")
+        if parts[0] == "patchFormat":  # e.g. 'patchFormat:application/fhir+json' (FHIRPath Patch)
+            return parts[1] in self.patch_formats
         if parts[0] == "system":
             return parts[1] in self.system_interactions
         res = self.resources.get(parts[0])
@@ -61,6 +64,7 @@ def read_declarations(cs: Any) -> Declarations:
     decl.formats = [f for f in fr.as_list(cs.get("format")) if isinstance(f, str)]
     decl.implementation_guides = [g for g in fr.as_list(cs.get("implementationGuide")) if isinstance(g, str)]
     decl.instantiates = [g for g in fr.as_list(cs.get("instantiates")) if isinstance(g, str)]
+    decl.patch_formats = [f.split(";", 1)[0].strip().lower() for f in fr.as_list(cs.get("patchFormat")) if isinstance(f, str)]
     for rest in fr.as_list(cs.get("rest")):
         if not isinstance(rest, dict) or rest.get("mode", "server") != "server":
             continue

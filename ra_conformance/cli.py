@@ -47,6 +47,7 @@ _RUN_OPTIONS = [
     click.option("--async-timeout", type=float, help="Seconds to poll an asynchronous job before giving up (default 120)."),
     click.option("--auth-token", help="Bearer token for the target (redacted in every report)."),
     click.option("--fault", multiple=True, help="Embedded server only: switch on a named defect (self-testing)."),
+    click.option("--variant", multiple=True, help="Embedded server only: switch on a legal variation (see `ra-conform variants`)."),
     click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Settings file (default ./ra-conform.toml)."),
 ]
 
@@ -126,6 +127,7 @@ def report(summary: Path, output: Path) -> None:
 @click.option("--load", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra resources to load (kit dir, JSON, Bundle, NDJSON).")
 @click.option("--no-fixtures", is_flag=True, help="Do not load the bundled fixture kit.")
 @click.option("--fault", multiple=True, help="Switch on a named defect (see `ra-conform faults`).")
+@click.option("--variant", multiple=True, help="Switch on a legal variation of the answers (see `ra-conform variants`).")
 @click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True,
               help="IG version the server follows: its CapabilityStatement, the kit variant it loads, and the profiles that vet incoming resources (422 on errors).")
 @click.option("--group-expansion/--no-group-expansion", default=True, show_default=True,
@@ -133,18 +135,19 @@ def report(summary: Path, output: Path) -> None:
 @click.option("--base-url", help="Public base URL to use in fullUrls and links (behind a proxy).")
 @click.option("--auth-token", "auth_tokens", multiple=True, help="Bearer token the asynchronous pattern requires (repeatable; none: open).")
 @click.option("--log-level", default="info", show_default=True)
-def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...], ig_version: str,
-          group_expansion: bool, base_url: str | None, auth_tokens: tuple[str, ...], log_level: str) -> None:
+def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...],
+          variant: tuple[str, ...], ig_version: str, group_expansion: bool, base_url: str | None, auth_tokens: tuple[str, ...],
+          log_level: str) -> None:
     """Run the reference server (the embedded default target) over HTTP."""
-    from .server import LoadError, UnknownFaultError, serve as serve_forever
+    from .server import LoadError, UnknownFaultError, UnknownVariantError, serve as serve_forever
 
     try:
         serve_forever(
             host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures,
             log_level=log_level, ig_version=ig_version, group_expansion=group_expansion, base_url_override=base_url,
-            auth_tokens=list(auth_tokens),
+            auth_tokens=list(auth_tokens), variants=list(variant),
         )
-    except (UnknownFaultError, LoadError) as exc:
+    except (UnknownFaultError, UnknownVariantError, LoadError) as exc:
         _fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         _fail(f"cannot serve on {host}:{port}: {exc}", EXIT_USAGE)
@@ -157,6 +160,15 @@ def faults() -> None:
 
     for name, fault in sorted(FAULTS.items()):
         click.echo(f"{name:32} {fault.expected:4} {', '.join(fault.catches):24} {fault.description}")
+
+
+@cli.command()
+def variants() -> None:
+    """List the reference server's legal variations (what R4 leaves to a server): every one must pass."""
+    from .server.variants import VARIANTS
+
+    for name, variant in VARIANTS.items():
+        click.echo(f"{name:24} {variant.description}\n{'':24} legal by: {variant.r4_rule}")
 
 
 @cli.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 # R4 lexical forms (http://hl7.org/fhir/R4/datatypes.html#date and #dateTime).
 DATE_RE = re.compile(r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?$")
@@ -78,3 +78,25 @@ def period_range(period: object) -> DayRange:
 def period_overlaps(period: object, win: DayRange) -> bool:
     """REQ-023/REQ-024: does the report period overlap the window (inclusive, by calendar day)?"""
     return period_range(period).overlaps(win)
+
+
+def utc_day_range(value: object) -> DayRange:
+    """The days a date/dateTime denotes when a dateTime with a zone is read as a UTC instant (R4 instant
+    comparison); dates and zone-less values keep their own days. DateFormatError if it is not a date/dateTime."""
+    days = day_range(value)
+    assert isinstance(value, str)
+    if "T" not in value:
+        return days
+    stamp = re.sub(r"\.[0-9]+", "", value).replace("Z", "+00:00")  # 3.10's fromisoformat: no 'Z', 3/6 fraction digits
+    instant = datetime.fromisoformat(stamp)
+    if instant.tzinfo is None:
+        return days
+    utc = instant.astimezone(timezone.utc).date()
+    return DayRange(utc, utc)
+
+
+def utc_period_range(period: object) -> DayRange:
+    """period_range with dateTimes read as UTC instants (see utc_day_range)."""
+    if not isinstance(period, dict):
+        raise DateFormatError("period is not an object")
+    return DayRange(utc_day_range(period.get("start")).first, utc_day_range(period.get("end")).last)

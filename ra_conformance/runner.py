@@ -55,18 +55,20 @@ def target_for(settings: Settings) -> Iterator[Settings]:
             load_fixtures(settings)
         yield settings
         return
-    from .server import EmbeddedServer, FaultSet, LoadError, ServerStartError, UnknownFaultError
+    from .server import EmbeddedServer, FaultSet, LoadError, ServerStartError, UnknownFaultError, UnknownVariantError, VariantSet
 
     try:
         FaultSet(settings.fault)
-    except UnknownFaultError as exc:
+        VariantSet(settings.variant)
+    except (UnknownFaultError, UnknownVariantError) as exc:
         raise RunError(str(exc), EXIT_USAGE) from None
     kit_dir = settings.kit_dir or kitmod.default_kit_dir()
     if not (kit_dir / "resources").is_dir():
         raise RunError(f"no fixture kit at {kit_dir} (set --kit or RA_CONFORM_FIXTURES)", EXIT_USAGE)
     try:
         # the run's IG version reaches the server: its CapabilityStatement, kit variant and incoming checks
-        server = EmbeddedServer(load=[kit_dir], faults=list(settings.fault), ig_version=settings.ig_version).start()
+        server = EmbeddedServer(load=[kit_dir], faults=list(settings.fault), ig_version=settings.ig_version,
+                                variants=settings.variant).start()
     except LoadError as exc:
         raise RunError(f"the fixture kit could not be loaded: {exc}", EXIT_USAGE) from None
     except ServerStartError as exc:

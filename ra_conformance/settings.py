@@ -47,6 +47,7 @@ class Settings:
     keyword: str | None = None  # pytest -k
     markers: str | None = None  # pytest -m
     fault: tuple[str, ...] = ()  # embedded server only: defects to switch on (self-testing)
+    variant: tuple[str, ...] = ()  # embedded server only: legal variations to switch on (self-testing)
     verbose: bool = False
     load_fixtures: bool = False  # load the kit into the target before the run
     allure: bool = True  # write allure-results/ (one file per test and exchange: the slowest report)
@@ -63,6 +64,8 @@ class Settings:
             raise SettingsError("async_timeout must be positive")
         if self.target is not None and self.fault:
             raise SettingsError("--fault applies to the embedded server only; it cannot be combined with --target")
+        if self.target is not None and self.variant:
+            raise SettingsError("--variant applies to the embedded server only; it cannot be combined with --target")
         return self
 
 

@@ -114,15 +114,17 @@ def no_unexpected_reports(answer: OperationAnswer, scenario: Scenario) -> list[F
     return findings
 
 
-def reports_overlap_window(answer: OperationAnswer, scenario: Scenario) -> list[Finding]:
-    """REQ-025/REQ-024: judged from the answer itself, each report's period overlaps [periodStart, periodEnd]."""
+def reports_overlap_window(answer: OperationAnswer, scenario: Scenario, *, utc: bool = False) -> list[Finding]:
+    """REQ-025/REQ-024: judged from the answer itself, each report's period overlaps [periodStart, periodEnd]
+    (``utc``: dateTime periods read as UTC instants, a reading legal for search only — checks/zones.py)."""
     win = dates.window(scenario.period_start, scenario.period_end)
+    days_of = dates.utc_period_range if utc else dates.period_range
     findings = []
     for b in answer.returns:
         for report in b.reports:
             period = report.get("period")
             try:
-                overlaps = dates.period_overlaps(period, win)
+                overlaps = days_of(period).overlaps(win)
             except dates.DateFormatError as exc:
                 findings.append(error(("REQ-106", "REQ-025"), f"report period cannot be compared: {exc}", where=f"{fr.key(report)}.period"))
                 continue
@@ -209,11 +211,11 @@ def unknown_subject_outcome(answer: OperationAnswer, scenario: Scenario) -> list
     return is_parameters(answer)
 
 
-def exactly_the_overlapping_reports(answer: OperationAnswer, scenario: Scenario) -> list[Finding]:
+def exactly_the_overlapping_reports(answer: OperationAnswer, scenario: Scenario, *, utc: bool = False) -> list[Finding]:
     """REQ-023/REQ-025: every expected report, no other, each overlapping the window — for flows that answer
     the whole set in one test (search, `$risk-gap`)."""
     return (expected_reports_present(answer, scenario) + no_unexpected_reports(answer, scenario)
-            + reports_overlap_window(answer, scenario))
+            + reports_overlap_window(answer, scenario, utc=utc))
 
 
 def one_report_per_model(answer: OperationAnswer) -> list[Finding]:

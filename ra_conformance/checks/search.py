@@ -16,7 +16,7 @@ from ..fhir.operation import OperationAnswer
 from ..fhir.search import SearchAnswer
 from ..ig import MEASUREREPORT_CATEGORY_EXT
 from ..kit import Scenario
-from .findings import Finding, error
+from .findings import Finding, error, warning
 
 
 def _fmt(items: set[str] | list[str]) -> str:
@@ -36,17 +36,24 @@ def answered_with_searchset(search: SearchAnswer, reqs: str | tuple[str, ...] = 
 
 
 def search_modes(search: SearchAnswer) -> list[Finding]:
-    """REQ-087/REQ-080: matched MeasureReports carry search.mode match, included resources search.mode include."""
-    wrong = []
+    """REQ-087/REQ-080: included resources carry search.mode include (R4 SHALL); a match without a mode is still a
+    match (Bundle.entry.search is 0..1), so a missing mode on a matched report is only a warning."""
+    wrong, unflagged = [], []
     for e in search.entries:
         mode = e.get("search", {}).get("mode") if isinstance(e.get("search"), dict) else None
         resource = e.get("resource") if isinstance(e.get("resource"), dict) else {}
         want = "match" if resource.get("resourceType") == "MeasureReport" else "include"
-        if mode != want:
+        if mode is None and want == "match":
+            unflagged.append(str(fr.entry_key(e)))
+        elif mode != want:
             wrong.append(f"{fr.entry_key(e)}: {mode!r} (expected {want!r})")
+    findings = []
     if wrong:
-        return [error(("REQ-087", "REQ-080"), "entries with the wrong search.mode", actual="; ".join(wrong[:10]))]
-    return []
+        findings.append(error(("REQ-087", "REQ-080"), "entries with the wrong search.mode", actual="; ".join(wrong[:10])))
+    if unflagged:
+        findings.append(warning("REQ-087", "matched reports carry no search.mode (a match all the same; `match` is clearer)",
+                                actual=", ".join(unflagged[:10])))
+    return findings
 
 
 def paging_complete(search: SearchAnswer) -> list[Finding]:
@@ -113,9 +120,11 @@ PREFIX_RULES: dict[str, Callable[[dates.DayRange, dates.DayRange], bool]] = {
 }
 
 
-def prefix_matches(prefix: str, value: str, period: object) -> bool:
-    """Does a report period match `period=<prefix><value>`? (calendar days, dateTimes by their date part)"""
-    return PREFIX_RULES[prefix](dates.period_range(period), dates.day_range(value))
+def prefix_matches(prefix: str, value: str, period: object, *, utc: bool = False) -> bool:
+    """Does a report period match `period=<prefix><value>`? (calendar days, dateTimes by their date part; ``utc``:
+    dateTimes read as UTC instants, the other legal reading for search — checks/zones.py)"""
+    days = dates.utc_period_range(period) if utc else dates.period_range(period)
+    return PREFIX_RULES[prefix](days, dates.day_range(value))
 
 
 def prefix_answer(search: SearchAnswer, expected: set[str], query: str) -> list[Finding]:

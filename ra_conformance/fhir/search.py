@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from ..ig import PROFILE_MEASUREREPORT
 from ..ig.capabilities import GROUP_EXPANSION_EXTENSION
@@ -65,8 +66,9 @@ class SearchAnswer:
 
 
 def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, max_pages: int = MAX_PAGES) -> SearchAnswer:
-    """GET the search, then each `next` link, until none is left, a link repeats or leaves the target's base
-    URL (the token must not travel elsewhere), or ``max_pages`` are read."""
+    """GET the search, then each `next` link, until none is left, a link repeats or leaves the target's origin
+    (the token must not travel elsewhere), or ``max_pages`` are read. Any link on the target's own origin is
+    followed, whatever its shape (R4 leaves paging URLs to the server, e.g. ``[base]?_getpages=ID&…``)."""
     answer = SearchAnswer()
     seen: set[str] = set()
     resp = client.get(path, params=params)
@@ -80,10 +82,11 @@ def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, m
         nxt = next_link(body)
         if nxt is None:
             return answer
+        nxt = urljoin(client.base_url + "/", nxt)  # a relative link is relative to the base
         if nxt in seen or nxt == str(resp.exchange.url):
             answer.paging_problems.append(f"page {len(answer.pages)}'s next link repeats an earlier page: {nxt}")
             return answer
-        if nxt.startswith(("http://", "https://")) and not nxt.startswith(client.base_url + "/"):
+        if not same_origin(nxt, client.base_url):
             # never send the bearer token to another host: a next link must stay on the target
             answer.paging_problems.append(f"page {len(answer.pages)}'s next link leaves the server: {nxt}")
             return answer
@@ -92,6 +95,19 @@ def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, m
             return answer
         seen.add(nxt)
         resp = client.get(nxt)
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    """Same scheme, host and port (default ports spelled out or not)."""
+    def origin(u: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(u)
+        try:
+            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        except ValueError:  # a port that is not a number
+            return ("", "", None)
+        return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+    return origin(url) == origin(base_url) and origin(url)[0] in ("http", "https")
 
 
 def next_link(bundle: dict[str, Any]) -> str | None:

@@ -1,7 +1,8 @@
 """The IG's CapabilityStatements as expectations, per version (written by us from RA-SPEC §5).
 
 Item keys: ``system:<interaction>``, ``<Type>:<interaction>``, ``<Type>:search:<param>``,
-``<Type>:operation:<name>``, ``<Type>:resource`` (the resource itself). Levels: SHALL / SHOULD / MAY.
+``<Type>:operation:<name>``, ``<Type>:resource`` (the resource itself), ``patchFormat:<media type>`` (MAY: the
+IG's statements list JSON Patch only, so FHIRPath Patch runs where /metadata declares it). Levels: SHALL / SHOULD / MAY.
 Items of a resource whose own expectation is MAY are SHALL *if the server supports the resource*
 (REQ-189, REQ-191). ``MeasureReport:operation:coding-gap`` is the product's `$cc-gaps` family
 (`$report` in STU1, where it is SHALL; absent from the 2.1.0 and STU3 statements, where reports are
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 SHALL, SHOULD, MAY = "SHALL", "SHOULD", "MAY"
 CODING_GAP_OPERATION = "MeasureReport:operation:coding-gap"
 RISK_GAP_OPERATION = "MeasureReport:operation:risk-gap"
+FHIRPATH_PATCH_FORMAT = "patchFormat:application/fhir+json"
 # ra-conform's own declaration that MeasureReport?subject=Group/<id> returns the members' reports (REQ-086 ⚑,
 # not base FHIR): an extension (valueBoolean true) on the `subject` searchParam of MeasureReport.
 GROUP_EXPANSION_EXTENSION = "https://ra-conform.example.org/fhir/StructureDefinition/search-subject-group-expansion"

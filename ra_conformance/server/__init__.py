@@ -7,6 +7,7 @@ from .embedded import EmbeddedServer, ServerStartError, serve
 from .faults import FAULTS, Fault, FaultSet, UnknownFaultError
 from .loader import LoadError
 from .store import Store
+from .variants import VARIANTS, UnknownVariantError, Variant, VariantSet
 
 __all__ = ["FAULTS", "EmbeddedServer", "Fault", "FaultSet", "LoadError", "ServerStartError", "Store",
-           "UnknownFaultError", "create_app", "serve"]
+           "UnknownFaultError", "UnknownVariantError", "VARIANTS", "Variant", "VariantSet", "create_app", "serve"]

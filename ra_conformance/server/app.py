@@ -31,6 +31,7 @@ from .rest import Answer, IncomingCheck, basic_checks
 from .search import search
 from .store import Store
 from .transaction import process_bundle
+from .variants import VariantMiddleware, VariantSet
 
 log = logging.getLogger("ra_conformance.server")
 
@@ -48,6 +49,7 @@ class _Context:
     max_body: int
     ig_version: str = "2.1.0"  # the IG version the served CapabilityStatement follows
     group_expansion: bool = True  # MeasureReport?subject=Group/<id> returns the members' reports (REQ-086 ⚑)
+    variants: VariantSet = VariantSet()  # legal variations: a layer over the correct answers (server/variants/)
 
     def base(self, request: Request) -> str:
         return (self.base_url_override or str(request.base_url)).rstrip("/")
@@ -58,9 +60,11 @@ Handler = Callable[[_Context, Request], Awaitable[Answer]]
 
 def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_override: str | None = None,
                check_incoming: IncomingCheck = basic_checks, max_body: int = MAX_BODY_BYTES, auth_tokens: Iterable[str] = (),
-               ig_version: str = "2.1.0", group_expansion: bool = True) -> Starlette:
-    """The server app over ``store``. ``check_incoming`` vets every created/updated resource (422 on errors)."""
+               ig_version: str = "2.1.0", group_expansion: bool = True, variants: VariantSet | Iterable[str] = ()) -> Starlette:
+    """The server app over ``store``. ``check_incoming`` vets every created/updated resource (422 on errors).
+    ``variants``: legal variations of the answers (``ra-conform variants``)."""
     fault_set = faults if isinstance(faults, FaultSet) else FaultSet(faults)
+    variant_set = variants if isinstance(variants, VariantSet) else VariantSet(variants)
     routes = [Route("/metadata", _endpoint(_metadata), methods=["GET"]),
               Route("/", _endpoint(_bundle), methods=["POST"])]
     for name in REPORT_STYLE_OPERATIONS:
@@ -72,9 +76,10 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
         Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE", "PATCH"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception},
-                    middleware=[Middleware(_StripTrailingSlash)])
+                    middleware=[Middleware(VariantMiddleware, variants=variant_set), Middleware(_StripTrailingSlash)])
     app.state.bulk = BulkService(store, fault_set, auth_tokens=tuple(auth_tokens))  # close with bulk.shutdown(app)
-    app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body, ig_version, group_expansion)
+    app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body, ig_version, group_expansion,
+                             variant_set)
     return app
 
 
@@ -121,7 +126,8 @@ async def _type_level(ctx: _Context, request: Request) -> Answer:
     rest.require_type(rtype)
     strict = "handling=strict" in request.headers.get("prefer", "").replace(" ", "")
     return Answer(200, search(ctx.store, rtype, list(request.query_params.multi_items()), base=ctx.base(request),
-                              faults=ctx.faults, strict=strict, group_expansion=ctx.group_expansion))
+                              faults=ctx.faults, strict=strict, group_expansion=ctx.group_expansion,
+                              date_targets=ctx.variants.strategy("search_date_targets", None)))
 
 
 async def _instance(ctx: _Context, request: Request) -> Answer:
@@ -197,12 +203,13 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         ctx: _Context = request.app.state.ctx
         try:
             _negotiate(request)
-            answer = await handler(ctx, request)
+            answer = await ctx.variants.before(request) or await handler(ctx, request)
         except FhirError as exc:
             answer = Answer(exc.status, exc.outcome, exc.headers)
         except Exception as exc:  # a bug, not bad input: still answer FHIR-shaped
             log.exception("unexpected error on %s %s", request.method, request.url.path)
             answer = Answer(500, operation_outcome(issue("fatal", "exception", f"internal error: {type(exc).__name__}")))
+        answer = ctx.variants.after(request, answer)
         return render(answer, ctx.faults, pretty=request.query_params.get("_pretty") == "true")
 
     return endpoint
@@ -234,4 +241,6 @@ def render(answer: Answer, faults: FaultSet, *, pretty: bool = False) -> Respons
         media = "text/plain; charset=utf-8"
     elif faults.on("missing-charset"):  # FAULT: missing-charset
         media = FHIR_JSON
+    if answer.body is None:  # no body (a variant's Prefer: return=minimal answer)
+        return Response(status_code=answer.status, headers=answer.headers)
     return Response(jsonio.dumps(answer.body, pretty=pretty), status_code=answer.status, headers=answer.headers, media_type=media)

@@ -22,6 +22,7 @@ from .bulk import shutdown as shutdown_bulk
 from .faults import FaultSet
 from .rest import IncomingCheck, basic_checks, validator_check
 from .store import Store
+from .variants import VariantSet
 
 DEFAULT_DATA_DIR = Path(".ra-conform/server")
 log = logging.getLogger("ra_conformance.server")
@@ -48,8 +49,11 @@ class EmbeddedServer:
 
     def __init__(self, *, data_dir: Path | None = None, load: list[Path] | None = None, faults: Iterable[str] = (),
                  host: str = "127.0.0.1", port: int = 0, check_incoming: IncomingCheck = basic_checks,
-                 ig_version: str | None = None, group_expansion: bool = True, auth_tokens: Sequence[str] = ()) -> None:
+                 ig_version: str | None = None, group_expansion: bool = True, auth_tokens: Sequence[str] = (),
+                 variants: Iterable[str] = ()) -> None:
         self.faults = FaultSet(faults)  # unknown names fail here, before anything starts
+        self.variants = tuple(variants)
+        VariantSet(self.variants)  # likewise
         self._given_dir = data_dir
         self._load = [Path(p) for p in (load or [])]
         self._host, self._port = host, port
@@ -88,7 +92,7 @@ class EmbeddedServer:
         self.base_url = f"http://{host}:{port}"
         app = create_app(self.store, faults=self.faults, check_incoming=self._check,
                          ig_version=self.ig_version or DEFAULT_IG_VERSION, group_expansion=self.group_expansion,
-                         auth_tokens=self._auth_tokens)
+                         auth_tokens=self._auth_tokens, variants=self.variants)
         self._app = app
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
@@ -136,7 +140,7 @@ class EmbeddedServer:
 def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = None, load: Sequence[Path] = (),
           faults: Iterable[str] = (), load_default_kit: bool = True, log_level: str = "info",
           base_url_override: str | None = None, ig_version: str | None = None, group_expansion: bool = True,
-          auth_tokens: Sequence[str] = ()) -> None:
+          auth_tokens: Sequence[str] = (), variants: Iterable[str] = ()) -> None:
     """Run the server in the foreground until interrupted (``ra-conform serve``).
 
     Loads the default fixture kit (if present and ``load_default_kit``) and then ``load`` into the store at
@@ -144,8 +148,10 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
     and chooses the served CapabilityStatement and the kit variant; ``group_expansion`` makes
     ``MeasureReport?subject=Group/<id>`` return the members' reports (declared in /metadata, REQ-086).
     ``auth_tokens``: bearer tokens the asynchronous pattern requires (none: open).
+    ``variants``: legal variations of the answers (server/variants/).
     """
     fault_set = FaultSet(faults)
+    variant_set = VariantSet(variants)
     check = basic_checks if ig_version is None else validator_check(ig_version)
     paths = [Path(p) for p in load]
     default_kit = kit.default_kit_dir()
@@ -154,11 +160,11 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
     store = _open_store(Path(data_dir or DEFAULT_DATA_DIR), paths, ig_version)
     try:
         logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-        log.info("data in %s (%d resources); faults: %s", store.path, store.count(),
-                 ", ".join(sorted(fault_set.names)) or "none")
+        log.info("data in %s (%d resources); faults: %s; variants: %s", store.path, store.count(),
+                 ", ".join(sorted(fault_set.names)) or "none", ", ".join(sorted(variant_set.names)) or "none")
         app = create_app(store, faults=fault_set, base_url_override=base_url_override, check_incoming=check,
                          ig_version=ig_version or DEFAULT_IG_VERSION, group_expansion=group_expansion,
-                         auth_tokens=auth_tokens)
+                         auth_tokens=auth_tokens, variants=variant_set)
         try:
             uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
         except KeyboardInterrupt:  # uvicorn re-raises the captured Ctrl+C after a graceful shutdown

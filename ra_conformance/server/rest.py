@@ -34,7 +34,7 @@ IncomingCheck = Callable[[dict[str, Any]], Sequence[Any]]
 @dataclass
 class Answer:
     status: int
-    body: dict[str, Any]
+    body: dict[str, Any] | None  # None: no body (only a variant leaves it out)
     headers: dict[str, str] = field(default_factory=dict)
 
 

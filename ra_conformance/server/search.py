@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -59,6 +59,7 @@ class _Query:
     where: list[str] = field(default_factory=list)
     args: list[Any] = field(default_factory=list)
     applied: list[tuple[str, str]] = field(default_factory=list)
+    date_targets: Mapping[str, tuple[str, str]] = field(default_factory=lambda: _DATE_TARGETS)
 
     def add(self, sql_options: list[tuple[str, list[Any]]]) -> None:
         """AND one condition made of OR-ed alternatives."""
@@ -68,9 +69,11 @@ class _Query:
 
 
 def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: str, faults: FaultSet,
-           strict: bool = False, group_expansion: bool = True) -> dict[str, Any]:
-    """A searchset Bundle with total, self and paging links (REQ-070..REQ-087 for MeasureReport)."""
-    q = _Query()
+           strict: bool = False, group_expansion: bool = True,
+           date_targets: Mapping[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """A searchset Bundle with total, self and paging links (REQ-070..REQ-087 for MeasureReport).
+    ``date_targets``: where date parameters read the target's first/last day (default: the period's date part)."""
+    q = _Query(date_targets=date_targets or _DATE_TARGETS)
     includes: list[str] = []
     known = supported_params(rtype)
     count, offset = _paging(items)
@@ -150,7 +153,7 @@ def _condition(store: Store, q: _Query, name: str, value: str, base: str, faults
     elif name in _DATE_TARGETS:
         if name == "date" and faults.on("search-ignores-date"):  # FAULT: search-ignores-date
             return
-        q.add([_date_option(v, faults, name) for v in values])
+        q.add([_date_option(v, faults, name, q.date_targets) for v in values])
     elif name == "_profile":  # the IG's V2-ballot example form (RA-SPEC §7); versioned canonicals match too
         q.add([("EXISTS (SELECT 1 FROM json_each(resources.json, '$.meta.profile') AS p"
                 " WHERE p.value = ? OR p.value LIKE ? || '|%')", [v, v]) for v in values])
@@ -182,7 +185,8 @@ def _reference_options(store: Store, name: str, value: str, base: str,
     return [("subject = ?", [ref])]
 
 
-def _date_option(value: str, faults: FaultSet, param: str = "period") -> tuple[str, list[Any]]:
+def _date_option(value: str, faults: FaultSet, param: str = "period",
+                 targets: Mapping[str, tuple[str, str]] = _DATE_TARGETS) -> tuple[str, list[Any]]:
     prefix, date_text = _PREFIX_RE.match(value).groups()  # type: ignore[union-attr]
     if prefix == "ge" and faults.on("search-ignores-ge-prefix"):  # FAULT: search-ignores-ge-prefix
         prefix = None  # read as eq
@@ -190,7 +194,7 @@ def _date_option(value: str, faults: FaultSet, param: str = "period") -> tuple[s
         rng = day_range(date_text)
     except DateFormatError as exc:
         raise bad_request(f"{param}={value}: {exc}", expression=param) from None
-    first_col, last_col = _DATE_TARGETS[param]
+    first_col, last_col = targets[param]
     sql, ends = _DATE_SQL[prefix or "eq"]
     sql = sql.format(s=first_col, e=last_col)
     bound = {"f": rng.first.isoformat(), "l": rng.last.isoformat()}
