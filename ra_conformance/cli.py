@@ -173,29 +173,56 @@ def variants() -> None:
 
 @cli.command()
 @click.option("--fault", "only", multiple=True, help="Only these faults (default: the whole catalogue).")
+@click.option("--variant", "only_variants", multiple=True, help="Only these legal variants (default: the whole catalogue).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/selftest"), show_default=True)
-def selftest(only: tuple[str, ...], report_dir: Path) -> None:
-    """Prove the suites: run them against the reference server with each catalogued fault, and show what caught it."""
+def selftest(only: tuple[str, ...], only_variants: tuple[str, ...], report_dir: Path) -> None:
+    """Prove the suites both ways: each catalogued fault is caught, and each legal variant passes (exit 0).
+
+    With --fault only, just those faults run; with --variant only, just those variants; with neither, both
+    catalogues in full."""
+    from .selftest import run_selftest, run_variant_selftest
+    from .server import FAULTS, VARIANTS
+
+    unknown = sorted(set(only) - set(FAULTS)) + sorted(set(only_variants) - set(VARIANTS))
+    if unknown:
+        _fail(f"unknown fault(s) or variant(s): {', '.join(unknown)}", EXIT_USAGE)
+    console = Console()
+    missed: list[str] = []
+    if only or not only_variants:
+        missed += _selftest_faults(console, run_selftest(build({}), report_dir, list(only) or None))
+    if only_variants or not only:
+        missed += _selftest_variants(console, run_variant_selftest(build({}), report_dir, list(only_variants) or None))
+    sys.exit(EXIT_FAILURES if missed else 0)
+
+
+def _selftest_faults(console: Console, outcomes: list) -> list[str]:
     from rich.table import Table
 
-    from .selftest import run_selftest
-    from .server import FAULTS
-
-    unknown = sorted(set(only) - set(FAULTS))
-    if unknown:
-        _fail(f"unknown fault(s): {', '.join(unknown)}", EXIT_USAGE)
-    console = Console()
     table = Table(title="ra-conform self-test: each fault of the reference server and the tests that caught it")
     for col in ("fault", "expected", "REQ", "caught by", "exit"):
         table.add_column(col, overflow="fold")
-    outcomes = run_selftest(build({}), report_dir, list(only) or None)
     for o in outcomes:
         caught = "\n".join(n.split("::", 1)[-1] for n in o.caught_by[:3]) + (f"\n… +{len(o.caught_by) - 3}" if len(o.caught_by) > 3 else "")
         table.add_row(o.fault, o.expected, " ".join(o.catches), caught if o.caught else f"[red]NOT CAUGHT[/] {caught}", str(o.exit_code))
     console.print(table)
     missed = [o.fault for o in outcomes if not o.caught]
     console.print(f"{len(outcomes) - len(missed)} of {len(outcomes)} faults caught" + (f"; missed: {', '.join(missed)}" if missed else ""))
-    sys.exit(EXIT_FAILURES if missed else 0)
+    return missed
+
+
+def _selftest_variants(console: Console, outcomes: list) -> list[str]:
+    from rich.table import Table
+
+    table = Table(title="ra-conform self-test: each legal variant of the reference server must pass")
+    for col in ("variant", "pass", "warn", "failed (harness wrong)", "exit"):
+        table.add_column(col, overflow="fold")
+    for o in outcomes:
+        failed = "\n".join(n.split("::", 1)[-1] for n in o.failures[:3]) + (f"\n… +{len(o.failures) - 3}" if len(o.failures) > 3 else "")
+        table.add_row(o.variant, str(o.passed_tests), str(len(o.warnings)), f"[red]{failed}[/]" if failed else "", str(o.exit_code))
+    console.print(table)
+    wrong = [o.variant for o in outcomes if not o.passed]
+    console.print(f"{len(outcomes) - len(wrong)} of {len(outcomes)} variants passed" + (f"; failed: {', '.join(wrong)}" if wrong else ""))
+    return wrong
 
 
 @cli.group()

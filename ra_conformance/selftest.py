@@ -1,7 +1,9 @@
-"""Self-test: run the suites against the reference server with each catalogued fault switched on.
+"""Self-test: run the suites against the reference server with each catalogued fault, then each legal variant.
 
-Proof that every check can fail: for each fault, a test carrying one of the fault's REQ ids must end
-in the expected state (fail, or warn for warning-only faults), and the run's exit code must follow.
+Proof both ways. Every check can fail: for each fault, a test carrying one of the fault's REQ ids must end
+in the expected state (fail, or warn for warning-only faults), and the run's exit code must follow. No check
+fails on legal variation: with each variant of server/variants/ switched on, the run ends with exit 0 (warnings
+allowed, no test failed or errored).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .results import FAIL, WARN, RunResults
+from .results import ERROR, FAIL, WARN, RunResults
 from .runner import run_suites
 from .server.faults import FAULTS
+from .server.variants import VARIANTS
 from .settings import Settings
 
 # Settings a fault needs to be in scope: without the operation in /metadata, the coding-gap suites
@@ -68,3 +71,39 @@ def run_fault(fault: str, settings: Settings, report_root: Path) -> FaultOutcome
 def run_selftest(settings: Settings, report_root: Path, faults: list[str] | None = None) -> list[FaultOutcome]:
     names = faults or sorted(n for n in FAULTS if n not in NOT_YET_COVERED)
     return [run_fault(name, settings, report_root) for name in names]
+
+
+@dataclass
+class VariantOutcome:
+    variant: str
+    exit_code: int
+    failures: list[str] = field(default_factory=list)  # tests that failed or errored: the harness is wrong
+    warnings: list[str] = field(default_factory=list)
+    passed_tests: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0 and not self.failures
+
+
+def judge_variant(variant: str, results: RunResults) -> VariantOutcome:
+    outcome = VariantOutcome(variant, results.exit_code())
+    for t in results.tests:
+        if t.state in (FAIL, ERROR):
+            outcome.failures.append(t.nodeid)
+        elif t.state == WARN:
+            outcome.warnings.append(t.nodeid)
+        elif t.state == "pass":
+            outcome.passed_tests += 1
+    return outcome
+
+
+def run_variant(variant: str, settings: Settings, report_root: Path) -> VariantOutcome:
+    quiet = Console(file=io.StringIO(), force_terminal=False)
+    varied = replace(settings, target=None, fault=(), variant=(variant,), strict=False,
+                     report_dir=report_root / f"variant-{variant}", allure=False)
+    return judge_variant(variant, run_suites(varied, console=quiet))
+
+
+def run_variant_selftest(settings: Settings, report_root: Path, variants: list[str] | None = None) -> list[VariantOutcome]:
+    return [run_variant(name, settings, report_root) for name in (variants or list(VARIANTS))]

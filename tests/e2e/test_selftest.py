@@ -1,11 +1,13 @@
-"""End to end: the suites pass against the reference server, and each catalogued fault is caught."""
+"""End to end: the suites pass against the reference server, each catalogued fault is caught, and each legal
+variant passes (exit 0, warnings allowed)."""
 
 import pytest
 
 from ra_conformance.results import ERROR, FAIL, PASS, SKIP, WARN
 from ra_conformance.runner import run_suites
-from ra_conformance.selftest import NOT_YET_COVERED, run_fault
+from ra_conformance.selftest import NOT_YET_COVERED, run_fault, run_variant
 from ra_conformance.server.faults import FAULTS
+from ra_conformance.server.variants import VARIANTS
 from ra_conformance.settings import build
 
 
@@ -43,3 +45,10 @@ def test_fault_is_caught_by_the_test_meant_to_catch_it(fault, tmp_path):
 
 def test_not_yet_covered_faults_are_still_in_the_catalogue():
     assert set(NOT_YET_COVERED) <= set(FAULTS)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_legal_variant_passes_every_suite(variant, tmp_path):
+    outcome = run_variant(variant, build({}, env={}), tmp_path)
+    assert outcome.failures == [], f"{variant}: the harness failed a legal variation"
+    assert outcome.exit_code == 0 and outcome.passed_tests >= 140
