@@ -128,16 +128,19 @@ def report(summary: Path, output: Path) -> None:
 @click.option("--no-fixtures", is_flag=True, help="Do not load the bundled fixture kit.")
 @click.option("--fault", multiple=True, help="Switch on a named defect (see `ra-conform faults`).")
 @click.option("--variant", multiple=True, help="Switch on a legal variation of the answers (see `ra-conform variants`).")
+@click.option("--write-validation", type=click.Choice(["strict", "warn", "off"]), default="warn", show_default=True,
+              help="Invalid incoming resources: strict = 422 + OperationOutcome; warn = stored, the issues returned in an "
+                   "OperationOutcome with the 2xx; off = shape checks only.")
 @click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True,
-              help="IG version the server follows: its CapabilityStatement, the kit variant it loads, and the profiles that vet incoming resources (422 on errors).")
+              help="IG version the server follows: its CapabilityStatement, the kit variant it loads, and the profiles that vet incoming resources (see --write-validation).")
 @click.option("--group-expansion/--no-group-expansion", default=True, show_default=True,
               help="MeasureReport?subject=Group/<id> returns the members' reports (declared in /metadata; REQ-086, not base FHIR).")
 @click.option("--base-url", help="Public base URL to use in fullUrls and links (behind a proxy).")
 @click.option("--auth-token", "auth_tokens", multiple=True, help="Bearer token the asynchronous pattern requires (repeatable; none: open).")
 @click.option("--log-level", default="info", show_default=True)
 def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...],
-          variant: tuple[str, ...], ig_version: str, group_expansion: bool, base_url: str | None, auth_tokens: tuple[str, ...],
-          log_level: str) -> None:
+          variant: tuple[str, ...], write_validation: str, ig_version: str, group_expansion: bool, base_url: str | None,
+          auth_tokens: tuple[str, ...], log_level: str) -> None:
     """Run the reference server (the embedded default target) over HTTP."""
     from .server import LoadError, UnknownFaultError, UnknownVariantError, serve as serve_forever
 
@@ -145,7 +148,7 @@ def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], n
         serve_forever(
             host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures,
             log_level=log_level, ig_version=ig_version, group_expansion=group_expansion, base_url_override=base_url,
-            auth_tokens=list(auth_tokens), variants=list(variant),
+            auth_tokens=list(auth_tokens), variants=list(variant), write_validation=write_validation,
         )
     except (UnknownFaultError, UnknownVariantError, LoadError) as exc:
         _fail(str(exc), EXIT_USAGE)

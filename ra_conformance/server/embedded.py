@@ -23,6 +23,7 @@ from .faults import FaultSet
 from .rest import IncomingCheck, basic_checks, validator_check
 from .store import Store
 from .variants import VariantSet
+from .write_validation import DEFAULT_MODE, write_policy
 
 DEFAULT_DATA_DIR = Path(".ra-conform/server")
 log = logging.getLogger("ra_conformance.server")
@@ -50,7 +51,7 @@ class EmbeddedServer:
     def __init__(self, *, data_dir: Path | None = None, load: list[Path] | None = None, faults: Iterable[str] = (),
                  host: str = "127.0.0.1", port: int = 0, check_incoming: IncomingCheck = basic_checks,
                  ig_version: str | None = None, group_expansion: bool = True, auth_tokens: Sequence[str] = (),
-                 variants: Iterable[str] = ()) -> None:
+                 variants: Iterable[str] = (), write_validation: str = DEFAULT_MODE) -> None:
         self.faults = FaultSet(faults)  # unknown names fail here, before anything starts
         self.variants = tuple(variants)
         VariantSet(self.variants)  # likewise
@@ -58,7 +59,8 @@ class EmbeddedServer:
         self._load = [Path(p) for p in (load or [])]
         self._host, self._port = host, port
         # ig_version: vet incoming resources with the reference validator for that IG version (422 on errors)
-        self._check = check_incoming if ig_version is None else validator_check(ig_version)
+        # write_validation: strict (422), warn (stored, issues returned with the 2xx) or off (server/write_validation.py)
+        self._check = write_policy(check_incoming if ig_version is None else validator_check(ig_version), write_validation)
         # the served CapabilityStatement and the loaded kit variant follow the IG version too (default 2.1.0)
         self.ig_version = ig_version
         self.group_expansion = group_expansion
@@ -140,7 +142,7 @@ class EmbeddedServer:
 def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = None, load: Sequence[Path] = (),
           faults: Iterable[str] = (), load_default_kit: bool = True, log_level: str = "info",
           base_url_override: str | None = None, ig_version: str | None = None, group_expansion: bool = True,
-          auth_tokens: Sequence[str] = (), variants: Iterable[str] = ()) -> None:
+          auth_tokens: Sequence[str] = (), variants: Iterable[str] = (), write_validation: str = DEFAULT_MODE) -> None:
     """Run the server in the foreground until interrupted (``ra-conform serve``).
 
     Loads the default fixture kit (if present and ``load_default_kit``) and then ``load`` into the store at
@@ -148,11 +150,12 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
     and chooses the served CapabilityStatement and the kit variant; ``group_expansion`` makes
     ``MeasureReport?subject=Group/<id>`` return the members' reports (declared in /metadata, REQ-086).
     ``auth_tokens``: bearer tokens the asynchronous pattern requires (none: open).
-    ``variants``: legal variations of the answers (server/variants/).
+    ``variants``: legal variations of the answers (server/variants/). ``write_validation``: strict | warn | off
+    (server/write_validation.py).
     """
     fault_set = FaultSet(faults)
     variant_set = VariantSet(variants)
-    check = basic_checks if ig_version is None else validator_check(ig_version)
+    check = write_policy(basic_checks if ig_version is None else validator_check(ig_version), write_validation)
     paths = [Path(p) for p in load]
     default_kit = kit.default_kit_dir()
     if load_default_kit and (default_kit / "resources").is_dir():

@@ -26,6 +26,7 @@ class Problem:
     message: str
     location: str = ""
     rule: str = ""
+    reported: bool = False  # stored anyway, and returned to the client with the 2xx (write validation: warn)
 
 
 IncomingCheck = Callable[[dict[str, Any]], Sequence[Any]]
@@ -72,13 +73,26 @@ def require_id(rid: str) -> None:
         raise FhirError(400, "invalid", f"{rid!r} is not a valid FHIR id")
 
 
-def run_check(check: IncomingCheck, resource: dict[str, Any]) -> None:
-    """422 + OperationOutcome when the hook reports errors (warnings pass)."""
-    errors = [p for p in check(resource) if getattr(p, "severity", "error") in ("error", "fatal")]
+def run_check(check: IncomingCheck, resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """422 + OperationOutcome when the hook reports errors; else the issues to return with the 2xx (those the hook
+    marks ``reported``: write validation ``warn``, see write_validation.py). Other warnings pass silently."""
+    problems = check(resource)
+    errors = [p for p in problems if getattr(p, "severity", "error") in ("error", "fatal")]
     if errors:
         issues = [issue("error", "processing", _problem_text(p), expression=getattr(p, "location", "") or None)
                   for p in errors]
         raise FhirError(422, "processing", "resource rejected", outcome=operation_outcome(*issues))
+    return [issue("warning", "processing", _problem_text(p), expression=getattr(p, "location", "") or None)
+            for p in problems if getattr(p, "reported", False)]
+
+
+def _stored(status: int, stored: dict[str, Any], headers: dict[str, str], reported: list[dict[str, Any]]) -> Answer:
+    """The write's answer: the stored resource, or (issues reported) an OperationOutcome saying it was stored."""
+    if not reported:
+        return Answer(status, stored, headers)
+    ref = f"{stored['resourceType']}/{stored['id']}"
+    note = issue("information", "informational", f"{ref} was stored with {len(reported)} validation issue(s)")
+    return Answer(status, operation_outcome(note, *reported), headers)
 
 
 def _problem_text(problem: Any) -> str:
@@ -118,9 +132,9 @@ def create(store: Store, rtype: str, body: Any, base: str, check: IncomingCheck)
     require_type(rtype)
     resource = _require_body(rtype, body)
     resource = {k: v for k, v in resource.items() if k != "id"}  # the server assigns the id on create
-    run_check(check, resource)
+    reported = run_check(check, resource)
     stored = store.create(resource)
-    return Answer(201, stored, version_headers(stored, base, location=True))
+    return _stored(201, stored, version_headers(stored, base, location=True), reported)
 
 
 def update(store: Store, rtype: str, rid: str, body: Any, base: str, check: IncomingCheck, *,
@@ -130,12 +144,12 @@ def update(store: Store, rtype: str, rid: str, body: Any, base: str, check: Inco
     resource = _require_body(rtype, body)
     if resource.get("id") != rid:
         raise FhirError(400, "invalid", f"the body's id {resource.get('id')!r} does not match the URL id {rid!r}")
-    run_check(check, resource)
+    reported = run_check(check, resource)
     with store.atomic():
         if if_match is not None:
             _check_version(store, rtype, rid, if_match)
         stored, created = store.put(resource)
-    return Answer(201 if created else 200, stored, version_headers(stored, base, location=created))
+    return _stored(201 if created else 200, stored, version_headers(stored, base, location=created), reported)
 
 
 def _check_version(store: Store, rtype: str, rid: str, if_match: str) -> None:
@@ -164,9 +178,9 @@ def patch(store: Store, rtype: str, rid: str, body: Any, content_type: str, base
         patched = apply_json_patch(current, body) if content_type == JSON_PATCH else apply_fhirpath_patch(current, body)
         if patched.get("resourceType") != rtype or patched.get("id") != rid:
             raise FhirError(422, "processing", "a patch must not change the resource's type or id")
-        run_check(check, patched)
+        reported = run_check(check, patched)
         stored, _ = store.put(patched)
-    return Answer(200, stored, version_headers(stored, base, location=False))
+    return _stored(200, stored, version_headers(stored, base, location=False), reported)
 
 
 def delete(store: Store, rtype: str, rid: str) -> Answer:

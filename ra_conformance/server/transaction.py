@@ -150,9 +150,9 @@ def _response_entry(answer: Answer) -> dict[str, Any]:
     if answer.body.get("resourceType") not in ("OperationOutcome", "Bundle") and "lastUpdated" in meta:
         response["lastModified"] = meta["lastUpdated"]
     entry: dict[str, Any] = {"response": response}
-    if answer.status >= 400:
-        response["outcome"] = answer.body
-    elif answer.body.get("resourceType") != "OperationOutcome":
+    if answer.status >= 400 or answer.body.get("resourceType") == "OperationOutcome":
+        response["outcome"] = answer.body  # an error, or the issues of a resource stored anyway (write validation)
+    else:
         entry["resource"] = answer.body
     return entry
 

@@ -148,17 +148,19 @@ def test_serve_refuses_a_bad_load_file(tmp_path):
     assert result.returncode == 2 and "bad.json" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_served_reference_server_rejects_an_invalid_ra_report(tmp_path):
-    port = free_port()
-    proc = _serve(port, tmp_path, "--no-fixtures")
-    try:
-        report = {"resourceType": "MeasureReport", "id": "bad", "meta": {"profile": ["http://hl7.org/fhir/us/davinci-ra/StructureDefinition/ra-measurereport"]},
-                  "status": "complete", "type": "summary", "measure": "http://x/Measure/m", "period": {"start": "2024-01-01", "end": "2024-12-31"}}
-        resp = httpx.put(f"http://127.0.0.1:{port}/MeasureReport/bad", json=report)
-        assert resp.status_code == 422 and resp.json()["resourceType"] == "OperationOutcome"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+def test_served_reference_server_vets_an_invalid_ra_report_by_write_validation_mode(tmp_path):
+    report = {"resourceType": "MeasureReport", "id": "bad", "meta": {"profile": ["http://hl7.org/fhir/us/davinci-ra/StructureDefinition/ra-measurereport"]},
+              "status": "complete", "type": "summary", "measure": "http://x/Measure/m", "period": {"start": "2024-01-01", "end": "2024-12-31"}}
+    for mode, status in (("warn", 201), ("strict", 422)):  # warn: the default (stored, issues returned with the 2xx)
+        port = free_port()
+        proc = _serve(port, tmp_path / mode, "--no-fixtures", *(["--write-validation", mode] if mode != "warn" else []))
+        try:
+            resp = httpx.put(f"http://127.0.0.1:{port}/MeasureReport/bad", json=report)
+            assert resp.status_code == status and resp.json()["resourceType"] == "OperationOutcome", mode
+            assert "REQ-101" in resp.text or "type" in resp.text
+        finally:
+            proc.terminate()
+            proc.wait(10)
 
 
 def test_validate_command_exit_codes(tmp_path):

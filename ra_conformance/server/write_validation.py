@@ -1,0 +1,48 @@
+"""How the server treats invalid incoming resources (``serve --write-validation strict|warn|off``).
+
+* ``strict``: 422 + OperationOutcome, nothing stored (the validator's errors refuse the write);
+* ``warn`` (the sandbox default): the resource is stored and the answer is the 2xx with an OperationOutcome that
+  lists what is wrong with it (in a transaction: the entry's ``response.outcome``), so participants' real data —
+  e.g. the IG's STU1 connectathon Bundles with several ``ra-groupReference`` per evaluatedResource — is kept;
+* ``off``: only the shape checks the store needs (resource type, id, meta).
+
+Shape errors (basic_checks) refuse the write in every mode: such a resource cannot be stored at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .rest import IncomingCheck, Problem, basic_checks
+
+MODES = ("strict", "warn", "off")
+DEFAULT_MODE = "warn"
+
+
+class WriteValidationError(ValueError):
+    """An unknown mode."""
+
+
+def write_policy(check: IncomingCheck, mode: str) -> IncomingCheck:
+    """The incoming check under a mode: as given (strict), errors turned into reported warnings (warn), or the
+    shape checks only (off)."""
+    if mode not in MODES:
+        raise WriteValidationError(f"unknown write-validation mode {mode!r}; choose one of {', '.join(MODES)}")
+    if mode == "strict":
+        return check
+    if mode == "off":
+        return basic_checks
+
+    def warn(resource: dict[str, Any]) -> Sequence[Any]:
+        shape = basic_checks(resource)
+        if shape:
+            return shape
+        return [_reported(p) for p in check(resource) if getattr(p, "severity", "error") in ("error", "fatal")]
+
+    return warn
+
+
+def _reported(problem: Any) -> Problem:
+    return Problem("warning", str(getattr(problem, "message", problem)), getattr(problem, "location", "") or "",
+                   getattr(problem, "rule", "") or "", reported=True)
