@@ -255,8 +255,9 @@ def fixtures_generate(patients: int, out: Path, reports_per_patient: int, seed: 
 @click.option("--method", type=click.Choice(["transaction", "put"]), default="transaction", show_default=True)
 @click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="Load the kit in this IG version's shape (default 2.1.0; stu1 gives the STU1 variant).")
 @click.option("--auth-token")
-def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: str | None, auth_token: str | None) -> None:
-    """Load the kit into a server (transaction Bundle, else one PUT per resource)."""
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="HTTP timeout in seconds per request.")
+def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: str | None, auth_token: str | None, timeout: float) -> None:
+    """Load the kit into a server (transaction Bundles, checked entry by entry; else one PUT per resource)."""
     from .fhir.client import FhirClient
     from .fhir.loader import load_kit
     from .kit import KitError
@@ -266,17 +267,21 @@ def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: st
     except SettingsError as exc:
         _fail(str(exc), EXIT_USAGE)
     try:
-        with FhirClient(target, auth_token=auth_token) as client:
+        with FhirClient(target, auth_token=auth_token, timeout=timeout) as client:
             report = load_kit(client, kit_dir, prefer=method, ig_version=ig_version)
     except KitError as exc:
         _fail(str(exc), EXIT_USAGE)
+    if report.unreachable and not report.loaded:
+        _fail(f"target unreachable: {report.unreachable}", EXIT_UNREACHABLE)
     for note in report.notes:
         click.echo(note, err=True)
     click.echo(f"loaded {len(report.loaded)} resources by {report.method}")
-    for ref, why in report.failed:
+    for ref, why in report.failed[:10]:
         click.echo(f"  not loaded: {ref}: {why}", err=True)
-    if report.failed and not report.loaded:
-        sys.exit(EXIT_UNREACHABLE if all("Error" in why or "timed out" in why for _, why in report.failed) else EXIT_FAILURES)
+    if len(report.failed) > 10:
+        click.echo(f"  … and {len(report.failed) - 10} more not loaded", err=True)
+    if report.unreachable:
+        _fail(f"target unreachable after {len(report.loaded)} resources: {report.unreachable}", EXIT_UNREACHABLE)
     sys.exit(EXIT_FAILURES if report.failed else 0)
 
 

@@ -89,6 +89,8 @@ def load_fixtures(settings: Settings) -> None:
             report = load_kit(client, settings.kit_dir, ig_version=settings.ig_version)
     except kitmod.KitError as exc:
         raise RunError(str(exc), EXIT_USAGE) from None
+    if report.unreachable:
+        raise RunError(f"--load-fixtures: target unreachable: {report.unreachable}", EXIT_UNREACHABLE)
     if not report.loaded:
         reasons = "; ".join(f"{ref}: {why}" for ref, why in report.failed[:3])
         raise RunError(f"--load-fixtures: the target accepted none of the kit ({reasons})", EXIT_USAGE)

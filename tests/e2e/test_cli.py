@@ -71,8 +71,9 @@ def test_fixtures_load_into_an_empty_server_then_it_certifies(tmp_path):
 
 
 def test_fixtures_load_reports_an_unreachable_target():
-    result = invoke("fixtures", "load", "--target", f"http://127.0.0.1:{free_port()}")
-    assert result.exit_code != 0 and "Traceback" not in result.output
+    result = invoke("fixtures", "load", "--target", f"http://127.0.0.1:{free_port()}", "--timeout", "5")
+    assert result.exit_code == 3 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "unreachable" in result.output
 
 
 def _serve(port: int, data_dir: Path, *extra: str) -> subprocess.Popen:
