@@ -102,6 +102,30 @@ def test_a_next_link_to_another_host_is_not_followed():
     assert len(asked) == 1 and "leaves the server" in found.paging_problems[0] and sc.paging_complete(found)
 
 
+def test_a_next_link_of_any_shape_on_the_target_origin_is_followed_with_the_token():
+    """A widely used Java server pages with [base]?_getpages=ID&_getpagesoffset=N&_count=M (issue 9)."""
+    seen: list[tuple[str, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url), request.headers.get("authorization")))
+        if "_getpages" in request.url.params:
+            return httpx.Response(200, json=page((R2, "match"), total=2))
+        return httpx.Response(200, json=page((R1, "match"), total=2, next_url=f"{BASE}:80?_getpages=abc&_getpagesoffset=1&_count=1"))
+
+    found = fetch_all(FhirClient(f"{BASE}/fhir", auth_token="secret", transport=httpx.MockTransport(handler)), "MeasureReport", [])
+    assert found.match_keys() == ["MeasureReport/r1", "MeasureReport/r2"] and found.paging_problems == []
+    assert [auth for _, auth in seen] == ["Bearer secret"] * 2 and "_getpages=abc" in seen[1][0]
+
+
+def test_a_match_without_search_mode_is_a_warning_an_include_without_one_an_error():
+    unflagged = fetch_all(serving({"0": page((R1, "match"))}), "MeasureReport", [])
+    del unflagged.pages[0].resource["entry"][0]["search"]
+    assert [f.severity for f in sc.search_modes(unflagged)] == ["warning"]
+    include = fetch_all(serving({"0": page((R1, "match"), (res("Condition/c1"), "include"))}), "MeasureReport", [])
+    del include.pages[0].resource["entry"][1]["search"]
+    assert [f.severity for f in sc.search_modes(include)] == ["error"]
+
+
 def test_a_page_that_is_no_bundle_stops_the_walk():
     found = fetch_all(serving({"0": page((R1, "match"), next_url=f"{BASE}/x?_offset=1"), "1": 500}), "MeasureReport", [])
     assert len(found.pages) == 2 and sc.answered_with_searchset(found)
