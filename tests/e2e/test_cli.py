@@ -187,3 +187,17 @@ def test_selftest_command_reports_each_fault(tmp_path):
     result = invoke("selftest", "--fault", "duplicate-report", "--report-dir", str(tmp_path))
     assert result.exit_code == 0 and "1 of 1 faults caught" in result.output
     assert invoke("selftest", "--fault", "nope").exit_code == 2
+
+
+def test_variants_lists_every_legal_variation_with_its_rule():
+    from ra_conformance.server.variants import VARIANTS
+
+    result = invoke("variants")
+    assert result.exit_code == 0 and all(name in result.output for name in VARIANTS)
+    assert result.output.count("legal by: ") == len(VARIANTS)
+
+
+def test_unknown_variant_is_a_usage_error(tmp_path):
+    assert invoke("run", "--variant", "no-such-variant", "--report-dir", str(tmp_path)).exit_code == 2
+    assert invoke("run", "--variant", "gzip", "--target", "http://127.0.0.1:9").exit_code == 2
+    assert invoke("selftest", "--variant", "no-such-variant").exit_code == 2
