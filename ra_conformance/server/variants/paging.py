@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -11,6 +12,7 @@ from ..rest import Answer
 from .base import Behaviour, Call, Variant, is_searchset
 
 SHORT_PAGE = 2  # entries per page the short-pages variant serves, whatever _count asks
+MAX_TOKENS = 10_000  # paging tokens the getpages-links variant remembers (the oldest are forgotten)
 
 
 class GetpagesLinks(Behaviour):
@@ -18,7 +20,7 @@ class GetpagesLinks(Behaviour):
     server writes them); the ASGI side turns such a request back into the search it stands for."""
 
     def __init__(self) -> None:
-        self._queries: dict[str, tuple[str, str]] = {}  # token -> (path, query without _count/_offset)
+        self._queries: OrderedDict[str, tuple[str, str]] = OrderedDict()  # token -> (path, query without paging)
 
     def after(self, call: Call, answer: Answer) -> Answer:
         if not is_searchset(answer.body):
@@ -36,6 +38,9 @@ class GetpagesLinks(Behaviour):
         base, _, rtype = parts.path.rpartition("/")
         token = uuid.uuid5(uuid.NAMESPACE_URL, f"{rtype}?{query}").hex
         self._queries[token] = (f"/{rtype}", query)
+        self._queries.move_to_end(token)
+        while len(self._queries) > MAX_TOKENS:
+            self._queries.popitem(last=False)
         origin = f"{parts.scheme}://{parts.netloc}{base}"
         return f"{origin}?" + urlencode([("_getpages", token), ("_getpagesoffset", paging.get("_offset", "0")),
                                          ("_count", paging.get("_count", "")), ("_bundletype", "searchset")])
