@@ -288,12 +288,13 @@ def _traceability_section(trace: dict[str, Any], tests: list[dict[str, Any]], an
     text_of = {r.get("id"): r.get("text", "") for r in reqs}
     uncovered = trace.get("uncoveredShall") or []
     items = "".join(f"<li><code>{esc(u)}</code> {esc(text_of.get(u, ''))}</li>" for u in uncovered)
-    inner += (f'<h3 id="uncovered-shall">Server SHALL requirements no test covers ({len(uncovered)})</h3>\n'
+    role = "Client" if trace.get("role") == "client" else "Server"
+    inner += (f'<h3 id="uncovered-shall">{role} SHALL requirements no test covers ({len(uncovered)})</h3>\n'
               + (f'<ul class="uncovered">{items}</ul>\n' if uncovered else '<p class="nodata">none</p>\n'))
     manual = trace.get("notAutomated") or []
     if manual:
         rows = "".join(f"<li><code>{esc(m.get('id', ''))}</code> {esc(m.get('reason', ''))}</li>" for m in manual)
-        inner += f'<h3 id="not-automated">Requirements no automated server test can judge ({len(manual)})</h3>\n<ul class="uncovered">{rows}</ul>\n'
+        inner += f'<h3 id="not-automated">Requirements no automated {role.lower()} test can judge ({len(manual)})</h3>\n<ul class="uncovered">{rows}</ul>\n'
     return _section("traceability", "Traceability", inner)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ig import Requirement, requirements
-from ..ig.not_automated import NOT_AUTOMATED
+from ..ig.not_automated import CLIENT_NOT_AUTOMATED, NOT_AUTOMATED
 from ..results import ERROR, FAIL, PASS, SKIP, WARN, TestResult
 
 UNTESTED = "untested"
@@ -16,8 +16,13 @@ def is_server_shall(req: Requirement) -> bool:
     return req.actor in ("S", "B") and req.level.upper().startswith("SHALL")
 
 
-def matrix(tests: list[TestResult], covered: set[str] | None = None) -> dict[str, Any]:
-    """`covered`: REQ ids of every collected test (also deselected-by-plan ones); defaults to the tests' own."""
+def is_client_shall(req: Requirement) -> bool:
+    return req.actor in ("C", "B") and req.level.upper().startswith("SHALL")
+
+
+def matrix(tests: list[TestResult], covered: set[str] | None = None, *, role: str = "server") -> dict[str, Any]:
+    """`covered`: REQ ids of every collected test (also deselected-by-plan ones); defaults to the tests' own.
+    `role`: whose SHALLs count as uncovered — "server" (the suites) or "client" (client-test)."""
     by_req: dict[str, list[TestResult]] = {}
     for t in tests:
         for req in t.reqs:
@@ -31,6 +36,7 @@ def matrix(tests: list[TestResult], covered: set[str] | None = None) -> dict[str
             outcome = PASS
         rows.append({"id": rid, "text": req.text, "level": req.level, "actor": req.actor, "area": req.area, "tests": [t.nodeid for t in ts], "outcome": outcome})
     known = covered if covered is not None else set(by_req)
-    uncovered = [rid for rid, req in requirements().items() if is_server_shall(req) and rid not in known and rid not in NOT_AUTOMATED]
-    not_automated = [{"id": rid, "reason": why} for rid, why in NOT_AUTOMATED.items() if rid not in known]
-    return {"requirements": rows, "uncoveredShall": uncovered, "notAutomated": not_automated}
+    shall, manual = (is_client_shall, CLIENT_NOT_AUTOMATED) if role == "client" else (is_server_shall, NOT_AUTOMATED)
+    uncovered = [rid for rid, req in requirements().items() if shall(req) and rid not in known and rid not in manual]
+    not_automated = [{"id": rid, "reason": why} for rid, why in manual.items() if rid not in known]
+    return {"requirements": rows, "uncoveredShall": uncovered, "notAutomated": not_automated, "role": role}

@@ -20,10 +20,11 @@ def must_support(validator: Any, resources: list[dict[str, Any]]) -> dict[str, d
         return {"(must-support coverage failed)": {f"{type(exc).__name__}: {exc}": False}}
 
 
-def write_reports(results: RunResults, report_dir: Path, *, resources: list[dict[str, Any]] | None = None, validator: Any = None) -> dict[str, Any]:
+def write_reports(results: RunResults, report_dir: Path, *, resources: list[dict[str, Any]] | None = None, validator: Any = None,
+                  role: str = "server") -> dict[str, Any]:
     report_dir.mkdir(parents=True, exist_ok=True)
     summary = summary_dict(results)
-    summary["traceability"] = matrix(results.tests)
+    summary["traceability"] = matrix(results.tests, role=role)
     summary["mustSupport"] = must_support(validator, resources or [])
     (report_dir / "summary.json").write_bytes(jsonio.dumps(summary, pretty=True))
     try:

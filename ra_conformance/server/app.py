@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import jsonio
 from ..ig import REPORT_STYLE_OPERATIONS
-from . import cc_gaps, rest, risk_gap
+from . import cc_gaps, rest, risk_gap, submit_data
 from . import bulk_routes
 from .bulk import BulkService, wants_async
 from .capability import capability_statement
@@ -70,6 +70,8 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
     for name in REPORT_STYLE_OPERATIONS:
         routes.append(Route(f"/MeasureReport/${name}", _endpoint(_operation), methods=["GET", "POST"]))
     routes.append(Route("/MeasureReport/$risk-gap", _endpoint(_risk_gap), methods=["POST"]))  # STU3 ballot
+    routes += [Route(p, _endpoint(_submit_data), methods=["POST"])  # base $submit-data (REQ-208)
+               for p in ("/Measure/$submit-data", "/Measure/{id}/$submit-data")]
     routes += bulk_routes.routes()  # $async/<job> status, cancel and files (RA-SPEC §2.2)
     routes += [
         Route("/{type}", _endpoint(_type_level), methods=["GET", "POST"]),
@@ -117,6 +119,10 @@ async def _risk_gap(ctx: _Context, request: Request) -> Answer:
     req = risk_gap.parse(body, ctx.store, base=ctx.base(request), faults=ctx.faults,
                          context_id=request.headers.get(risk_gap.CONTEXT_ID_HEADER))
     return Answer(200, risk_gap.evaluate(ctx.store, req, base=ctx.base(request), faults=ctx.faults))
+
+
+async def _submit_data(ctx: _Context, request: Request) -> Answer:
+    return submit_data.submit(ctx.store, await _json_body(ctx, request), ctx.check)
 
 
 async def _type_level(ctx: _Context, request: Request) -> Answer:

@@ -8,9 +8,10 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -51,7 +52,8 @@ class EmbeddedServer:
     def __init__(self, *, data_dir: Path | None = None, load: list[Path] | None = None, faults: Iterable[str] = (),
                  host: str = "127.0.0.1", port: int = 0, check_incoming: IncomingCheck = basic_checks,
                  ig_version: str | None = None, group_expansion: bool = True, auth_tokens: Sequence[str] = (),
-                 variants: Iterable[str] = (), write_validation: str = DEFAULT_MODE) -> None:
+                 variants: Iterable[str] = (), write_validation: str = DEFAULT_MODE,
+                 wrap: Callable[[Any], Any] | None = None) -> None:
         self.faults = FaultSet(faults)  # unknown names fail here, before anything starts
         self.variants = tuple(variants)
         VariantSet(self.variants)  # likewise
@@ -65,6 +67,7 @@ class EmbeddedServer:
         self.ig_version = ig_version
         self.group_expansion = group_expansion
         self._auth_tokens = tuple(auth_tokens)  # bearer tokens for the asynchronous pattern (none: open)
+        self._wrap = wrap  # an ASGI middleware around the app (client-test records every request with it)
         self._tmp: Path | None = None
         self._thread: threading.Thread | None = None
         self._server: uvicorn.Server | None = None
@@ -96,7 +99,7 @@ class EmbeddedServer:
                          ig_version=self.ig_version or DEFAULT_IG_VERSION, group_expansion=self.group_expansion,
                          auth_tokens=self._auth_tokens, variants=self.variants)
         self._app = app
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(self._wrap(app) if self._wrap else app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
                                         name=f"ra-conform-server-{port}")

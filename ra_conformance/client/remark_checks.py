@@ -1,0 +1,184 @@
+"""Client checks of the remark scenario (RA-SPEC §6.2, REQ-200..REQ-204, REQ-148..REQ-150, REQ-170): the report
+after the client's PATCH, PUT or transaction differs from the payer's report only by added ccRemarks."""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any
+
+from ..checks.findings import Finding, error, warning
+from ..ig import SD
+from ..server.errors import FhirError
+from ..server.patch import JSON_PATCH, apply_fhirpath_patch, apply_json_patch
+from ..validation import Validator
+from .judge_base import Check, Observed, describe, headers_findings, media
+from .recorder import Recorded
+
+CC_REMARK = SD + "ra-ccRemark"
+PATCH_PROFILE = SD + "ra-parameters-cc-remark-patch"
+MAX_DIFFS = 8
+
+
+@lru_cache(maxsize=4)
+def validator(version: str) -> Validator:
+    return Validator(version)
+
+
+def remark_requests(obs: Observed) -> list[Recorded]:
+    rid = obs.ids.report
+    out = [r for r in obs.records if r.method in ("PUT", "PATCH") and r.path == f"/MeasureReport/{rid}"]
+    out += [r for r in obs.records if r.method == "POST" and r.path == "/" and _report_in_bundle(r, rid) is not None]
+    return out
+
+
+def _report_in_bundle(r: Recorded, rid: str) -> dict[str, Any] | None:
+    body = r.json
+    if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
+        return None
+    for e in body.get("entry") or []:
+        res = e.get("resource") if isinstance(e, dict) else None
+        if isinstance(res, dict) and res.get("resourceType") == "MeasureReport" and res.get("id") == rid:
+            return res
+    return None
+
+
+def result_of(obs: Observed, r: Recorded) -> tuple[dict[str, Any] | None, str | None]:
+    """The report as the client's request leaves it (a PATCH applied to the snapshot), or why it cannot be had."""
+    if obs.snapshot is None:
+        return None, "the report to remark was not found on the server"
+    if r.method == "PATCH":
+        try:
+            if media(r.header("content-type")) == JSON_PATCH:
+                return apply_json_patch(copy.deepcopy(obs.snapshot), r.json), None
+            return apply_fhirpath_patch(obs.snapshot, r.json), None
+        except FhirError as exc:
+            return None, f"the patch cannot be applied to the report: {exc}"
+    body = r.json if r.method == "PUT" else _report_in_bundle(r, obs.ids.report)
+    if not isinstance(body, dict) or body.get("resourceType") != "MeasureReport":
+        return None, "the body is not a MeasureReport"
+    return body, None
+
+
+def _remarks(group: dict[str, Any]) -> list[Any]:
+    return [e for e in group.get("extension") or [] if isinstance(e, dict) and e.get("url") == CC_REMARK]
+
+
+def _without_remarks(report: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(report)
+    meta = {k: v for k, v in (out.pop("meta", None) or {}).items() if k not in ("versionId", "lastUpdated")}
+    if meta:
+        out["meta"] = meta
+    for g in out.get("group") or []:
+        if isinstance(g, dict) and "extension" in g:
+            g["extension"] = [e for e in g["extension"] if not (isinstance(e, dict) and e.get("url") == CC_REMARK)]
+            if not g["extension"]:
+                del g["extension"]
+    return out
+
+
+def differences(before: Any, after: Any, path: str = "MeasureReport") -> list[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for k in sorted(set(before) | set(after)):
+            if k not in after:
+                out.append(f"{path}.{k} removed")
+            elif k not in before:
+                out.append(f"{path}.{k} added")
+            else:
+                out += differences(before[k], after[k], f"{path}.{k}")
+        return out
+    if isinstance(before, list) and isinstance(after, list):
+        if len(before) != len(after):
+            return [f"{path}: {len(before)} → {len(after)} items"]
+        return [d for n, (b, a) in enumerate(zip(before, after)) for d in differences(b, a, f"{path}[{n}]")]
+    return [] if before == after else [f"{path}: {before!r} → {after!r}"]
+
+
+def added_remarks(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    old = {g.get("id"): _remarks(g) for g in before.get("group") or [] if isinstance(g, dict)}
+    out: dict[str, list[Any]] = {}
+    for g in after.get("group") or []:
+        if isinstance(g, dict):
+            new = [e for e in _remarks(g) if e not in old.get(g.get("id"), [])]
+            if new:
+                out[str(g.get("id"))] = new
+    return out
+
+
+def _only_remarks(obs: Observed) -> list[Finding]:
+    """REQ-201 (and REQ-200 for a status): nothing but ccRemarks on groups changes."""
+    out: list[Finding] = []
+    for r in remark_requests(obs):
+        after, why = result_of(obs, r)
+        if after is None:
+            out.append(error("REQ-201", why or "no resulting report", where=describe(r)))
+            continue
+        diffs = differences(_without_remarks(obs.snapshot or {}), _without_remarks(after))
+        if diffs:
+            status = any(d.startswith("MeasureReport.status") or "evidenceStatus" in d for d in diffs)
+            out.append(error(("REQ-201", "REQ-200") if status else ("REQ-201",),
+                             "the client changed the payer's report beyond adding ccRemarks",
+                             expected="only ra-ccRemark extensions added to groups",
+                             actual="; ".join(diffs[:MAX_DIFFS]) + (f"; … +{len(diffs) - MAX_DIFFS}" if len(diffs) > MAX_DIFFS else ""),
+                             where=describe(r)))
+    return out
+
+
+def _patch_profile(obs: Observed) -> list[Finding] | None:
+    """REQ-148..REQ-150, REQ-204: a remark PATCH is a FHIRPath Patch conforming to ra-parameters-cc-remark-patch."""
+    patches = [r for r in remark_requests(obs) if r.method == "PATCH"]
+    if not patches:
+        return None  # the client used PUT or a transaction (REQ-202/REQ-203): nothing to judge here
+    out: list[Finding] = []
+    groups = {g.get("id") for g in (obs.snapshot or {}).get("group") or [] if isinstance(g, dict)}
+    for r in patches:
+        out += headers_findings(r, ("REQ-204",), body_expected=True)
+        if media(r.header("content-type")) == JSON_PATCH:
+            out.append(warning("REQ-204", "a JSON Patch: the IG's remark PATCH is a FHIRPath Patch (ra-parameters-cc-remark-patch)",
+                               where=describe(r)))
+            continue
+        for issue in validator(obs.ig_version).validate(r.json, PATCH_PROFILE):
+            if issue.severity in ("error", "fatal"):
+                req = issue.rule if issue.rule.startswith("REQ-") else ("REQ-149" if issue.rule == "ra-3" else "REQ-148")
+                out.append(error(req, f"{issue.location}: {issue.message} [{issue.rule}]", where=describe(r)))
+        for p in (r.json or {}).get("parameter") or [] if isinstance(r.json, dict) else []:
+            path = next((x.get("valueString") for x in p.get("part") or [] if isinstance(x, dict) and x.get("name") == "path"), None)
+            if isinstance(path, str) and path.startswith("MeasureReport.group.where(id='"):
+                gid = path[len("MeasureReport.group.where(id='"):].split("'", 1)[0]
+                if gid not in groups:
+                    out.append(error("REQ-149", f"the path addresses a group the report does not have ({gid!r})", where=describe(r)))
+    return out
+
+
+def _remark_valid(obs: Observed) -> list[Finding]:
+    """REQ-170..REQ-174: at least one ccRemark is added, and the added remarks are valid (ra-2: an author)."""
+    out: list[Finding] = []
+    for r in remark_requests(obs):
+        after, _ = result_of(obs, r)
+        if after is None or obs.snapshot is None:
+            continue  # reported by the REQ-201 check
+        if not added_remarks(obs.snapshot, after):
+            out.append(error("REQ-170", "no ccRemark was added to any group", where=describe(r)))
+            continue
+        v = validator(obs.ig_version)
+        known = {(i.location, i.rule) for i in v.validate(obs.snapshot)}
+        for issue in v.validate(after):
+            if issue.severity in ("error", "fatal") and (issue.location, issue.rule) not in known:
+                req = issue.rule if issue.rule.startswith("REQ-") else "REQ-170"
+                out.append(error(req, f"{issue.location}: {issue.message} [{issue.rule}]", where=describe(r)))
+    return out
+
+
+def _remarked(obs: Observed) -> bool:
+    return bool(remark_requests(obs))
+
+
+REMARK_CHECKS = (
+    Check("test_req_201_only_ccremarks_change", "the report changes only by ccRemarks added to groups (no status, no group lost)",
+          ("REQ-201", "REQ-200"), _only_remarks, _remarked),
+    Check("test_req_148_150_remark_patch_parameters", "a remark PATCH conforms to ra-parameters-cc-remark-patch (ra-3, url, parts)",
+          ("REQ-148", "REQ-149", "REQ-150", "REQ-204"), _patch_profile, _remarked),
+    Check("test_req_170_added_remark_is_valid", "at least one ccRemark is added and it names an author (ra-2)",
+          ("REQ-170",), _remark_valid, _remarked),
+)

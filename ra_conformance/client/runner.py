@@ -1,0 +1,140 @@
+"""`ra-conform client-test`: start the reference server with a recorder, walk the scenarios (one instruction
+line each on stdout), judge what the client sent, write summary.json / report.html / junit.xml, exit 0/1/2."""
+
+from __future__ import annotations
+
+import copy
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+
+from .. import kit as kitmod
+from ..reporting.console import print_results
+from ..reporting.junit_results import write_junit
+from ..reporting.writer import write_reports
+from ..results import EXIT_INTERNAL, EXIT_USAGE, RunResults
+from .judge_base import Observed
+from .judging import complete, judge
+from .recorder import DONE_PATH, STATUS_PATH, AsyncHold, Recorder
+from .scenarios import IDS, Scenario, applicable, operation_name
+
+DEFAULT_TIMEOUT = 120.0
+SETTLE = 0.5  # seconds of quiet after a scenario looks complete, for stragglers (skipped when the client says done)
+
+
+class ClientTestError(Exception):
+    """The client test could not be run; carries the exit code (2 usage, 4 internal)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class ClientTestOptions:
+    ig_version: str = "2.1.0"
+    scenarios: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 0
+    timeout: float = DEFAULT_TIMEOUT
+    report_dir: Path = Path("reports")
+    auth_token: str | None = None
+    kit_dir: Path | None = None
+    settle: float = SETTLE
+    hold: AsyncHold = field(default_factory=AsyncHold)
+
+
+def status_of(base: str, opts: ClientTestOptions, scenarios: list[Scenario], current: Scenario | None) -> dict[str, Any]:
+    return {"base": base, "igVersion": opts.ig_version, "operation": operation_name(opts.ig_version),
+            "scenario": current.name if current else None,
+            "instruction": current.instruction(base, opts.ig_version) if current else None,
+            "index": scenarios.index(current) + 1 if current else None, "total": len(scenarios),
+            "scenarios": [s.name for s in scenarios], "ids": IDS.__dict__,
+            "done": f"POST {base}{DONE_PATH}?scenario=<name> when a scenario is finished"}
+
+
+def run_client_test(opts: ClientTestOptions, *, out: IO[str] | None = None, console: Console | None = None,
+                    on_ready: Callable[[str], None] | None = None) -> RunResults:
+    """The whole client test; ``on_ready(base)`` is called once the server listens (tests start a client there)."""
+    from ..server import EmbeddedServer, LoadError, ServerStartError
+
+    out = out or sys.stdout
+    console = console or Console(stderr=True)
+    scenarios = applicable(opts.ig_version, list(opts.scenarios))
+    kit_dir = opts.kit_dir or kitmod.default_kit_dir()
+    if not (kit_dir / "resources").is_dir():
+        raise ClientTestError(f"no fixture kit at {kit_dir}", EXIT_USAGE)
+    recorder = Recorder(hold=opts.hold)
+    server = EmbeddedServer(load=[kit_dir], ig_version=opts.ig_version, host=opts.host, port=opts.port,
+                            auth_tokens=(opts.auth_token,) if opts.auth_token else (), wrap=recorder.middleware)
+    try:
+        server.start()
+    except LoadError as exc:
+        raise ClientTestError(f"the fixture kit could not be loaded: {exc}", EXIT_USAGE) from None
+    except (ServerStartError, OSError) as exc:
+        raise ClientTestError(f"the reference server did not start on {opts.host}:{opts.port}: {exc}", EXIT_USAGE) from None
+    results = RunResults(target=f"client under test (reference server {server.base_url})", ig_version=opts.ig_version,
+                         operation=operation_name(opts.ig_version))
+    try:
+        base = server.base_url
+        console.print(f"client-test: reference server at {base} (IG {opts.ig_version}); {len(scenarios)} scenario(s); "
+                      f"follow along with GET {base}{STATUS_PATH}")
+        if on_ready is not None:
+            on_ready(base)
+        for scenario in scenarios:
+            assert server.store is not None
+            snapshot = copy.deepcopy(server.store.get("MeasureReport", IDS.report))
+            recorder.begin(scenario.name, status_of(base, opts, scenarios, scenario), hold_async=scenario.name == "async")
+            print(scenario.instruction(base, opts.ig_version), file=out, flush=True)
+            started = time.monotonic()
+            obs = _wait(recorder, scenario, opts, base, snapshot)
+            tests = judge(obs, (opts.auth_token,) if opts.auth_token else ())
+            for t in tests:
+                t.duration_s = round(time.monotonic() - started, 3)
+            results.tests += tests
+        recorder.finish(status_of(base, opts, scenarios, None))
+        _linger(recorder)
+    finally:
+        server.stop()
+    results.finished = time.time()
+    _report(results, opts.report_dir, console)
+    return results
+
+
+def _observed(recorder: Recorder, scenario: Scenario, opts: ClientTestOptions, base: str, snapshot: Any) -> Observed:
+    return Observed(scenario, opts.ig_version, recorder.records(scenario.name), base, auth_token=opts.auth_token,
+                    snapshot=snapshot, hold_seconds=opts.hold.seconds)
+
+
+def _wait(recorder: Recorder, scenario: Scenario, opts: ClientTestOptions, base: str, snapshot: Any) -> Observed:
+    """Until the client says it is done, or the scenario looks complete and quiet for `settle` s, or --timeout."""
+    deadline = time.monotonic() + opts.timeout
+    while time.monotonic() < deadline and not recorder.done(scenario.name):
+        obs = _observed(recorder, scenario, opts, base, snapshot)
+        last = max((r.responded or r.received for r in obs.records), default=0.0)
+        if obs.records and complete(obs) and time.monotonic() - last >= opts.settle:
+            break
+        recorder.wait_change(0.05)
+    return _observed(recorder, scenario, opts, base, snapshot)
+
+
+def _linger(recorder: Recorder, seconds: float = 0.5) -> None:
+    """Give a client following $client-test-status a moment to read 'finished' before the server stops."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        recorder.wait_change(end - time.monotonic())
+
+
+def _report(results: RunResults, report_dir: Path, console: Console) -> None:
+    try:
+        write_reports(results, report_dir, role="client")
+        write_junit(results, report_dir / "junit.xml", name="ra-conform client-test")
+    except OSError as exc:
+        raise ClientTestError(f"cannot write reports to {report_dir}: {exc}", EXIT_INTERNAL) from None
+    print_results(console, results)
+    console.print(f"reports: {report_dir}/ (report.html, summary.json, junit.xml)")

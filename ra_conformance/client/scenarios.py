@@ -1,0 +1,99 @@
+"""The client-test scenarios: what a client under test is asked to do, for which IG versions, and its REQ ids.
+
+Names are fixed (``--scenario NAME``). The ids come from the fixture kit the reference server loads; the IG
+version decides which scenarios apply and which operation name the coding-gap retrieval uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..ig import IG_VERSIONS
+
+ALL = IG_VERSIONS
+V21_ON = ("2.1.0", "stu3-ballot")
+
+
+@dataclass(frozen=True)
+class Ids:
+    """The kit resources every scenario names (one place; the instructions and the judge read them here)."""
+
+    patient: str = "Patient/rac-p01"
+    group: str = "Group/rac-group-a"
+    period_start: str = "2024-01-01"
+    period_end: str = "2024-12-31"
+    report: str = "rac-mr-p01-v28"  # a report of the patient whose period overlaps the window
+    remark_group: str = "g1"
+    coverage: str = "Coverage/rac-cov-p01"
+    measure: str = "rac-measure-cmshcc-v28"
+
+
+IDS = Ids()
+
+
+def operation_name(ig_version: str) -> str:
+    """The coding-gap operation of the version on the reference server: STU1 `$report`, later the product's `$cc-gaps`."""
+    return "report" if ig_version == "stu1" else "cc-gaps"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    reqs: tuple[str, ...]
+    versions: tuple[str, ...]
+    task: str  # the instruction, with {base}, {op} and the Ids fields as placeholders
+
+    def instruction(self, base: str, ig_version: str, ids: Ids = IDS) -> str:
+        fields = {k: getattr(ids, k) for k in ids.__dataclass_fields__}
+        return f"[{self.name}] " + self.task.format(base=base.rstrip("/"), op=operation_name(ig_version), **fields)
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("cc-gaps-patient", "coding gaps of one patient through the operation", ("REQ-014", "REQ-015", "REQ-016", "REQ-009"), ALL,
+             "retrieve the coding gaps of {patient} for {period_start}..{period_end}: GET or POST "
+             "{base}/MeasureReport/${op} with subject, periodStart, periodEnd"),
+    Scenario("cc-gaps-group", "coding gaps of a Group through the operation", ("REQ-014", "REQ-015", "REQ-016", "REQ-009"), ALL,
+             "retrieve the coding gaps of {group} for {period_start}..{period_end}: GET or POST "
+             "{base}/MeasureReport/${op} with subject, periodStart, periodEnd"),
+    Scenario("search", "the patient's reports by MeasureReport search", ("REQ-081", "REQ-192", "REQ-009"), V21_ON,
+             "search the RA reports of {patient} overlapping {period_start}..{period_end}: GET {base}/MeasureReport "
+             "with patient (or subject), period=ge…&period=le…, category=ra"),
+    Scenario("read", "one report by id", ("REQ-192", "REQ-009"), ALL,
+             "read the report MeasureReport/{report}: GET {base}/MeasureReport/{report}"),
+    Scenario("async", "the Group's coding gaps asynchronously", ("REQ-050", "REQ-051", "REQ-052", "REQ-058", "REQ-064"), ALL,
+             "retrieve the coding gaps of {group} for {period_start}..{period_end} asynchronously: kick off "
+             "{base}/MeasureReport/${op} with Prefer: respond-async, poll the Content-Location (honour Retry-After), "
+             "download every file of the manifest"),
+    Scenario("remark", "add a ccRemark to one group, changing nothing else", ("REQ-201", "REQ-200", "REQ-148", "REQ-149", "REQ-150", "REQ-170"),
+             V21_ON,
+             "add a ccRemark (with an author) to group {remark_group} of MeasureReport/{report}: FHIRPath PATCH "
+             "{base}/MeasureReport/{report}, PUT the whole report, or POST a transaction Bundle to {base}"),
+    Scenario("submit-data", "submit evidence as a data-exchange MeasureReport", ("REQ-195", "REQ-208", "REQ-209", "REQ-140", "REQ-141"),
+             V21_ON,
+             "submit evidence for {patient} (an ra-datax-measurereport for {period_start}..{period_end}, "
+             "payerCodingGapReportId {report}): POST {base}/Measure/$submit-data (2.1.0), or POST the report "
+             "(or a Bundle of it and its evidence) to {base} (STU3 ballot)"),
+    Scenario("risk-gap", "the STU3 ballot's $risk-gap", ("REQ-220", "REQ-221", "REQ-222", "REQ-223", "REQ-226", "REQ-229"),
+             ("stu3-ballot",),
+             "ask for the risk gaps of {patient} ({coverage}) for {period_start}..{period_end}: POST "
+             "{base}/MeasureReport/$risk-gap with periodStart, periodEnd, subject, coverage and the data Bundle"),
+)
+BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+class ScenarioError(ValueError):
+    """An unknown scenario name, or one that does not apply to the chosen IG version."""
+
+
+def applicable(ig_version: str, names: list[str] | tuple[str, ...] | None = None) -> list[Scenario]:
+    """The scenarios to run, in the fixed order; ``names`` restricts them (each must exist and apply)."""
+    if not names:
+        return [s for s in SCENARIOS if ig_version in s.versions]
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise ScenarioError(f"unknown scenario(s): {', '.join(unknown)} (known: {', '.join(BY_NAME)})")
+    wrong = [n for n in names if ig_version not in BY_NAME[n].versions]
+    if wrong:
+        raise ScenarioError(f"scenario(s) {', '.join(wrong)} do not apply to IG {ig_version}")
+    return [s for s in SCENARIOS if s.name in names]
