@@ -178,11 +178,15 @@ def variants() -> None:
 @click.option("--fault", "only", multiple=True, help="Only these faults (default: the whole catalogue).")
 @click.option("--variant", "only_variants", multiple=True, help="Only these legal variants (default: the whole catalogue).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/selftest"), show_default=True)
-def selftest(only: tuple[str, ...], only_variants: tuple[str, ...], report_dir: Path) -> None:
+@click.option("--clients", is_flag=True, help="Prove the client checks instead: the reference client with each client fault.")
+def selftest(only: tuple[str, ...], only_variants: tuple[str, ...], report_dir: Path, clients: bool) -> None:
     """Prove the suites both ways: each catalogued fault is caught, and each legal variant passes (exit 0).
 
     With --fault only, just those faults run; with --variant only, just those variants; with neither, both
-    catalogues in full."""
+    catalogues in full. With --clients: each client fault (--fault names one) is caught by its client check."""
+    if clients:
+        from .client.commands import client_selftest
+        sys.exit(client_selftest(list(only), report_dir))
     from .selftest import run_selftest, run_variant_selftest
     from .server import FAULTS, VARIANTS
 
@@ -226,6 +230,12 @@ def _selftest_variants(console: Console, outcomes: list) -> list[str]:
     wrong = [o.variant for o in outcomes if not o.passed]
     console.print(f"{len(outcomes) - len(wrong)} of {len(outcomes)} variants passed" + (f"; failed: {', '.join(wrong)}" if wrong else ""))
     return wrong
+
+
+from .client.commands import client_demo, client_test  # noqa: E402  (client-test / client-demo, issue 15)
+
+cli.add_command(client_test)
+cli.add_command(client_demo)
 
 
 @cli.group()

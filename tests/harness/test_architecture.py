@@ -24,6 +24,11 @@ def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
     return {m for m in out if m.startswith(("ra_conformance", "testsuites"))}
 
 
+def within(module: str, prefixes: tuple[str, ...]) -> bool:
+    """`module` is one of `prefixes` or inside one (ra_conformance.client is not inside ra_conformance.cli)."""
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
 def room_files(room: str) -> list[Path]:
     target = ROOT / room
     return sorted(target.rglob("*.py")) if target.is_dir() else [target.with_suffix(".py")]
@@ -32,25 +37,27 @@ def room_files(room: str) -> list[Path]:
 FORBIDDEN = [
     # (room, forbidden prefixes) — DESIGN.md "Arrows (must hold)"
     ("testsuites", ("ra_conformance.server", "ra_conformance.cli")),
-    ("ra_conformance/server", ("ra_conformance.plugin", "testsuites", "ra_conformance.cli", "ra_conformance.reporting")),
+    ("ra_conformance/server", ("ra_conformance.plugin", "testsuites", "ra_conformance.cli", "ra_conformance.reporting",
+                               "ra_conformance.client")),
     ("ra_conformance/validation", ("ra_conformance.fhir", "ra_conformance.server", "ra_conformance.plugin", "ra_conformance.cli")),
     ("ra_conformance/checks", ("ra_conformance.server", "ra_conformance.plugin", "ra_conformance.cli", "ra_conformance.reporting")),
     ("ra_conformance/fhir", ("ra_conformance.server", "ra_conformance.plugin", "ra_conformance.cli", "ra_conformance.reporting")),
+    ("ra_conformance/client", ("ra_conformance.plugin", "testsuites", "ra_conformance.cli", "ra_conformance.runner")),
     ("ra_conformance/ig", ("ra_conformance.fhir", "ra_conformance.server", "ra_conformance.validation", "ra_conformance.plugin")),
 ]
 
 
 @pytest.mark.parametrize("room,forbidden", FORBIDDEN, ids=[r for r, _ in FORBIDDEN])
 def test_room_does_not_import_against_the_arrows(room, forbidden):
-    bad = [f"{p.relative_to(ROOT)} imports {m}" for p in room_files(room) for m in imported_modules(p) if m.startswith(forbidden)]
+    bad = [f"{p.relative_to(ROOT)} imports {m}" for p in room_files(room) for m in imported_modules(p) if within(m, forbidden)]
     assert bad == []
 
 
 def test_nothing_imports_cli_and_only_plugin_cli_and_runner_import_reporting():
     for path in PKG.rglob("*.py"):
         mods = imported_modules(path)
-        assert not any(m.startswith("ra_conformance.cli") for m in mods) or path.name == "__main__.py", path
-        if any(m.startswith("ra_conformance.reporting") for m in mods):
+        assert not any(within(m, ("ra_conformance.cli",)) for m in mods) or path.name == "__main__.py", path
+        if any(within(m, ("ra_conformance.reporting",)) for m in mods):
             assert path.name in ("plugin.py", "cli.py", "runner.py") or "reporting" in path.parts, path
 
 

@@ -1,0 +1,120 @@
+"""The click commands of the client side (`client-test`, `client-demo`, `selftest --clients`), kept here so
+cli.py only registers them. Thin: options become ClientTestOptions, the library does the work."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..ig import IG_VERSIONS
+from ..results import EXIT_FAILURES, EXIT_USAGE
+from .faults import CLIENT_FAULTS, UnknownClientFault
+from .judging import reqs_of
+from .recorder import AsyncHold
+from .scenarios import SCENARIOS, ScenarioError
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"ra-conform: {message}", err=True)
+    sys.exit(code)
+
+
+def _list() -> None:
+    click.echo(f"{'scenario':16} {'IG versions':28} REQ ids")
+    for s in SCENARIOS:
+        click.echo(f"{s.name:16} {', '.join(s.versions):28} {' '.join(reqs_of(s.name))}")
+        click.echo(f"{'':16} {s.title}")
+
+
+@click.command("client-test")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface the reference server listens on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True)
+@click.option("--scenario", "scenarios", multiple=True, help="Only these scenarios (repeatable; see --list).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
+              help="Seconds to wait for the client in each scenario.")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True)
+@click.option("--auth-token", help="Bearer token the client must send (async jobs require it; redacted in reports).")
+@click.option("--retry-after", type=click.IntRange(1, 60), default=2, show_default=True,
+              help="Retry-After seconds of the async job's in-progress answers (the first two polls).")
+@click.option("--list", "list_only", is_flag=True, help="List the scenarios with their REQ ids and exit.")
+def client_test(host: str, port: int, ig_version: str, scenarios: tuple[str, ...], timeout: float, report_dir: Path,
+                auth_token: str | None, retry_after: int, list_only: bool) -> None:
+    """Certify a client: serve the reference server, tell the client what to do, judge its requests.
+
+    Each scenario prints one instruction line on stdout; GET [base]/$client-test-status says the same as JSON.
+    Exit 0 conformant, 1 a client failure (also a scenario never performed), 2 usage.
+    SMART Backend Services clients: use --auth-token with a token your client sends as a bearer token."""
+    from .runner import ClientTestError, ClientTestOptions, run_client_test
+
+    if list_only:
+        _list()
+        return
+    opts = ClientTestOptions(ig_version=ig_version, scenarios=scenarios, host=host, port=port, timeout=timeout,
+                             report_dir=report_dir, auth_token=auth_token, hold=AsyncHold(polls=2, seconds=retry_after))
+    try:
+        results = run_client_test(opts)
+    except ScenarioError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except ClientTestError as exc:
+        _fail(str(exc), exc.exit_code)
+    sys.exit(results.exit_code())
+
+
+@click.command("client-demo")
+@click.option("--target", required=True, help="Base URL: a running `ra-conform client-test`, or any RA server.")
+@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True,
+              help="Against a plain server: the version whose scenarios to perform (client-test tells its own).")
+@click.option("--auth-token", help="Bearer token to send.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="HTTP timeout in seconds.")
+def client_demo(target: str, ig_version: str, auth_token: str | None, timeout: float) -> None:
+    """The reference RA client: perform every scenario correctly and print each request it sends.
+
+    Against `ra-conform client-test` it follows $client-test-status scenario by scenario; against any other
+    server it performs the scenarios of --ig-version once."""
+    import httpx
+
+    from .reference import ReferenceClient
+
+    if not target.startswith(("http://", "https://")):
+        _fail(f"--target must be an http(s) URL, not {target!r}", EXIT_USAGE)
+    def echo(line: str) -> None:
+        if "$client-test-" not in line:  # the follow-along plumbing is not part of the demo
+            click.echo(line)
+    try:
+        with ReferenceClient(target, ig_version, auth_token=auth_token, log=echo, timeout=timeout) as client:
+            if not client.follow():
+                echo(f"{target} is no client-test server: performing the IG {ig_version} scenarios once")
+                for name in client.perform_all():
+                    echo(f"done: {name}")
+    except httpx.HTTPError as exc:  # pragma: no cover - FhirClient reports transport errors itself
+        _fail(f"cannot reach {target}: {exc}", 3)
+
+
+def client_selftest(only: list[str], report_dir: Path) -> int:
+    from rich.table import Table
+
+    from .selftest import run_client_selftest
+
+    try:
+        unknown = sorted(set(only) - set(CLIENT_FAULTS))
+        if unknown:
+            raise UnknownClientFault(f"unknown client fault(s): {', '.join(unknown)}")
+    except UnknownClientFault as exc:
+        _fail(str(exc), EXIT_USAGE)
+    console = Console()
+    table = Table(title="ra-conform self-test: each client fault and the check that caught it")
+    for col in ("client fault", "scenario", "expected", "REQ", "caught by", "exit"):
+        table.add_column(col, overflow="fold")
+    outcomes = run_client_selftest(report_dir / "clients", only or None)
+    for o in outcomes:
+        caught = "\n".join(n.split("::", 1)[-1] for n in o.caught_by)
+        table.add_row(o.fault, CLIENT_FAULTS[o.fault].scenario, o.expected, " ".join(o.catches),
+                      caught if o.caught else f"[red]NOT CAUGHT[/] {caught}", str(o.exit_code))
+    console.print(table)
+    missed = [o.fault for o in outcomes if not o.caught]
+    console.print(f"{len(outcomes) - len(missed)} of {len(outcomes)} client faults caught" + (f"; missed: {', '.join(missed)}" if missed else ""))
+    return EXIT_FAILURES if missed else 0
