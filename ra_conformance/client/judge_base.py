@@ -72,7 +72,10 @@ def op_params(r: Recorded) -> tuple[dict[str, list[tuple[str, Any]]], list[str]]
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
         return out, ["the POST body is not a Parameters resource"]
     problems = []
-    for n, p in enumerate(body.get("parameter") or []):
+    raw = body.get("parameter")
+    if raw is not None and not isinstance(raw, list):
+        return out, ["Parameters.parameter is not a list"]
+    for n, p in enumerate(raw or []):
         if not isinstance(p, dict) or not isinstance(p.get("name"), str):
             problems.append(f"parameter[{n}] has no name")
             continue

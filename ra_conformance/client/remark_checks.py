@@ -36,7 +36,7 @@ def _report_in_bundle(r: Recorded, rid: str) -> dict[str, Any] | None:
     body = r.json
     if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
         return None
-    for e in body.get("entry") or []:
+    for e in _list(body.get("entry")):
         res = e.get("resource") if isinstance(e, dict) else None
         if isinstance(res, dict) and res.get("resourceType") == "MeasureReport" and res.get("id") == rid:
             return res
@@ -60,17 +60,23 @@ def result_of(obs: Observed, r: Recorded) -> tuple[dict[str, Any] | None, str | 
     return body, None
 
 
-def _remarks(group: dict[str, Any]) -> list[Any]:
-    return [e for e in group.get("extension") or [] if isinstance(e, dict) and e.get("url") == CC_REMARK]
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _remarks(group: Any) -> list[Any]:
+    exts = _list(group.get("extension")) if isinstance(group, dict) else []
+    return [e for e in exts if isinstance(e, dict) and e.get("url") == CC_REMARK]
 
 
 def _without_remarks(report: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(report)
-    meta = {k: v for k, v in (out.pop("meta", None) or {}).items() if k not in ("versionId", "lastUpdated")}
+    meta = out.pop("meta", None)
+    meta = {k: v for k, v in meta.items() if k not in ("versionId", "lastUpdated")} if isinstance(meta, dict) else meta
     if meta:
         out["meta"] = meta
-    for g in out.get("group") or []:
-        if isinstance(g, dict) and "extension" in g:
+    for g in _list(out.get("group")):
+        if isinstance(g, dict) and isinstance(g.get("extension"), list):
             g["extension"] = [e for e in g["extension"] if not (isinstance(e, dict) and e.get("url") == CC_REMARK)]
             if not g["extension"]:
                 del g["extension"]
@@ -96,9 +102,9 @@ def differences(before: Any, after: Any, path: str = "MeasureReport") -> list[st
 
 
 def added_remarks(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    old = {g.get("id"): _remarks(g) for g in before.get("group") or [] if isinstance(g, dict)}
+    old = {g.get("id"): _remarks(g) for g in _list(before.get("group")) if isinstance(g, dict)}
     out: dict[str, list[Any]] = {}
-    for g in after.get("group") or []:
+    for g in _list(after.get("group")):
         if isinstance(g, dict):
             new = [e for e in _remarks(g) if e not in old.get(g.get("id"), [])]
             if new:
@@ -131,7 +137,7 @@ def _patch_profile(obs: Observed) -> list[Finding] | None:
     if not patches:
         return None  # the client used PUT or a transaction (REQ-202/REQ-203): nothing to judge here
     out: list[Finding] = []
-    groups = {g.get("id") for g in (obs.snapshot or {}).get("group") or [] if isinstance(g, dict)}
+    groups = {g.get("id") for g in _list((obs.snapshot or {}).get("group")) if isinstance(g, dict)}
     for r in patches:
         out += headers_findings(r, ("REQ-204",), body_expected=True)
         if media(r.header("content-type")) == JSON_PATCH:
@@ -142,12 +148,26 @@ def _patch_profile(obs: Observed) -> list[Finding] | None:
             if issue.severity in ("error", "fatal"):
                 req = issue.rule if issue.rule.startswith("REQ-") else ("REQ-149" if issue.rule == "ra-3" else "REQ-148")
                 out.append(error(req, f"{issue.location}: {issue.message} [{issue.rule}]", where=describe(r)))
-        for p in (r.json or {}).get("parameter") or [] if isinstance(r.json, dict) else []:
-            path = next((x.get("valueString") for x in p.get("part") or [] if isinstance(x, dict) and x.get("name") == "path"), None)
-            if isinstance(path, str) and path.startswith("MeasureReport.group.where(id='"):
-                gid = path[len("MeasureReport.group.where(id='"):].split("'", 1)[0]
+        for path in _patch_paths(r.json):
+            if path.startswith(GROUP_PATH):
+                gid = path[len(GROUP_PATH):].split("'", 1)[0]
                 if gid not in groups:
                     out.append(error("REQ-149", f"the path addresses a group the report does not have ({gid!r})", where=describe(r)))
+    return out
+
+
+GROUP_PATH = "MeasureReport.group.where(id='"
+
+
+def _patch_paths(body: Any) -> list[str]:
+    """The `path` part of every operation of a FHIRPath Patch body (whatever shape the client sent)."""
+    params = body.get("parameter") if isinstance(body, dict) else None
+    out = []
+    for p in params if isinstance(params, list) else []:
+        parts = p.get("part") if isinstance(p, dict) else None
+        for x in parts if isinstance(parts, list) else []:
+            if isinstance(x, dict) and x.get("name") == "path" and isinstance(x.get("valueString"), str):
+                out.append(x["valueString"])
     return out
 
 

@@ -19,6 +19,10 @@ CC_TYPES = ("historic", "suspected", "net-new")
 EVIDENCE_STATUSES = ("open-gap", "closed-gap", "invalid-gap", "pending")
 
 
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def submissions(obs: Observed) -> list[Recorded]:
     out = []
     for r in obs.records:
@@ -28,7 +32,7 @@ def submissions(obs: Observed) -> list[Recorded]:
         if SUBMIT_PATHS.match(r.path) or (r.path == "/MeasureReport" and body.get("resourceType") == "MeasureReport"):
             out.append(r)
         elif r.path == "/" and any(isinstance(e, dict) and isinstance(e.get("resource"), dict)
-                                   and e["resource"].get("resourceType") == "MeasureReport" for e in body.get("entry") or []):
+                                   and e["resource"].get("resourceType") == "MeasureReport" for e in _items(body.get("entry"))):
             out.append(r)
     return out
 
@@ -36,11 +40,11 @@ def submissions(obs: Observed) -> list[Recorded]:
 def submitted_reports(r: Recorded) -> list[dict[str, Any]]:
     body = r.json if isinstance(r.json, dict) else {}
     if SUBMIT_PATHS.match(r.path):
-        found = [p.get("resource") for p in body.get("parameter") or [] if isinstance(p, dict) and p.get("name") == "measureReport"]
+        found = [p.get("resource") for p in _items(body.get("parameter")) if isinstance(p, dict) and p.get("name") == "measureReport"]
     elif body.get("resourceType") == "MeasureReport":
         found = [body]
     else:
-        found = [e.get("resource") for e in body.get("entry") or [] if isinstance(e, dict)]
+        found = [e.get("resource") for e in _items(body.get("entry")) if isinstance(e, dict)]
     return [x for x in found if isinstance(x, dict) and x.get("resourceType") == "MeasureReport"]
 
 
@@ -161,7 +165,7 @@ def _subject_coverage(obs: Observed) -> list[Finding]:
 
 def _in_data(ref: str, data: dict[str, Any]) -> bool:
     """``ref`` ('Type/id') is an entry of the data Bundle, by fullUrl or by the resource's type and id."""
-    for e in data.get("entry") or []:
+    for e in _items(data.get("entry")):
         if not isinstance(e, dict):
             continue
         res, full = e.get("resource"), e.get("fullUrl")
