@@ -71,3 +71,14 @@ def test_client_test_and_client_demo_as_two_processes(tmp_path):
     assert [line.split("]", 1)[0] for line in [first, *out.splitlines()]] == [
         "[cc-gaps-patient", "[cc-gaps-group", "[read", "[async"]
     assert (tmp_path / "report.html").is_file() and (tmp_path / "junit.xml").is_file()
+
+
+def test_readme_lists_every_scenario_and_client_fault():
+    from pathlib import Path
+
+    from ra_conformance.client.faults import CLIENT_FAULTS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Certify a client", 1)[1].split("\n## ", 1)[0]
+    assert all(f"| `{s.name}` |" in section for s in SCENARIOS)
+    assert all(f"| `{name}`" in section for name in CLIENT_FAULTS)
