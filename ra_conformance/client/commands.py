@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 
 from ..ig import IG_VERSIONS
-from ..results import EXIT_FAILURES, EXIT_USAGE
+from ..results import EXIT_FAILURES, EXIT_UNREACHABLE, EXIT_USAGE
 from .faults import CLIENT_FAULTS, UnknownClientFault
 from .judging import reqs_of
 from .recorder import AsyncHold
@@ -75,23 +75,23 @@ def client_demo(target: str, ig_version: str, auth_token: str | None, timeout: f
 
     Against `ra-conform client-test` it follows $client-test-status scenario by scenario; against any other
     server it performs the scenarios of --ig-version once."""
-    import httpx
-
     from .reference import ReferenceClient
 
     if not target.startswith(("http://", "https://")):
         _fail(f"--target must be an http(s) URL, not {target!r}", EXIT_USAGE)
+
     def echo(line: str) -> None:
         if "$client-test-" not in line:  # the follow-along plumbing is not part of the demo
             click.echo(line)
-    try:
-        with ReferenceClient(target, ig_version, auth_token=auth_token, log=echo, timeout=timeout) as client:
-            if not client.follow():
-                echo(f"{target} is no client-test server: performing the IG {ig_version} scenarios once")
-                for name in client.perform_all():
-                    echo(f"done: {name}")
-    except httpx.HTTPError as exc:  # pragma: no cover - FhirClient reports transport errors itself
-        _fail(f"cannot reach {target}: {exc}", 3)
+
+    with ReferenceClient(target, ig_version, auth_token=auth_token, log=echo, timeout=timeout) as client:
+        probe = client.http.get("metadata")
+        if probe.error is not None:
+            _fail(f"target unreachable: {target} ({probe.error})", EXIT_UNREACHABLE)
+        if not client.follow():
+            echo(f"{target} is no client-test server: performing the IG {ig_version} scenarios once")
+            for name in client.perform_all():
+                echo(f"done: {name}")
 
 
 def client_selftest(only: list[str], report_dir: Path) -> int:

@@ -15,13 +15,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from .. import jsonio
 
 STATUS_PATH = "/$client-test-status"
 DONE_PATH = "/$client-test-done"
 KEEP_RESPONSE_BYTES = 256 * 1024
+MAX_BODY_BYTES = 20 * 1024 * 1024  # as the reference server's own limit: a larger body is refused (413), not held
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
@@ -85,6 +86,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._records: list[Recorded] = []
         self._polls: dict[str, int] = {}
+        self._jobs: set[str] = set()  # status paths the server handed out (Content-Location of a 202 kick-off)
         self._status: dict[str, Any] = {"state": "starting", "scenario": None, "instruction": None}
         self._scenario: str | None = None
         self._holding = False
@@ -141,11 +143,15 @@ class Recorder:
     def _hold_poll(self, path: str) -> bool:
         """True when this status poll is to be answered 'still in progress' (async scenario only)."""
         with self._lock:
-            if not self._holding or "/file/" in path:
+            if not self._holding or path not in self._jobs:
                 return False
             seen = self._polls.get(path, 0)
             self._polls[path] = seen + 1
             return seen < self.hold.polls
+
+    def _job_started(self, content_location: str) -> None:
+        with self._lock:
+            self._jobs.add(urlsplit(content_location).path.rstrip("/"))
 
     def middleware(self, app: Any) -> Any:
         return _RecordingMiddleware(app, self)
@@ -169,12 +175,18 @@ class _RecordingMiddleware:
             name = self.recorder._mark_done(dict(query).get("scenario"))
             await _answer(send, 200, jsonio.dumps({"done": name}))
             return
-        body = await _read_body(receive)
+        body, whole = await _read_body(receive)
         self._seq += 1
         record = Recorded(self._seq, self.recorder._scenario, scope.get("method", "GET"), path, query,
                           [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope.get("headers") or []],
                           body, time.monotonic())
         self.recorder._add(record)
+        if not whole:
+            outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "too-costly",
+                                                                     "diagnostics": f"request body larger than {MAX_BODY_BYTES} bytes"}]}
+            await _answer(send, 413, jsonio.dumps(outcome), JSON_HEADERS, record)
+            self.recorder._answered(record)
+            return
         if path.startswith("/$async/") and scope.get("method") == "GET" and self.recorder._hold_poll(path):
             record.synthetic = True
             headers = [(b"retry-after", str(self.recorder.hold.seconds).encode()), (b"x-progress", b"in progress")]
@@ -182,19 +194,27 @@ class _RecordingMiddleware:
             self.recorder._answered(record)
             return
         await self.app(scope, _replay(body, receive), _capturing(send, record))
+        location = record.response_header("content-location")
+        if record.status == 202 and location:
+            self.recorder._job_started(location)
         self.recorder._answered(record)
 
 
-async def _read_body(receive: Any) -> bytes:
-    chunks = []
+async def _read_body(receive: Any) -> tuple[bytes, bool]:
+    """The request body, and False when it exceeded MAX_BODY_BYTES (what was read is kept up to the limit)."""
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return b"".join(chunks), False
+        chunks.append(chunk)
         if not message.get("more_body"):
             break
-    return b"".join(chunks)
+    return b"".join(chunks), True
 
 
 def _replay(body: bytes, upstream: Any) -> Any:

@@ -82,3 +82,13 @@ def test_readme_lists_every_scenario_and_client_fault():
     section = readme.split("## Certify a client", 1)[1].split("\n## ", 1)[0]
     assert all(f"| `{s.name}` |" in section for s in SCENARIOS)
     assert all(f"| `{name}`" in section for name in CLIENT_FAULTS)
+
+
+def test_client_demo_against_nothing_exits_3():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = CliRunner().invoke(cli, ["client-demo", "--target", f"http://127.0.0.1:{port}", "--timeout", "2"])
+    assert result.exit_code == 3 and "unreachable" in result.output
