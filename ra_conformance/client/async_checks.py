@@ -38,6 +38,16 @@ def _kickoff_accept(obs: Observed) -> list[Finding]:
     return out
 
 
+OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
+
+
+def _output_format(obs: Observed) -> list[Finding]:
+    """REQ-053 (MAY): `_outputFormat`, when sent, names NDJSON (the only format the IG supports)."""
+    return [error("REQ-053", "_outputFormat names a format other than NDJSON", expected=" | ".join(OUTPUT_FORMATS),
+                  actual=v, where=describe(r))
+            for r in operation_requests(obs) for v in r.params("_outputFormat") if v.strip() not in OUTPUT_FORMATS]
+
+
 def _retry_after(r: Recorded) -> float | None:
     value = (r.response_header("retry-after") or "").strip()
     return float(value) if value.isdigit() else None
@@ -70,7 +80,7 @@ def manifest_of(obs: Observed) -> dict[str, Any] | None:
     return None
 
 
-def _files(obs: Observed) -> list[Finding]:
+def file_findings(obs: Observed) -> list[Finding]:
     """REQ-050/REQ-064: the job is polled to completion and every output and error file is downloaded, with the
     bearer token when the manifest's requiresAccessToken is true."""
     manifest = manifest_of(obs)
@@ -105,9 +115,11 @@ ASYNC_CHECKS = (
           _kickoff_prefer, _kicked_off),
     Check("test_req_052_kickoff_carries_accept", "the kick-off carries an Accept header for FHIR JSON", ("REQ-052",),
           _kickoff_accept, _kicked_off),
+    Check("test_req_053_output_format_is_ndjson", "an _outputFormat, when sent, is NDJSON", ("REQ-053",),
+          _output_format, _kicked_off),
     Check("test_req_058_polling_honours_retry_after", "no status poll comes before the time Retry-After gave",
           ("REQ-058",), _polling, _kicked_off),
     Check("test_req_050_064_every_manifest_file_downloaded",
           "the job is polled to completion and every manifest file downloaded (with the token when required)",
-          ("REQ-050", "REQ-064"), _files, _kicked_off),
+          ("REQ-050", "REQ-064"), file_findings, _kicked_off),
 )

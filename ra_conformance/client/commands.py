@@ -14,6 +14,7 @@ from ..results import EXIT_FAILURES, EXIT_UNREACHABLE, EXIT_USAGE
 from .faults import CLIENT_FAULTS, UnknownClientFault
 from .judging import reqs_of
 from .recorder import AsyncHold
+from .reference import REMARK_FORMS
 from .scenarios import SCENARIOS, ScenarioError
 
 
@@ -70,7 +71,11 @@ def client_test(host: str, port: int, ig_version: str, scenarios: tuple[str, ...
               help="Against a plain server: the version whose scenarios to perform (client-test tells its own).")
 @click.option("--auth-token", help="Bearer token to send.")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="HTTP timeout in seconds.")
-def client_demo(target: str, ig_version: str, auth_token: str | None, timeout: float) -> None:
+@click.option("--remark-by", type=click.Choice(REMARK_FORMS), default="patch", show_default=True,
+              help="How the remark travels: FHIRPath PATCH, PUT of the whole report, or a transaction Bundle.")
+@click.option("--operation-by", type=click.Choice(["mixed", "GET", "POST"]), default="mixed", show_default=True,
+              help="The coding-gap operation by GET, by POST, or mixed (the patient by GET, the Group by POST).")
+def client_demo(target: str, ig_version: str, auth_token: str | None, timeout: float, remark_by: str, operation_by: str) -> None:
     """The reference RA client: perform every scenario correctly and print each request it sends.
 
     Against `ra-conform client-test` it follows $client-test-status scenario by scenario; against any other
@@ -84,7 +89,8 @@ def client_demo(target: str, ig_version: str, auth_token: str | None, timeout: f
         if "$client-test-" not in line:  # the follow-along plumbing is not part of the demo
             click.echo(line)
 
-    with ReferenceClient(target, ig_version, auth_token=auth_token, log=echo, timeout=timeout) as client:
+    with ReferenceClient(target, ig_version, auth_token=auth_token, log=echo, timeout=timeout, remark_by=remark_by,
+                         operation_by=operation_by) as client:
         probe = client.http.get("metadata")
         if probe.error is not None:
             _fail(f"target unreachable: {target} ({probe.error})", EXIT_UNREACHABLE)

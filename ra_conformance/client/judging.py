@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..checks.findings import Finding, Verdict
 from ..fhir.redact import redact_headers, redact_text, redact_url
 from ..results import ERROR, FAIL, PASS, SKIP, WARN, TestResult
-from .async_checks import ASYNC_CHECKS, manifest_of
+from .async_checks import ASYNC_CHECKS, file_findings, manifest_of
 from .judge import OPERATION_CHECKS, READ_CHECKS, SEARCH_CHECKS
 from .judge_base import Check, Observed, never_performed
 from .recorder import Recorded
@@ -20,7 +20,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     "cc-gaps-group": OPERATION_CHECKS,
     "search": SEARCH_CHECKS,
     "read": READ_CHECKS,
-    "async": ASYNC_CHECKS + OPERATION_CHECKS[:3],  # the kick-off's parameters are judged like any request's
+    # the kick-off's parameters are judged like any request's (its headers by the async checks)
+    "async": ASYNC_CHECKS + tuple(c for c in OPERATION_CHECKS if set(c.reqs) & {"REQ-014", "REQ-015", "REQ-016"}),
     "remark": REMARK_CHECKS,
     "submit-data": SUBMIT_CHECKS,
     "risk-gap": RISK_GAP_CHECKS,
@@ -43,7 +44,7 @@ def complete(obs: Observed) -> bool:
         manifest = manifest_of(obs)
         if manifest is None:
             return False
-        return not [f for f in ASYNC_CHECKS[3].run(obs) or [] if "never downloaded" in f.message]
+        return not [f for f in file_findings(obs) if "never downloaded" in f.message]
     if obs.scenario.name == "remark":
         return any(r.status is not None for r in remark_requests(obs))
     return True

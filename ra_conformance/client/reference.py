@@ -21,11 +21,18 @@ from .scenarios import IDS, applicable, operation_name
 
 FHIR_JSON = "application/fhir+json"
 POLL_LIMIT = 60.0
+REMARK_FORMS = ("patch", "put", "transaction")
 
 
 class ReferenceClient:
     def __init__(self, base: str, ig_version: str = "2.1.0", *, auth_token: str | None = None, faults: tuple[str, ...] = (),
-                 log: Callable[[str], None] | None = None, timeout: float = 30.0) -> None:
+                 log: Callable[[str], None] | None = None, timeout: float = 30.0, remark_by: str = "patch",
+                 operation_by: str = "mixed") -> None:
+        """``remark_by``: patch | put | transaction (REQ-202..REQ-204, all legal); ``operation_by``: GET | POST for both
+        coding-gap scenarios, or mixed (patient by GET, group by POST)."""
+        if remark_by not in REMARK_FORMS or operation_by not in ("GET", "POST", "mixed"):
+            raise ValueError(f"unknown form: remark_by={remark_by!r}, operation_by={operation_by!r}")
+        self.remark_by, self.operation_by = remark_by, operation_by
         self.base, self.ig_version = base.rstrip("/"), ig_version
         self.faults = set(check_faults(faults))
         self.http = FhirClient(self.base, auth_token=auth_token, timeout=timeout)
@@ -87,11 +94,17 @@ class ReferenceClient:
         return f"MeasureReport/${operation_name(self.ig_version)}"
 
     def cc_gaps_patient(self) -> None:
-        self.http.get(self._op_path(), params=self._params(IDS.patient))
+        self._operation(IDS.patient, "POST" if self.operation_by == "POST" else "GET")
 
     def cc_gaps_group(self) -> None:
+        self._operation(IDS.group, "GET" if self.operation_by == "GET" else "POST")
+
+    def _operation(self, subject: str, method: str) -> None:
+        if method == "GET":
+            self.http.get(self._op_path(), params=self._params(subject))
+            return
         types = {"periodStart": "valueDate", "periodEnd": "valueDate", "subject": "valueString"}
-        body = {"resourceType": "Parameters", "parameter": [{"name": k, types[k]: v} for k, v in self._params(IDS.group)]}
+        body = {"resourceType": "Parameters", "parameter": [{"name": k, types[k]: v} for k, v in self._params(subject)]}
         if "post-without-content-type" in self.faults:
             self.http.request("POST", self._op_path(), content=jsonio.dumps(body))
         else:
@@ -139,13 +152,8 @@ class ReferenceClient:
     def remark(self) -> None:
         path = f"MeasureReport/{IDS.report}"
         author = {"url": "author", "valueString": "Dr. Ada Example (ra-conform reference client)"}
-        if "put-drops-group" in self.faults:
-            report = self.http.get(path).resource or {}
-            for g in report.get("group") or []:
-                if g.get("id") == IDS.remark_group:
-                    g.setdefault("extension", []).append({"url": SD + "ra-ccRemark", "extension": [author]})
-            report["group"] = (report.get("group") or [])[:-1]
-            self.http.put(path, json=report)
+        if self.remark_by != "patch" or "put-drops-group" in self.faults:
+            self._remark_whole(path, author)
             return
         # REQ-204: FHIRPath Patch per ra-parameters-cc-remark-patch (one sub-extension per added remark: the author, ra-2)
         ops = [[{"name": "type", "valueCode": "add"},
@@ -159,6 +167,21 @@ class ReferenceClient:
                         {"name": "value", "valueCode": "pending"}])
         body = {"resourceType": "Parameters", "parameter": [{"name": "operation", "part": p} for p in ops]}
         self.http.request("PATCH", path, json=body, headers={"Content-Type": FHIR_JSON})
+
+    def _remark_whole(self, path: str, author: dict[str, Any]) -> None:
+        """REQ-202 (PUT the whole report) or REQ-203 (a transaction): read, add the remark, send everything back."""
+        report = self.http.get(path).resource or {}
+        text = {"url": "text", "valueString": "Reviewed at the visit; documentation to follow."}
+        for g in report.get("group") or []:
+            if g.get("id") == IDS.remark_group:
+                g.setdefault("extension", []).append({"url": SD + "ra-ccRemark", "extension": [author, text]})
+        if "put-drops-group" in self.faults:
+            report["group"] = (report.get("group") or [])[:-1]
+        if self.remark_by == "transaction":
+            self.http.post("", json={"resourceType": "Bundle", "type": "transaction",
+                                     "entry": [{"resource": report, "request": {"method": "PUT", "url": path}}]})
+        else:
+            self.http.put(path, json=report)
 
     # -- submit data ----------------------------------------------------------------------------------
     def datax_report(self, evidence: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -33,13 +34,15 @@ class ClientFaultOutcome:
         return bool(self.caught_by) and self.exit_code == (1 if self.expected == "fail" else 0)
 
 
-def with_reference_client(ig_version: str, faults: tuple[str, ...] = (), auth_token: str | None = None) -> tuple[Callable[[str], None], list[threading.Thread]]:
-    """An ``on_ready`` that runs the reference client (following $client-test-status) in a thread."""
+def with_reference_client(ig_version: str, faults: tuple[str, ...] = (), auth_token: str | None = None,
+                          **client_kw: Any) -> tuple[Callable[[str], None], list[threading.Thread]]:
+    """An ``on_ready`` that runs the reference client (following $client-test-status) in a thread;
+    ``client_kw`` chooses among the legal forms (remark_by, operation_by)."""
     threads: list[threading.Thread] = []
 
     def start(base: str) -> None:
         def follow() -> None:
-            with ReferenceClient(base, ig_version, faults=faults, auth_token=auth_token) as client:
+            with ReferenceClient(base, ig_version, faults=faults, auth_token=auth_token, **client_kw) as client:
                 client.follow()
         thread = threading.Thread(target=follow, name="ra-conform-reference-client", daemon=True)
         thread.start()
@@ -48,9 +51,9 @@ def with_reference_client(ig_version: str, faults: tuple[str, ...] = (), auth_to
     return start, threads
 
 
-def run_reference(opts: ClientTestOptions, faults: tuple[str, ...] = ()) -> RunResults:
+def run_reference(opts: ClientTestOptions, faults: tuple[str, ...] = (), **client_kw: Any) -> RunResults:
     """client-test with the reference client (in this process) as the client under test."""
-    start, threads = with_reference_client(opts.ig_version, faults, opts.auth_token)
+    start, threads = with_reference_client(opts.ig_version, faults, opts.auth_token, **client_kw)
     quiet = Console(file=io.StringIO())
     results = run_client_test(opts, out=io.StringIO(), console=quiet, on_ready=start)
     for t in threads:

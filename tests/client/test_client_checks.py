@@ -114,13 +114,14 @@ def test_read_of_another_report_fails_the_read_check():
 # -- async -----------------------------------------------------------------------------------------
 
 def _async_run(*, poll_gap: float = 1.2, token: str | None = None, fetch: bool = True, prefer: str | None = "respond-async",
-               accept: str | None = "application/fhir+json"):
+               accept: str | None = "application/fhir+json", output_format: str | None = None):
     status = "/$async/job1"
     manifest = {"transactionTime": "2024-01-01T00:00:00Z", "request": "x", "requiresAccessToken": token is not None,
                 "output": [{"type": "Bundle", "url": f"http://127.0.0.1:9{status}/file/1"}], "error": []}
     auth = {"authorization": f"Bearer {token}"} if token else {}
     records = [
-        req("GET", OP, query=[("subject", IDS.group), *GOOD_QUERY[1:]], headers={"prefer": prefer, "accept": accept, **auth},
+        req("GET", OP, query=[("subject", IDS.group), *GOOD_QUERY[1:], *([("_outputFormat", output_format)] if output_format else [])],
+            headers={"prefer": prefer, "accept": accept, **auth},
             status=202, seq=1),
         req("GET", status, status=202, response_headers={"retry-after": "1"}, received=1.0, responded=1.0, seq=2, headers=auth),
         req("GET", status, status=200, response=manifest, received=1.0 + poll_gap, seq=3, headers=auth),
@@ -132,21 +133,25 @@ def _async_run(*, poll_gap: float = 1.2, token: str | None = None, fetch: bool =
 
 def test_async_checks_pass_a_correct_exchange_and_see_it_complete():
     obs = _async_run()
-    assert [errors(c, obs) for c in ASYNC_CHECKS] == [[], [], [], []] and not [f for f in ASYNC_CHECKS[2].run(obs)]
+    assert [errors(c, obs) for c in ASYNC_CHECKS] == [[]] * len(ASYNC_CHECKS)
+    assert by_name(ASYNC_CHECKS, "test_req_058").run(obs) == []  # not even a warning
     assert complete(obs)
-    assert [errors(c, _async_run(token="tk")) for c in ASYNC_CHECKS] == [[], [], [], []]
+    assert [errors(c, _async_run(token="tk")) for c in ASYNC_CHECKS] == [[]] * len(ASYNC_CHECKS)
+    assert [errors(c, _async_run(output_format="application/ndjson")) for c in ASYNC_CHECKS] == [[]] * len(ASYNC_CHECKS)
 
 
 def test_async_checks_catch_each_defect():
-    assert errors(ASYNC_CHECKS[0], _async_run(prefer=None))
-    assert errors(ASYNC_CHECKS[1], _async_run(accept=None))
-    early = ASYNC_CHECKS[2].run(_async_run(poll_gap=0.3))
+    assert errors(by_name(ASYNC_CHECKS, "test_req_051"), _async_run(prefer=None))
+    assert errors(by_name(ASYNC_CHECKS, "test_req_052"), _async_run(accept=None))
+    assert errors(by_name(ASYNC_CHECKS, "test_req_053"), _async_run(output_format="application/fhir+json"))
+    early = by_name(ASYNC_CHECKS, "test_req_058").run(_async_run(poll_gap=0.3))
     assert [f.severity for f in early] == ["warning"] and "Retry-After" in early[0].message
-    assert errors(ASYNC_CHECKS[3], _async_run(fetch=False))
+    files = by_name(ASYNC_CHECKS, "test_req_050_064")
+    assert errors(files, _async_run(fetch=False))
     assert not complete(_async_run(fetch=False))
     no_token = _async_run(token="tk")
     no_token.records[-1] = req("GET", "/$async/job1/file/1", received=3.0, seq=4)
-    assert any("without the bearer token" in f.message for f in errors(ASYNC_CHECKS[3], no_token))
+    assert any("without the bearer token" in f.message for f in errors(files, no_token))
 
 
 # -- remark ----------------------------------------------------------------------------------------
