@@ -129,6 +129,12 @@ def _verdict_of(summary: dict[str, Any]) -> str:
     return {0: "pass", 1: "fail"}.get(code, "error") if isinstance(code, int) else "error"
 
 
+def _verdict_text(summary: dict[str, Any], verdict: str) -> str:
+    trace = summary.get("traceability")
+    client = isinstance(trace, dict) and trace.get("role") == "client"
+    return VERDICT_TEXT[verdict].replace("the target", "the client under test") if client else VERDICT_TEXT[verdict]
+
+
 def _section(sid: str, heading: str, inner: str) -> str:
     return f'<section id="{sid}">\n<h2>{esc(heading)}</h2>\n{inner}</section>\n'
 
@@ -153,7 +159,7 @@ def _verdict_section(summary: dict[str, Any], verdict: str) -> str:
     )
     inner = (
         f'<div class="banner banner-{verdict}" role="status"><span class="big">{verdict.upper()}</span>'
-        f'<span class="why">{esc(VERDICT_TEXT[verdict])}</span></div>\n'
+        f'<span class="why">{esc(_verdict_text(summary, verdict))}</span></div>\n'
         '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>\n"
         f'<div class="counts">{chips}</div>\n'
     )
