@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..checks.findings import Finding, error, warning
@@ -30,8 +30,6 @@ class Observed:
     ids: Ids = IDS
     auth_token: str | None = None
     snapshot: dict[str, Any] | None = None  # the remark scenario's report as it was before the client acted
-    hold_seconds: int = 2
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # A check returns findings (empty: pass), or None when it does not apply to what the client did (skip).

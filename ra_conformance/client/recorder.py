@@ -57,10 +57,12 @@ class Recorded:
 
     @property
     def json(self) -> Any:
+        """The body as JSON; None when empty, not JSON, or nested deeper than any FHIR resource (hostile input)."""
         try:
-            return jsonio.loads(self.body) if self.body.strip() else None
+            value = jsonio.loads(self.body) if self.body.strip() else None
         except jsonio.JsonError:
             return None
+        return value if shallow(value) else None
 
     @property
     def response_json(self) -> Any:
@@ -68,6 +70,23 @@ class Recorded:
             return jsonio.loads(self.response_body) if self.response_body.strip() else None
         except jsonio.JsonError:
             return None
+
+
+MAX_JSON_DEPTH = 64  # FHIR resources nest far less; deeper input is treated as unreadable, never recursed into
+
+
+def shallow(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when ``value`` nests at most ``limit`` levels (checked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return True
 
 
 @dataclass

@@ -18,6 +18,7 @@ from .recorder import Recorded
 CC_REMARK = SD + "ra-ccRemark"
 PATCH_PROFILE = SD + "ra-parameters-cc-remark-patch"
 MAX_DIFFS = 8
+MAX_DEPTH = 32  # FHIR resources are far shallower; deeper hostile nesting is compared whole
 
 
 @lru_cache(maxsize=4)
@@ -83,8 +84,9 @@ def _without_remarks(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def differences(before: Any, after: Any, path: str = "MeasureReport") -> list[str]:
-    if isinstance(before, dict) and isinstance(after, dict):
+def differences(before: Any, after: Any, path: str = "MeasureReport", depth: int = 0) -> list[str]:
+    """Paths where two JSON values differ (below MAX_DEPTH a differing subtree is reported as one change)."""
+    if depth < MAX_DEPTH and isinstance(before, dict) and isinstance(after, dict):
         out = []
         for k in sorted(set(before) | set(after)):
             if k not in after:
@@ -92,13 +94,18 @@ def differences(before: Any, after: Any, path: str = "MeasureReport") -> list[st
             elif k not in before:
                 out.append(f"{path}.{k} added")
             else:
-                out += differences(before[k], after[k], f"{path}.{k}")
+                out += differences(before[k], after[k], f"{path}.{k}", depth + 1)
         return out
-    if isinstance(before, list) and isinstance(after, list):
+    if depth < MAX_DEPTH and isinstance(before, list) and isinstance(after, list):
         if len(before) != len(after):
             return [f"{path}: {len(before)} → {len(after)} items"]
-        return [d for n, (b, a) in enumerate(zip(before, after)) for d in differences(b, a, f"{path}[{n}]")]
-    return [] if before == after else [f"{path}: {before!r} → {after!r}"]
+        return [d for n, (b, a) in enumerate(zip(before, after)) for d in differences(b, a, f"{path}[{n}]", depth + 1)]
+    return [] if before == after else [f"{path}: {_short(before)} → {_short(after)}"]
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def added_remarks(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -108,7 +108,7 @@ def run_client_test(opts: ClientTestOptions, *, out: IO[str] | None = None, cons
 
 def _observed(recorder: Recorder, scenario: Scenario, opts: ClientTestOptions, base: str, snapshot: Any) -> Observed:
     return Observed(scenario, opts.ig_version, recorder.records(scenario.name), base, auth_token=opts.auth_token,
-                    snapshot=snapshot, hold_seconds=opts.hold.seconds)
+                    snapshot=snapshot)
 
 
 def _wait(recorder: Recorder, scenario: Scenario, opts: ClientTestOptions, base: str, snapshot: Any) -> Observed:

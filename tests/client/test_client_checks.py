@@ -330,3 +330,15 @@ def test_scenarios_follow_the_ig_version():
         applicable("stu1", ["remark"])
     with pytest.raises(ScenarioError):
         applicable("2.1.0", ["no-such"])
+
+
+def test_deeply_nested_bodies_are_judged_not_crashed():
+    deep: list = []
+    node = deep
+    for _ in range(900):
+        node.append([])
+        node = node[0]
+    report = kit_report()
+    report["contained"] = deep
+    for t in judge(_remark_obs(req("PUT", f"/MeasureReport/{IDS.report}", body=report))):
+        assert t.state in ("pass", "fail", "warn", "skip"), (t.name, t.message)
