@@ -23,6 +23,7 @@ STATUS_PATH = "/$client-test-status"
 DONE_PATH = "/$client-test-done"
 KEEP_RESPONSE_BYTES = 256 * 1024
 MAX_BODY_BYTES = 20 * 1024 * 1024  # as the reference server's own limit: a larger body is refused (413), not held
+MAX_RECORDS = 10_000  # per run: a client that floods the server is still served, but no longer recorded
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
@@ -140,7 +141,8 @@ class Recorder:
     # -- server side ------------------------------------------------------------------------------
     def _add(self, record: Recorded) -> None:
         with self.changed:
-            self._records.append(record)
+            if len(self._records) < MAX_RECORDS:
+                self._records.append(record)
             self.changed.notify_all()
 
     def _answered(self, record: Recorded) -> None:

@@ -3,10 +3,19 @@ test, its REQ ids and state as properties, failures with their findings (never a
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..results import ERROR, FAIL, SKIP, WARN, RunResults
+
+
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """Characters XML 1.0 cannot carry (e.g. a NUL a client sent) replaced, so the file always parses."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def junit_tree(results: RunResults, name: str = "ra-conform") -> ET.ElementTree:
@@ -20,13 +29,13 @@ def junit_tree(results: RunResults, name: str = "ra-conform") -> ET.ElementTree:
             ET.SubElement(props, "property", name="requirement", value=req)
         ET.SubElement(props, "property", name="ra_state", value=t.state)
         if t.state == FAIL:
-            ET.SubElement(case, "failure", message=t.title).text = t.message
+            ET.SubElement(case, "failure", message=t.title).text = xml_text(t.message)
         elif t.state == ERROR:
-            ET.SubElement(case, "error", message=t.title).text = t.message
+            ET.SubElement(case, "error", message=t.title).text = xml_text(t.message)
         elif t.state == SKIP:
-            ET.SubElement(case, "skipped", message=t.message)
+            ET.SubElement(case, "skipped", message=xml_text(t.message))
         elif t.state == WARN:
-            ET.SubElement(case, "system-out").text = t.message
+            ET.SubElement(case, "system-out").text = xml_text(t.message)
     root = ET.Element("testsuites")
     root.append(suite)
     return ET.ElementTree(root)
