@@ -66,7 +66,10 @@ def run_client_test(opts: ClientTestOptions, *, out: IO[str] | None = None, cons
     out = out or sys.stdout
     console = console or Console(stderr=True)
     scenarios = applicable(opts.ig_version, list(opts.scenarios))
-    kit_dir = opts.kit_dir or kitmod.default_kit_dir()
+    try:
+        kit_dir = opts.kit_dir or kitmod.default_kit_dir()
+    except kitmod.KitError as exc:
+        raise ClientTestError(str(exc), EXIT_USAGE) from None
     if not (kit_dir / "resources").is_dir():
         raise ClientTestError(f"no fixture kit at {kit_dir}", EXIT_USAGE)
     recorder = Recorder(hold=opts.hold)
