@@ -1,8 +1,9 @@
 """Base FHIR `Measure/$submit-data` (RA-SPEC §6.1, REQ-197/REQ-208): the data-submission server's receiving end.
 
 IN ``measureReport`` 1..1 (an ``ra-datax-measurereport``) and ``resource`` 0..* (the evidence). Each resource is
-vetted like a create (422 + OperationOutcome when invalid) and stored under a new id; the answer is 200 with an
-informational OperationOutcome naming what was stored (the operation has no OUT parameter).
+vetted like a create (write validation: strict refuses with 422 + OperationOutcome, warn stores and lists the
+issues) and stored (the report under a new id, evidence under its own); the answer is 200 with an OperationOutcome
+naming what was stored (the operation has no OUT parameter).
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ def _parts(body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 def submit(store: Store, body: Any, check: IncomingCheck) -> Answer:
     report, evidence = _parts(body)
-    for resource in (report, *evidence):
-        run_check(check, {k: v for k, v in resource.items() if k != "id"})
+    reported = [i for resource in (report, *evidence) for i in run_check(check, {k: v for k, v in resource.items() if k != "id"})]
     stored: list[str] = []
     with store.atomic():
         for resource in (*evidence, report):
@@ -42,4 +42,4 @@ def submit(store: Store, body: Any, check: IncomingCheck) -> Answer:
             stored.append(f"{saved['resourceType']}/{saved['id']}")
     if not stored:  # pragma: no cover - _parts guarantees the report
         raise FhirError(400, "required", "nothing to store")
-    return Answer(200, operation_outcome(issue("information", "informational", "stored " + ", ".join(stored))))
+    return Answer(200, operation_outcome(issue("information", "informational", "stored " + ", ".join(stored)), *reported))

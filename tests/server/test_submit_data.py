@@ -43,3 +43,14 @@ def test_submit_data_refuses_an_invalid_datax_report(client_for):
     resp = client_for(check_incoming=validator_check("2.1.0")).post(
         "/Measure/$submit-data", json=_params({"name": "measureReport", "resource": invalid}))
     assert resp.status_code == 422 and resp.json()["resourceType"] == "OperationOutcome"
+
+
+def test_submit_data_in_warn_mode_stores_and_lists_the_issues(client_for, store):
+    from ra_conformance.server.write_validation import write_policy
+
+    invalid = _datax(extension=[])
+    resp = client_for(check_incoming=write_policy(validator_check("2.1.0"), "warn")).post(
+        "/Measure/$submit-data", json=_params({"name": "measureReport", "resource": invalid}))
+    assert resp.status_code == 200, resp.text
+    issues = resp.json()["issue"]
+    assert issues[0]["severity"] == "information" and any(i["severity"] == "warning" for i in issues[1:])
