@@ -12,10 +12,11 @@ from rich.console import Console
 from ..ig import IG_VERSIONS
 from ..results import EXIT_FAILURES, EXIT_UNREACHABLE, EXIT_USAGE
 from .faults import CLIENT_FAULTS, UnknownClientFault
-from .judging import reqs_of
 from .recorder import AsyncHold
-from .reference import REMARK_FORMS
-from .scenarios import SCENARIOS, ScenarioError
+from .scenarios import REMARK_FORMS, SCENARIOS, ScenarioError
+
+# Heavy modules (the judge, the reference server, the reference client) are imported inside the commands, so
+# `ra-conform --help` and the other commands do not pay for them.
 
 
 def _fail(message: str, code: int) -> None:
@@ -24,6 +25,8 @@ def _fail(message: str, code: int) -> None:
 
 
 def _list() -> None:
+    from .judging import reqs_of
+
     click.echo(f"{'scenario':16} {'IG versions':28} REQ ids")
     for s in SCENARIOS:
         click.echo(f"{s.name:16} {', '.join(s.versions):28} {' '.join(reqs_of(s.name))}")

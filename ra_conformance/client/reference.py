@@ -17,11 +17,10 @@ from ..fhir.search import fetch_all
 from ..ig import MEASUREREPORT_CATEGORY_EXT, SD
 from .faults import check_faults
 from .recorder import DONE_PATH, STATUS_PATH
-from .scenarios import IDS, applicable, operation_name
+from .scenarios import IDS, REMARK_FORMS, applicable, operation_name
 
 FHIR_JSON = "application/fhir+json"
 POLL_LIMIT = 60.0
-REMARK_FORMS = ("patch", "put", "transaction")
 
 
 class ReferenceClient:

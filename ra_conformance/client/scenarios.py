@@ -12,6 +12,7 @@ from ..ig import IG_VERSIONS
 
 ALL = IG_VERSIONS
 V21_ON = ("2.1.0", "stu3-ballot")
+REMARK_FORMS = ("patch", "put", "transaction")  # REQ-204, REQ-202, REQ-203: the ways a remark may travel
 
 
 @dataclass(frozen=True)
