@@ -159,21 +159,25 @@ def report(summary: Path, output: Path) -> None:
 @click.option("--smart", is_flag=True, help="Require SMART Backend Services: discovery, token endpoint, a token on every FHIR request.")
 @click.option("--smart-client", "smart_clients", multiple=True, metavar="ID=JWKS_FILE",
               help="Register a client and its public JWKS (repeatable; with --smart).")
+@click.option("--smart-client-secret", "smart_secrets", multiple=True, metavar="ID=SECRET",
+              help="Register a client that authenticates with a client secret, basic or post (repeatable; with --smart).")
 @click.option("--smart-token-lifetime", type=click.IntRange(min=1), default=300, show_default=True, help="Access token lifetime in seconds.")
 @click.option("--log-level", default="info", show_default=True)
 def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...],
           variant: tuple[str, ...], write_validation: str, ig_version: str, group_expansion: bool, base_url: str | None,
-          auth_tokens: tuple[str, ...], smart: bool, smart_clients: tuple[str, ...], smart_token_lifetime: int, log_level: str) -> None:
+          auth_tokens: tuple[str, ...], smart: bool, smart_clients: tuple[str, ...], smart_secrets: tuple[str, ...],
+          smart_token_lifetime: int, log_level: str) -> None:
     """Run the reference server (the embedded default target) over HTTP."""
     from .server import LoadError, UnknownFaultError, UnknownVariantError, serve as serve_forever
-    from .server.auth import ClientSpecError, SmartConfig, parse_client
+    from .server.auth import ClientSpecError, SmartConfig, parse_client, parse_secret
 
     smart_config = None
-    if smart_clients and not smart:
-        _fail("--smart-client needs --smart", EXIT_USAGE)
+    if (smart_clients or smart_secrets) and not smart:
+        _fail("--smart-client / --smart-client-secret need --smart", EXIT_USAGE)
     if smart:
         try:
-            smart_config = SmartConfig(dict(parse_client(spec) for spec in smart_clients), token_lifetime=smart_token_lifetime)
+            smart_config = SmartConfig(dict(parse_client(spec) for spec in smart_clients), token_lifetime=smart_token_lifetime,
+                                       secrets=dict(parse_secret(spec) for spec in smart_secrets))
         except ClientSpecError as exc:
             _fail(str(exc), EXIT_USAGE)
     try:

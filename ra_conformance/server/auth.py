@@ -21,10 +21,10 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -59,6 +59,7 @@ class ClientSpecError(ValueError):
 class SmartConfig:
     clients: Mapping[str, KeySet]  # client id -> registered public keys
     token_lifetime: int = 300  # seconds (SMART's recommended five minutes)
+    secrets: Mapping[str, str] = field(default_factory=dict)  # client id -> client secret (OAuth 2.0, basic or post)
 
 
 def parse_client(spec: str) -> tuple[str, KeySet]:
@@ -69,6 +70,13 @@ def parse_client(spec: str) -> tuple[str, KeySet]:
         return client_id.strip(), load_public_jwks(Path(path.strip()))
     except KeyFileError as exc:
         raise ClientSpecError(f"--smart-client {client_id}: {exc}") from None
+
+
+def parse_secret(spec: str) -> tuple[str, str]:
+    client_id, sep, secret = spec.partition("=")
+    if not sep or not client_id.strip() or not secret:
+        raise ClientSpecError("--smart-client-secret: expected ID=SECRET")
+    return client_id.strip(), secret
 
 
 def parse_scopes(scope: str) -> set[tuple[str, str]]:
@@ -128,7 +136,8 @@ class SmartAuth:
             "issuer": base,
             "token_endpoint": base + TOKEN_PATH,
             "grant_types_supported": ["client_credentials"],
-            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"] + (
+                ["client_secret_basic", "client_secret_post"] if self.config.secrets else []),
             "token_endpoint_auth_signing_alg_values_supported": list(ALGORITHMS),
             "scopes_supported": ["system/*.read", "system/*.write", "system/*.rs", "system/*.cruds"],
             "capabilities": ["client-confidential-asymmetric", "permission-v1", "permission-v2"],
@@ -154,9 +163,13 @@ class SmartAuth:
         form = dict(parse_qsl(body, keep_blank_values=True))
         if form.get("grant_type") != "client_credentials":
             return _oauth_error(400, "unsupported_grant_type", "grant_type must be client_credentials")
-        if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
+        basic = request.headers.get("authorization", "")
+        if basic.lower().startswith("basic ") or "client_secret" in form:
+            client_id, problem = self.verify_secret(basic, form)
+        elif form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
             return _oauth_error(400, "invalid_request", f"client_assertion_type {ASSERTION_TYPE} and a client_assertion are required")
-        client_id, problem = self.verify_assertion(form["client_assertion"], audience=base + TOKEN_PATH)
+        else:
+            client_id, problem = self.verify_assertion(form["client_assertion"], audience=base + TOKEN_PATH)
         if problem:
             return _oauth_error(400 if client_id else 401, "invalid_client", problem)
         grants = parse_scopes(form.get("scope", ""))
@@ -164,6 +177,22 @@ class SmartAuth:
             return _oauth_error(400, "invalid_scope", "request at least one system scope (e.g. system/*.read or system/*.rs)")
         granted = " ".join(s for s in form.get("scope", "").split() if parse_scopes(s))
         return self._issue(client_id or "", granted, grants)
+
+    def verify_secret(self, authorization: str, form: dict[str, str]) -> tuple[str | None, str | None]:
+        """client_secret_basic (RFC 6749 §2.3.1: both parts form-urlencoded) or client_secret_post."""
+        if authorization.lower().startswith("basic "):
+            try:
+                pair = base64.b64decode(authorization.split(None, 1)[1], validate=True).decode("utf-8")
+            except (ValueError, IndexError):
+                return None, "the Basic credentials are not base64"
+            raw_id, _, raw_secret = pair.partition(":")
+            client_id, candidates = unquote_plus(raw_id), {unquote_plus(raw_secret), raw_secret}  # encoded or not
+        else:
+            client_id, candidates = form.get("client_id", ""), {form.get("client_secret", "")}
+        expected = self.config.secrets.get(client_id)
+        if expected is None or not any(secrets.compare_digest(expected.encode(), c.encode()) for c in candidates):
+            return None, "unknown client or wrong client secret"
+        return client_id, None
 
     def verify_assertion(self, assertion: str, *, audience: str) -> tuple[str | None, str | None]:
         """(client id, None) when the assertion is good, else (client id if known, why it is refused)."""
