@@ -9,6 +9,9 @@ from .fhir.keys import KeyFileError
 from .settings import Settings
 
 
+PROBE_PATH = "MeasureReport?_count=1"  # a protected read every RA reporting server answers (or refuses)
+
+
 class ConnectError(Exception):
     """The run cannot authenticate with the target (bad key file, no token); one line for the user."""
 
@@ -31,14 +34,22 @@ def client_for(settings: Settings, base_url: str, *, write: bool = False) -> Fhi
 
 
 def check_credentials(settings: Settings, base_url: str) -> str | None:
-    """Obtain one token before anything runs, so a wrong key stops the run with one line (not 300 failed
-    tests); returns a note on how the token was obtained, or None when the settings hold no credentials."""
+    """Before anything runs: obtain a token (with client credentials) and make one protected read, so a wrong
+    key, secret or token, or none for a protected server, stops the run with one line instead of a run of
+    refused requests. Returns how the token was obtained (None without client credentials)."""
     provider = token_provider(settings, base_url)
-    if provider is None:
-        return None
-    with FhirClient(base_url, timeout=settings.timeout) as client:
-        try:
-            provider.authorization(client.send)
-        except AuthError as exc:
-            raise ConnectError(f"authentication failed ({provider.kind}, client {settings.smart_client_id}): {exc}") from None
-    return f"{provider.kind}: token endpoint {provider.token_url} ({provider.token_url_note})"
+    note = None
+    with FhirClient(base_url, timeout=settings.timeout, auth_token=settings.auth_token, auth=provider) as client:
+        if provider is not None:
+            try:
+                provider.authorization(client.send)
+            except AuthError as exc:
+                raise ConnectError(f"authentication failed ({provider.kind}, client {settings.smart_client_id}): {exc}") from None
+            note = f"{provider.kind}: token endpoint {provider.token_url} ({provider.token_url_note})"
+        probe = client.get(PROBE_PATH)
+    if probe.status == 401:
+        given = (f"the token from {provider.kind}" if provider is not None
+                 else "the --auth-token" if settings.auth_token else "no credentials")
+        raise ConnectError(f"the target refuses {given}: HTTP 401 on GET {PROBE_PATH}; give --smart-client-id with "
+                           "--smart-key (SMART Backend Services) or --client-secret, or --auth-token")
+    return note

@@ -88,7 +88,8 @@ def target_for(settings: Settings) -> Iterator[Settings]:
 
 
 def authenticate(settings: Settings, base_url: str) -> None:
-    """With client credentials, obtain a token first: a wrong key or secret stops the run here (exit 2)."""
+    """Obtain a token first (with client credentials) and try one protected read: a wrong key, secret or token, or
+    none for a server that needs one, stops the run here with one line (exit 2)."""
     from .connect import ConnectError, check_credentials
 
     try:
