@@ -46,7 +46,7 @@ def plan_entry(item: pytest.Item, ctx: "RaContext") -> PlanEntry:
             reasons.append(decision.reason)
     smart = item.get_closest_marker("smart")
     if smart is not None:
-        skipped = smart_skip(ctx, credentials=bool(smart.kwargs.get("credentials")))
+        skipped = smart_skip(ctx, needs=smart.kwargs.get("needs"))
         if skipped:
             return PlanEntry(item.nodeid, reqs, False, skipped)
         reasons.append(str(ctx.smart_declared))
@@ -56,11 +56,14 @@ def plan_entry(item: pytest.Item, ctx: "RaContext") -> PlanEntry:
     return PlanEntry(item.nodeid, reqs, True, "; ".join(reasons) or "always")
 
 
-def smart_skip(ctx: "RaContext", *, credentials: bool) -> str | None:
-    """Why a SMART test cannot run (None: it runs): the target uses no SMART, or the run holds no SMART key."""
+def smart_skip(ctx: "RaContext", *, needs: str | None) -> str | None:
+    """Why a SMART test cannot run (None: it runs): the target uses no SMART, or the run lacks the client
+    credentials the test needs (`needs="client"`: any, `"key"`: a SMART Backend Services key)."""
     if ctx.smart_declared is None:
         return ("the target declares no SMART security in /metadata and serves no .well-known/smart-configuration "
                 "(REQ-006: SMART Backend Services are recommended, SHOULD)")
-    if credentials and ctx.settings.smart_key is None:
+    if needs == "key" and ctx.settings.smart_key is None:
         return "needs the run's SMART Backend Services client: pass --smart-client-id and --smart-key"
+    if needs == "client" and ctx.auth is None:
+        return "needs the run's client credentials: pass --smart-client-id with --smart-key or --client-secret"
     return None

@@ -29,7 +29,7 @@ MARKERS = (
     "req(*ids): the RA-SPEC §9 requirement ids a test checks",
     "capability(item): the IG CapabilityStatement item a test depends on (ra_conformance.ig.capabilities)",
     "kit: the test needs the fixture kit loaded on the target",
-    "smart(credentials=False): runs when the target uses SMART (REQ-006); credentials: needs the run's SMART key",
+    "smart(needs=None): runs when the target uses SMART (REQ-006); needs='client': the run's client credentials, 'key': its SMART key",
 )
 
 

@@ -99,15 +99,15 @@ def authenticate(settings: Settings, base_url: str) -> None:
 
 
 def embedded_smart(settings: Settings) -> "SmartConfig | None":
-    """`run --smart-client-id ID --smart-key KEY` without a target: the embedded server requires SMART Backend
-    Services and registers the public part of that key for that client (how the self-test proves the auth suite)."""
+    """`run --smart-client-id ID --smart-key KEY` (or `--client-secret S`) without a target: the embedded server
+    requires SMART Backend Services and registers that client with the key's public part (or the secret); this is
+    how the self-test proves the auth suite."""
     from .fhir.keys import KeyFileError, load_signing_key, public_jwks
     from .server.auth import SmartConfig
     from joserfc.jwk import KeySet
 
-    if settings.client_secret:
-        raise RunError("the embedded server authenticates SMART Backend Services clients only: give --smart-key, "
-                       "or --target for a server that takes client secrets", EXIT_USAGE)
+    if settings.smart_client_id and settings.client_secret:
+        return SmartConfig({}, secrets={settings.smart_client_id: settings.client_secret})
     if settings.smart_key is None or settings.smart_client_id is None:
         return None
     try:

@@ -9,16 +9,24 @@ import pytest
 from ra_conformance.checks import auth as checks
 from ra_conformance.checks.findings import error
 from ra_conformance.fhir import auth_probes as probes
-from ra_conformance.fhir.auth import SmartBackendProvider
+from ra_conformance.fhir.auth import SmartBackendProvider, TokenProvider
 
 SMART = pytest.mark.smart
-WITH_CREDENTIALS = pytest.mark.smart(credentials=True)
+WITH_KEY = pytest.mark.smart(needs="key")  # the run's SMART Backend Services key signs the probes' assertions
+WITH_CLIENT = pytest.mark.smart(needs="client")  # any client credentials (key or client secret)
 
 
 @pytest.fixture
 def smart_client(ra) -> SmartBackendProvider:
     if not isinstance(ra.auth, SmartBackendProvider):  # the plan skips these tests first; defensive
         pytest.skip("needs the run's SMART Backend Services client (--smart-client-id, --smart-key)")
+    return ra.auth
+
+
+@pytest.fixture
+def token_client(ra) -> TokenProvider:
+    if ra.auth is None:  # the plan skips these tests first; defensive
+        pytest.skip("needs the run's client credentials (--smart-client-id with --smart-key or --client-secret)")
     return ra.auth
 
 
@@ -66,7 +74,7 @@ def test_req_243_refusal_names_the_bearer_scheme(ra, verdict):
 
 
 @pytest.mark.req("REQ-244")
-@WITH_CREDENTIALS
+@WITH_KEY
 def test_req_244_assertion_signed_by_unknown_key_is_refused(ra, verdict, smart_client):
     """The token endpoint refuses a client assertion signed by a key the client never registered (invalid_client)."""
     assertion = probes.unknown_key_assertion(smart_client, ra.client)
@@ -75,7 +83,7 @@ def test_req_244_assertion_signed_by_unknown_key_is_refused(ra, verdict, smart_c
 
 
 @pytest.mark.req("REQ-245")
-@WITH_CREDENTIALS
+@WITH_KEY
 def test_req_245_replayed_assertion_is_refused(ra, verdict, smart_client):
     """The token endpoint accepts a fresh client assertion once and refuses the same jti again (replay)."""
     assertion = smart_client.assertion(ra.client.send)
@@ -88,7 +96,7 @@ def test_req_245_replayed_assertion_is_refused(ra, verdict, smart_client):
 
 
 @pytest.mark.req("REQ-246")
-@WITH_CREDENTIALS
+@WITH_KEY
 def test_req_246_expired_assertion_is_refused(ra, verdict, smart_client):
     """The token endpoint refuses a client assertion whose exp has passed."""
     resp = smart_client.token_request(ra.client.send, assertion=probes.expired_assertion(smart_client, ra.client))
@@ -96,17 +104,17 @@ def test_req_246_expired_assertion_is_refused(ra, verdict, smart_client):
 
 
 @pytest.mark.req("REQ-247")
-@WITH_CREDENTIALS
-def test_req_247_token_response_is_a_bearer_token_with_lifetime_and_scope(ra, verdict, smart_client):
+@WITH_CLIENT
+def test_req_247_token_response_is_a_bearer_token_with_lifetime_and_scope(ra, verdict, token_client):
     """A token response carries access_token, token_type bearer, expires_in and the granted scope."""
-    verdict.add(checks.token_response(smart_client.token_request(ra.client.send)))
+    verdict.add(checks.token_response(token_client.token_request(ra.client.send)))
 
 
 @pytest.mark.req("REQ-248")
-@WITH_CREDENTIALS
-def test_req_248_token_scoped_to_patient_cannot_read_measure_reports(ra, verdict, smart_client):
+@WITH_CLIENT
+def test_req_248_token_scoped_to_patient_cannot_read_measure_reports(ra, verdict, token_client):
     """A token granted only Patient scopes cannot search MeasureReports (403, insufficient_scope)."""
-    answer, token, granted = probes.narrow_token(smart_client, ra.client)
+    answer, token, granted = probes.narrow_token(token_client, ra.client)
     if token is None:
         pytest.skip(f"the server would not grant a Patient-only token ({answer.describe()}); nothing to judge")
     if "MeasureReport" in granted or "system/*" in granted:

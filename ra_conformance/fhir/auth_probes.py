@@ -9,7 +9,7 @@ import time
 import httpx
 from joserfc import jwt
 
-from .auth import AuthError, SmartBackendProvider, parse_token_answer, sign_assertion
+from .auth import AuthError, SmartBackendProvider, TokenProvider, parse_token_answer, sign_assertion
 from .client import FHIR_JSON, FhirClient, FhirResponse
 from .keys import generate
 from .redact import register_secret
@@ -49,7 +49,7 @@ def expired_assertion(provider: SmartBackendProvider, client: FhirClient) -> str
     return sign_assertion(provider.key, provider.client_id, provider.resolve_token_url(client.send), lifetime=300, now=issued)
 
 
-def narrow_token(provider: SmartBackendProvider, client: FhirClient) -> tuple[FhirResponse, str | None, str]:
+def narrow_token(provider: TokenProvider, client: FhirClient) -> tuple[FhirResponse, str | None, str]:
     """A token for Patient only: (the token answer, the token or None when refused, the granted scope)."""
     resp = provider.token_request(client.send, scope=NARROW_SCOPE)
     try:
