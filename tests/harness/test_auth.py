@@ -13,12 +13,13 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
+from ra_conformance.checks import auth as checks
 from ra_conformance.fhir import auth
 from ra_conformance.fhir.auth import AuthError, ClientSecretProvider, SmartBackendProvider, default_scope, sign_assertion
 from ra_conformance.fhir.keys import KeyFileError, generate, load_signing_key, public_jwks, write_pair
 from ra_conformance.settings import SettingsError, build
 
-from .helpers import BASE, client_answering
+from .helpers import BASE, client_answering, response
 
 TOKEN_URL = "https://auth.test/token"
 
@@ -213,3 +214,58 @@ def test_credentials_come_from_env_and_the_secret_is_never_echoed(tmp_path: Path
     settings = build({}, env={"RA_CONFORM_SMART_CLIENT_ID": "c", "RA_CONFORM_CLIENT_SECRET": "hunter2-secret", "RA_CONFORM_CLIENT_AUTH": "post"})
     assert settings.client_secret == "hunter2-secret" and settings.client_auth == "post"
     assert "hunter2-secret" not in repr(settings)
+
+
+# -- the auth suite's checks, both ways (checks/auth.py) -------------------------------------------------------
+
+GOOD_DISCOVERY = {"token_endpoint": "https://a.test/token", "grant_types_supported": ["client_credentials"],
+                  "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic"],
+                  "token_endpoint_auth_signing_alg_values_supported": ["ES384"], "scopes_supported": ["system/*.rs"]}
+
+
+@pytest.mark.parametrize("change,errors", [
+    ({}, 0),
+    ({"token_endpoint_auth_signing_alg_values_supported": ["RS384", "RS256"]}, 0),  # either SMART algorithm will do
+    ({"token_endpoint": None}, 1),
+    ({"grant_types_supported": "client_credentials"}, 1),  # not an array
+    ({"token_endpoint_auth_methods_supported": ["client_secret_basic"], "token_endpoint_auth_signing_alg_values_supported": ["RS256"]}, 2),
+])
+def test_discovery_check(change: dict[str, Any], errors: int) -> None:
+    doc = {k: v for k, v in {**GOOD_DISCOVERY, **change}.items() if v is not None}
+    assert len(checks.discovery_backend_services(doc)) == errors
+    assert checks.discovery_scopes(doc) == [] and checks.discovery_scopes({})[0].severity == "warning"
+
+
+@pytest.mark.parametrize("status,body,severity", [
+    (400, {"error": "invalid_client"}, None),
+    (401, {"error": "invalid_client", "error_description": "no"}, None),  # RFC 6749 §5.2: 400 or 401
+    (400, {"error": "invalid_grant"}, "error"),
+    (200, {"access_token": "t", "token_type": "bearer"}, "error"),
+    (500, {}, "error"),
+])
+def test_token_refusal_check(status: int, body: dict[str, Any], severity: str | None) -> None:
+    found = checks.token_refused(response(body, status, "application/json"), "REQ-244", "x")
+    assert [f.severity for f in found] == ([severity] if severity else [])
+
+
+@pytest.mark.parametrize("status,severity", [(403, None), (401, "warning"), (404, "warning"), (200, "error")])
+def test_scope_check_wants_403_and_fails_only_when_served(status: int, severity: str | None) -> None:
+    found = checks.scope_enforced(response({"resourceType": "Bundle"}, status), "system/Patient.rs")
+    assert [f.severity for f in found] == ([severity] if severity else [])
+
+
+@pytest.mark.parametrize("body,errors", [
+    ({"access_token": "t", "token_type": "Bearer", "expires_in": 300, "scope": "system/*.rs"}, 0),
+    ({"access_token": "t", "token_type": "bearer", "scope": "system/*.rs"}, 1),
+    ({"access_token": "t", "token_type": "mac", "expires_in": "300"}, 3),
+])
+def test_token_response_check(body: dict[str, Any], errors: int) -> None:
+    assert len(checks.token_response(response(body, 200, "application/json"))) == errors
+
+
+def test_unauthenticated_and_challenge_checks() -> None:
+    refused = response({"resourceType": "OperationOutcome"}, 401)
+    assert checks.refused_unauthenticated(refused, "x") == []
+    assert checks.bearer_challenge(refused)[0].reqs == ("REQ-243",)  # the canned 401 has no WWW-Authenticate
+    assert checks.refused_unauthenticated(response({"resourceType": "Bundle"}, 200), "x")[0].severity == "error"
+    assert checks.refused_unauthenticated(response({}, 403), "x")[0].severity == "error"
