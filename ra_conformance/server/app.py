@@ -86,6 +86,7 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
         middleware.append(Middleware(SmartMiddleware, auth=smart_auth))
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception}, middleware=middleware)
     app.state.bulk = BulkService(store, fault_set, auth_tokens=tuple(auth_tokens))  # close with bulk.shutdown(app)
+    app.state.bulk.files_need_token = smart_auth is not None
     app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body, ig_version, group_expansion,
                              variant_set, smart_auth)
     return app
