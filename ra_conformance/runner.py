@@ -100,21 +100,14 @@ def authenticate(settings: Settings, base_url: str) -> None:
 
 def embedded_smart(settings: Settings) -> "SmartConfig | None":
     """`run --smart-client-id ID --smart-key KEY` (or `--client-secret S`) without a target: the embedded server
-    requires SMART Backend Services and registers that client with the key's public part (or the secret); this is
-    how the self-test proves the auth suite."""
-    from .fhir.keys import KeyFileError, load_signing_key, public_jwks
-    from .server.auth import SmartConfig
-    from joserfc.jwk import KeySet
+    requires SMART Backend Services and registers that client (how the self-test proves the auth suite)."""
+    from .fhir.keys import KeyFileError
+    from .server.auth import config_for_client
 
-    if settings.smart_client_id and settings.client_secret:
-        return SmartConfig({}, secrets={settings.smart_client_id: settings.client_secret})
-    if settings.smart_key is None or settings.smart_client_id is None:
-        return None
     try:
-        public = KeySet.import_key_set(public_jwks(load_signing_key(settings.smart_key)))
+        return config_for_client(settings.smart_client_id, key_path=settings.smart_key, secret=settings.client_secret)
     except KeyFileError as exc:
         raise RunError(f"--smart-key: {exc}", EXIT_USAGE) from None
-    return SmartConfig({settings.smart_client_id: public})
 
 
 def load_fixtures(settings: Settings) -> None:

@@ -35,7 +35,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import jsonio
-from ..fhir.keys import ALGORITHMS, KeyFileError, load_public_jwks
+from ..fhir.keys import ALGORITHMS, KeyFileError, load_public_jwks, load_signing_key, public_jwks
 from .errors import issue, operation_outcome
 from .faults import FaultSet
 
@@ -60,6 +60,15 @@ class SmartConfig:
     clients: Mapping[str, KeySet]  # client id -> registered public keys
     token_lifetime: int = 300  # seconds (SMART's recommended five minutes)
     secrets: Mapping[str, str] = field(default_factory=dict)  # client id -> client secret (OAuth 2.0, basic or post)
+
+
+def config_for_client(client_id: str | None, *, key_path: Path | None = None, secret: str | None = None) -> SmartConfig | None:
+    """One registered client: the public part of its private key, or its secret (None without a client id)."""
+    if not client_id or not (key_path or secret):
+        return None
+    if key_path is None:
+        return SmartConfig({}, secrets={client_id: str(secret)})
+    return SmartConfig({client_id: KeySet.import_key_set(public_jwks(load_signing_key(key_path)))})
 
 
 def parse_client(spec: str) -> tuple[str, KeySet]:
