@@ -71,7 +71,8 @@ def run_fault(fault: str, settings: Settings, report_root: Path) -> FaultOutcome
     quiet = Console(file=io.StringIO(), force_terminal=False)
     faulty = replace(settings, target=None, fault=(fault,), report_dir=report_root / fault, allure=False, **FAULT_SETTINGS.get(fault, {}))
     if fault in SMART_FAULTS:
-        faulty = replace(faulty, smart_client_id=SELFTEST_CLIENT, smart_key=_selftest_key(report_root), auth_token=None)
+        faulty = replace(faulty, smart_client_id=SELFTEST_CLIENT, smart_key=_selftest_key(report_root), auth_token=None,
+                         client_secret=None, smart_scope=None, token_url=None)
     return judge(fault, run_suites(faulty, console=quiet))
 
 
