@@ -117,3 +117,25 @@ def infer_ig_version(decl: Declarations) -> str | None:
     if discover_operation(decl) is not None:
         return "stu1"
     return None
+
+
+SMART_SERVICE = ("http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR")
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+
+def declares_smart(cs: Any) -> bool:
+    """Does rest.security name the SMART-on-FHIR service or carry the SMART oauth-uris extension? (REQ-006)"""
+    rests = cs.get("rest") if isinstance(cs, dict) else None
+    for rest in rests if isinstance(rests, list) else []:
+        security = rest.get("security") if isinstance(rest, dict) else None
+        if not isinstance(security, dict):
+            continue
+        exts = security.get("extension") if isinstance(security.get("extension"), list) else []
+        if any(isinstance(e, dict) and e.get("url") == OAUTH_URIS for e in exts):
+            return True
+        services = security.get("service") if isinstance(security.get("service"), list) else []
+        for service in services:
+            codings = service.get("coding") if isinstance(service, dict) and isinstance(service.get("coding"), list) else []
+            if any(isinstance(c, dict) and (c.get("system"), c.get("code")) == SMART_SERVICE for c in codings):
+                return True
+    return False

@@ -35,6 +35,24 @@ def run_options(func):  # the options `run` and `plan` share
     return func
 
 
+# Protected targets (ra_conformance.fhir.auth): SMART Backend Services or OAuth 2.0 client credentials.
+AUTH_OPTIONS = [
+    click.option("--smart-client-id", help="Client id registered with the target's authorization server."),
+    click.option("--smart-key", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                 help="SMART Backend Services private key: PEM or JWKS with private keys (RS384 or ES384)."),
+    click.option("--smart-scope", help="Scopes to request (default: the read scopes the chosen suites need, SMART v1 and v2 forms, plus write scopes when a chosen test writes)."),
+    click.option("--token-url", help="Token endpoint (default: from [base]/.well-known/smart-configuration)."),
+    click.option("--client-secret", help="OAuth 2.0 client secret instead of a key (prefer RA_CONFORM_CLIENT_SECRET; never echoed)."),
+    click.option("--client-auth", type=click.Choice(["basic", "post"]), help="How the client secret is sent (default basic)."),
+]
+
+
+def auth_options(func):
+    for option in reversed(AUTH_OPTIONS):
+        func = option(func)
+    return func
+
+
 _RUN_OPTIONS = [
     click.option("--target", help="Base URL of the server under test (default: the embedded reference server)."),
     click.option("--operation", help="Coding-gap operation name (cc-gaps, report, ra.cc-gaps); default: from /metadata."),
@@ -46,6 +64,7 @@ _RUN_OPTIONS = [
     click.option("--timeout", type=float, help="HTTP timeout in seconds (default 30)."),
     click.option("--async-timeout", type=float, help="Seconds to poll an asynchronous job before giving up (default 120)."),
     click.option("--auth-token", help="Bearer token for the target (redacted in every report)."),
+    *AUTH_OPTIONS,
     click.option("--fault", multiple=True, help="Embedded server only: switch on a named defect (self-testing)."),
     click.option("--variant", multiple=True, help="Embedded server only: switch on a legal variation (see `ra-conform variants`)."),
     click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Settings file (default ./ra-conform.toml)."),
@@ -137,18 +156,35 @@ def report(summary: Path, output: Path) -> None:
               help="MeasureReport?subject=Group/<id> returns the members' reports (declared in /metadata; REQ-086, not base FHIR).")
 @click.option("--base-url", help="Public base URL to use in fullUrls and links (behind a proxy).")
 @click.option("--auth-token", "auth_tokens", multiple=True, help="Bearer token the asynchronous pattern requires (repeatable; none: open).")
+@click.option("--smart", is_flag=True, help="Require SMART Backend Services: discovery, token endpoint, a token on every FHIR request.")
+@click.option("--smart-client", "smart_clients", multiple=True, metavar="ID=JWKS_FILE",
+              help="Register a client and its public JWKS (repeatable; with --smart).")
+@click.option("--smart-client-secret", "smart_secrets", multiple=True, metavar="ID=SECRET",
+              help="Register a client that authenticates with a client secret, basic or post (repeatable; with --smart).")
+@click.option("--smart-token-lifetime", type=click.IntRange(min=1), default=300, show_default=True, help="Access token lifetime in seconds.")
 @click.option("--log-level", default="info", show_default=True)
 def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...],
           variant: tuple[str, ...], write_validation: str, ig_version: str, group_expansion: bool, base_url: str | None,
-          auth_tokens: tuple[str, ...], log_level: str) -> None:
+          auth_tokens: tuple[str, ...], smart: bool, smart_clients: tuple[str, ...], smart_secrets: tuple[str, ...],
+          smart_token_lifetime: int, log_level: str) -> None:
     """Run the reference server (the embedded default target) over HTTP."""
     from .server import LoadError, UnknownFaultError, UnknownVariantError, serve as serve_forever
+    from .server.auth import ClientSpecError, SmartConfig, parse_client, parse_secret
 
+    smart_config = None
+    if (smart_clients or smart_secrets) and not smart:
+        _fail("--smart-client / --smart-client-secret need --smart", EXIT_USAGE)
+    if smart:
+        try:
+            smart_config = SmartConfig(dict(parse_client(spec) for spec in smart_clients), token_lifetime=smart_token_lifetime,
+                                       secrets=dict(parse_secret(spec) for spec in smart_secrets))
+        except ClientSpecError as exc:
+            _fail(str(exc), EXIT_USAGE)
     try:
         serve_forever(
             host=host, port=port, data_dir=data_dir, load=list(load), faults=list(fault), load_default_kit=not no_fixtures,
             log_level=log_level, ig_version=ig_version, group_expansion=group_expansion, base_url_override=base_url,
-            auth_tokens=list(auth_tokens), variants=list(variant), write_validation=write_validation,
+            auth_tokens=list(auth_tokens), variants=list(variant), write_validation=write_validation, smart=smart_config,
         )
     except (UnknownFaultError, UnknownVariantError, LoadError) as exc:
         _fail(str(exc), EXIT_USAGE)
@@ -239,6 +275,25 @@ cli.add_command(client_demo)
 
 
 @cli.group()
+def keys() -> None:
+    """Signing keys for SMART Backend Services."""
+
+
+@keys.command("generate")
+@click.option("--alg", type=click.Choice(["ES384", "RS384"]), default="ES384", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for private-key.pem and public-jwks.json.")
+def keys_generate(alg: str, out: Path) -> None:
+    """Write a private key (private-key.pem, mode 0600) and its public JWKS (public-jwks.json) to register with a server."""
+    from .fhir.keys import generate, write_pair
+
+    try:
+        private, public = write_pair(generate(alg), out)
+    except OSError as exc:
+        _fail(f"cannot write keys to {out}: {exc.strerror or exc}", EXIT_USAGE)
+    click.echo(f"wrote {private} (keep it secret) and {public} (register it with the server)")
+
+
+@cli.group()
 def fixtures() -> None:
     """The fixture kit a target preloads."""
 
@@ -266,18 +321,22 @@ def fixtures_generate(patients: int, out: Path, reports_per_patient: int, seed: 
 @click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="Load the kit in this IG version's shape (default 2.1.0; stu1 gives the STU1 variant).")
 @click.option("--auth-token")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="HTTP timeout in seconds per request.")
-def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: str | None, auth_token: str | None, timeout: float) -> None:
+@auth_options
+def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: str | None, timeout: float, **auth: str | None) -> None:
     """Load the kit into a server (transaction Bundles, checked entry by entry; else one PUT per resource)."""
-    from .fhir.client import FhirClient
+    from .connect import ConnectError, check_credentials, client_for
     from .fhir.loader import load_kit
     from .kit import KitError
 
     try:
-        build({"target": target})
+        settings = build({"target": target, "timeout": timeout, **auth})
+        check_credentials(settings, target)
     except SettingsError as exc:
         _fail(str(exc), EXIT_USAGE)
+    except ConnectError as exc:
+        _fail(str(exc), EXIT_USAGE)
     try:
-        with FhirClient(target, auth_token=auth_token, timeout=timeout) as client:
+        with client_for(settings, target, write=True) as client:
             report = load_kit(client, kit_dir, prefer=method, ig_version=ig_version)
     except KitError as exc:
         _fail(str(exc), EXIT_USAGE)

@@ -8,6 +8,8 @@ from typing import Any
 from . import capability
 from . import kit as kitmod
 from .fhir import resources as fr
+from .connect import token_provider
+from .fhir import auth as fauth
 from .fhir.client import Exchange, FhirClient, FhirResponse
 from .fhir import search as fsearch
 from .fhir.operation import CodingGapOperation, OperationAnswer
@@ -22,7 +24,8 @@ class RaContext:
     def __init__(self, settings: Settings) -> None:
         assert settings.target, "RaContext needs a target URL"
         self.settings = settings
-        self.client = FhirClient(settings.target, timeout=settings.timeout, auth_token=settings.auth_token)
+        self.auth = token_provider(settings, settings.target)  # None: no client credentials (maybe --auth-token)
+        self.client = FhirClient(settings.target, timeout=settings.timeout, auth_token=settings.auth_token, auth=self.auth)
         self._answers: dict[tuple[Any, ...], OperationAnswer] = {}
         self._searches: dict[tuple[Any, ...], fsearch.SearchAnswer] = {}
         self._current: list[dict[str, Any]] | None = None
@@ -69,6 +72,33 @@ class RaContext:
     @cached_property
     def operation(self) -> CodingGapOperation:
         return CodingGapOperation(self.client, self.operation_name)
+
+    # -- SMART Backend Services (REQ-006, REQ-240…248) ----------------------------------------------
+    @cached_property
+    def smart_discovery_response(self) -> FhirResponse:
+        """GET [base]/.well-known/smart-configuration (no token), fetched once."""
+        return fauth.send_auth_request(self.client.send, "GET", f"{self.client.base_url}/{fauth.DISCOVERY_PATH}")
+
+    @property
+    def smart_discovery(self) -> FhirResponse:
+        resp = self.smart_discovery_response
+        self.attach(resp.exchange)
+        return resp
+
+    @cached_property
+    def smart_declared(self) -> str | None:
+        """How the target says it uses SMART (rest.security or the discovery document), or None."""
+        if capability.declares_smart(self.metadata_response.resource):
+            return "/metadata rest.security declares SMART"
+        doc = self.smart_discovery_response
+        if doc.status == 200 and isinstance(doc.json, dict):
+            return "the target serves the SMART discovery document"
+        return None
+
+    def configure_scope(self, capabilities: list[str]) -> None:
+        """The default scope of the run: the read scopes, and the write ones when a selected test writes."""
+        if self.auth is not None:
+            self.auth.configure_scope(fauth.default_scope(capabilities))
 
     # -- the fixture kit ---------------------------------------------------------------------
     @cached_property

@@ -44,7 +44,26 @@ def plan_entry(item: pytest.Item, ctx: "RaContext") -> PlanEntry:
             if not decision.run:
                 return PlanEntry(item.nodeid, reqs, False, decision.reason)
             reasons.append(decision.reason)
+    smart = item.get_closest_marker("smart")
+    if smart is not None:
+        skipped = smart_skip(ctx, needs=smart.kwargs.get("needs"))
+        if skipped:
+            return PlanEntry(item.nodeid, reqs, False, skipped)
+        reasons.append(str(ctx.smart_declared))
     if item.get_closest_marker("kit") is not None and ctx.missing_kit_patients:
         shown = ", ".join(ctx.missing_kit_patients[:3]) + (" …" if len(ctx.missing_kit_patients) > 3 else "")
         return PlanEntry(item.nodeid, reqs, False, f"the fixture kit is not loaded on the target ({shown} not found): {KIT_SUITE_HINT}")
     return PlanEntry(item.nodeid, reqs, True, "; ".join(reasons) or "always")
+
+
+def smart_skip(ctx: "RaContext", *, needs: str | None) -> str | None:
+    """Why a SMART test cannot run (None: it runs): the target uses no SMART, or the run lacks the client
+    credentials the test needs (`needs="client"`: any, `"key"`: a SMART Backend Services key)."""
+    if ctx.smart_declared is None:
+        return ("the target declares no SMART security in /metadata and serves no .well-known/smart-configuration "
+                "(REQ-006: SMART Backend Services are recommended, SHOULD)")
+    if needs == "key" and ctx.settings.smart_key is None:
+        return "needs the run's SMART Backend Services client: pass --smart-client-id and --smart-key"
+    if needs == "client" and ctx.auth is None:
+        return "needs the run's client credentials: pass --smart-client-id with --smart-key or --client-secret"
+    return None

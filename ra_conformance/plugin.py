@@ -29,6 +29,7 @@ MARKERS = (
     "req(*ids): the RA-SPEC §9 requirement ids a test checks",
     "capability(item): the IG CapabilityStatement item a test depends on (ra_conformance.ig.capabilities)",
     "kit: the test needs the fixture kit loaded on the target",
+    "smart(needs=None): runs when the target uses SMART (REQ-006); needs='client': the run's client credentials, 'key': its SMART key",
 )
 
 
@@ -43,6 +44,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ra-auth-token", default=None, help="bearer token sent to the target (redacted in reports)")
     group.addoption("--ra-report-dir", default=None, help="write summary.json and report.html here")
     group.addoption("--ra-async-timeout", default=None, type=float, help="total seconds to poll an asynchronous job (default 120)")
+    for name, what in _AUTH_OPTIONS.items():  # protected targets (ra_conformance.fhir.auth)
+        group.addoption(f"--ra-{name.replace('_', '-')}", default=None, help=what)
+
+
+_AUTH_OPTIONS = {
+    "smart_client_id": "client id registered with the target's authorization server",
+    "smart_key": "SMART Backend Services private key (PEM or JWKS; RS384/ES384)",
+    "smart_scope": "scopes to request (default: what the selected suites need)",
+    "token_url": "token endpoint (default: from [base]/.well-known/smart-configuration)",
+    "client_secret": "OAuth 2.0 client secret (redacted in reports)",
+    "client_auth": "how the client secret is sent: basic | post",
+}
 
 
 def _settings(config: pytest.Config) -> Settings:
@@ -50,7 +63,7 @@ def _settings(config: pytest.Config) -> Settings:
     flags = {
         "target": opt.ra_target, "operation": opt.ra_operation, "ig_version": opt.ra_ig_version, "kit_dir": opt.ra_kit,
         "strict": opt.ra_strict, "timeout": opt.ra_timeout, "auth_token": opt.ra_auth_token, "report_dir": opt.ra_report_dir,
-        "async_timeout": opt.ra_async_timeout,
+        "async_timeout": opt.ra_async_timeout, **{name: getattr(opt, f"ra_{name}") for name in _AUTH_OPTIONS},
     }
     return build(flags)
 
@@ -71,7 +84,12 @@ def context_of(config: pytest.Config) -> RaContext | None:
     ctx = config.stash.get(CONTEXT_KEY, None)
     settings = settings_of(config)
     if ctx is None and settings.target:
-        ctx = RaContext(settings)
+        from .connect import ConnectError
+
+        try:
+            ctx = RaContext(settings)
+        except ConnectError as exc:
+            raise pytest.UsageError(str(exc)) from None
         config.stash[CONTEXT_KEY] = ctx
     return ctx
 
@@ -133,6 +151,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ctx = context_of(config)
     if ctx is None:
         return
+    ctx.configure_scope([c for item in items for m in item.iter_markers("capability") for c in m.args])  # before any token
     results_of(config).ig_version = ctx.ig_version
     results_of(config).operation = ctx.operation_name
     plan = [plan_entry(item, ctx) for item in items]

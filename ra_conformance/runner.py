@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -20,6 +21,9 @@ from .reporting.console import ProgressPlugin, print_results
 from .results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
 from .plan import PlanEntry
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .server.auth import SmartConfig
 
 
 REPORT_FILES = ("report.html", "summary.json", "junit.xml", "allure-results")
@@ -51,6 +55,7 @@ def target_for(settings: Settings) -> Iterator[Settings]:
     """The settings with a target: the given one, or the embedded reference server loaded with the kit."""
     if settings.target:
         check_reachable(settings)
+        authenticate(settings, settings.target)
         if settings.load_fixtures:
             load_fixtures(settings)
         yield settings
@@ -62,30 +67,56 @@ def target_for(settings: Settings) -> Iterator[Settings]:
         VariantSet(settings.variant)
     except (UnknownFaultError, UnknownVariantError) as exc:
         raise RunError(str(exc), EXIT_USAGE) from None
+    smart = embedded_smart(settings)
     kit_dir = settings.kit_dir or kitmod.default_kit_dir()
     if not (kit_dir / "resources").is_dir():
         raise RunError(f"no fixture kit at {kit_dir} (set --kit or RA_CONFORM_FIXTURES)", EXIT_USAGE)
     try:
         # the run's IG version reaches the server: its CapabilityStatement, kit variant and incoming checks
         server = EmbeddedServer(load=[kit_dir], faults=list(settings.fault), ig_version=settings.ig_version,
-                                variants=settings.variant).start()
+                                variants=settings.variant, smart=smart).start()
     except LoadError as exc:
         raise RunError(f"the fixture kit could not be loaded: {exc}", EXIT_USAGE) from None
     except ServerStartError as exc:
         raise RunError(f"the embedded reference server did not start: {exc}", EXIT_INTERNAL) from None
     try:
+        if smart is not None:
+            authenticate(settings, server.base_url)
         yield replace(settings, target=server.base_url)
     finally:
         server.stop()
 
 
+def authenticate(settings: Settings, base_url: str) -> None:
+    """Obtain a token first (with client credentials) and try one protected read: a wrong key, secret or token, or
+    none for a server that needs one, stops the run here with one line (exit 2)."""
+    from .connect import ConnectError, check_credentials
+
+    try:
+        check_credentials(settings, base_url)
+    except ConnectError as exc:
+        raise RunError(str(exc), EXIT_USAGE) from None
+
+
+def embedded_smart(settings: Settings) -> "SmartConfig | None":
+    """`run --smart-client-id ID --smart-key KEY` (or `--client-secret S`) without a target: the embedded server
+    requires SMART Backend Services and registers that client (how the self-test proves the auth suite)."""
+    from .fhir.keys import KeyFileError
+    from .server.auth import config_for_client
+
+    try:
+        return config_for_client(settings.smart_client_id, key_path=settings.smart_key, secret=settings.client_secret)
+    except KeyFileError as exc:
+        raise RunError(f"--smart-key: {exc}", EXIT_USAGE) from None
+
+
 def load_fixtures(settings: Settings) -> None:
-    from .fhir.client import FhirClient
+    from .connect import client_for
     from .fhir.loader import load_kit
 
     assert settings.target
     try:
-        with FhirClient(settings.target, timeout=settings.timeout, auth_token=settings.auth_token) as client:
+        with client_for(settings, settings.target, write=True) as client:
             report = load_kit(client, settings.kit_dir, ig_version=settings.ig_version)
     except kitmod.KitError as exc:
         raise RunError(str(exc), EXIT_USAGE) from None
@@ -115,7 +146,9 @@ def pytest_args(settings: Settings) -> list[str]:
         args += ["--alluredir", str(report_dir / "allure-results"), "--clean-alluredir"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "ra_conformance.plugin", "-p", "allure_pytest.plugin"]
-    for flag, value in (("--ra-ig-version", settings.ig_version), ("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("-k", settings.keyword), ("-m", settings.markers)):
+    auth = (("--ra-smart-client-id", settings.smart_client_id), ("--ra-smart-key", settings.smart_key), ("--ra-smart-scope", settings.smart_scope),
+            ("--ra-token-url", settings.token_url), ("--ra-client-secret", settings.client_secret), ("--ra-client-auth", settings.client_auth))
+    for flag, value in (("--ra-ig-version", settings.ig_version), ("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("-k", settings.keyword), ("-m", settings.markers), *auth):
         if value:
             args += [flag, str(value)]
     if settings.strict:

@@ -30,6 +30,11 @@ FAULT_SETTINGS: dict[str, dict[str, object]] = {
 FAULT_SETTINGS.update({name: {"ig_version": "stu3-ballot"} for name in (
     "risk-gap-ignores-filter", "risk-gap-accepts-missing-coverage", "risk-gap-drops-contextid")})
 
+# The SMART faults (server/auth.py) are in force only when the embedded server requires SMART Backend Services:
+# their runs hold a generated key, which the embedded server registers for SELFTEST_CLIENT (runner.embedded_smart).
+SMART_FAULTS = frozenset(n for n in FAULTS if n.startswith("smart-"))
+SELFTEST_CLIENT = "ra-conform-selftest"
+
 # Faults whose catching suite belongs to a flow not yet certified by ra-conform (with the reason).
 NOT_YET_COVERED = {
 }
@@ -65,7 +70,19 @@ def judge(fault: str, results: RunResults) -> FaultOutcome:
 def run_fault(fault: str, settings: Settings, report_root: Path) -> FaultOutcome:
     quiet = Console(file=io.StringIO(), force_terminal=False)
     faulty = replace(settings, target=None, fault=(fault,), report_dir=report_root / fault, allure=False, **FAULT_SETTINGS.get(fault, {}))
+    if fault in SMART_FAULTS:
+        faulty = replace(faulty, smart_client_id=SELFTEST_CLIENT, smart_key=_selftest_key(report_root), auth_token=None,
+                         client_secret=None, smart_scope=None, token_url=None)
     return judge(fault, run_suites(faulty, console=quiet))
+
+
+def _selftest_key(report_root: Path) -> Path:
+    from .fhir.keys import generate, write_pair
+
+    private = report_root / "selftest-key" / "private-key.pem"
+    if not private.is_file():
+        write_pair(generate("ES384"), private.parent)
+    return private
 
 
 def run_selftest(settings: Settings, report_root: Path, faults: list[str] | None = None) -> list[FaultOutcome]:

@@ -44,6 +44,13 @@ class Settings:
     timeout: float = 30.0
     async_timeout: float = 120.0  # seconds: total limit for polling an asynchronous job (RA_CONFORM_ASYNC_TIMEOUT)
     auth_token: str | None = None
+    # protected targets (fhir/auth.py): SMART Backend Services (client id + key) or a client secret
+    smart_client_id: str | None = None
+    smart_key: Path | None = None  # PEM private key or JWKS with private keys (RS384 / ES384)
+    smart_scope: str | None = None  # None: the read (and, when needed, write) scopes of the chosen suites
+    token_url: str | None = None  # None: discovered from [base]/.well-known/smart-configuration
+    client_secret: str | None = field(default=None, repr=False)  # never echoed
+    client_auth: str = "basic"  # how a client secret is sent: basic (header) | post (form)
     keyword: str | None = None  # pytest -k
     markers: str | None = None  # pytest -m
     fault: tuple[str, ...] = ()  # embedded server only: defects to switch on (self-testing)
@@ -62,11 +69,29 @@ class Settings:
             raise SettingsError("timeout must be positive")
         if self.async_timeout <= 0:
             raise SettingsError("async_timeout must be positive")
+        _validate_auth(self)
         if self.target is not None and self.fault:
             raise SettingsError("--fault applies to the embedded server only; it cannot be combined with --target")
         if self.target is not None and self.variant:
             raise SettingsError("--variant applies to the embedded server only; it cannot be combined with --target")
         return self
+
+
+def _validate_auth(s: Settings) -> None:
+    if s.client_auth not in ("basic", "post"):
+        raise SettingsError(f"client_auth must be basic or post, got {s.client_auth!r}")
+    if (s.smart_key or s.client_secret) and not s.smart_client_id:
+        raise SettingsError("--smart-key / --client-secret need --smart-client-id (the client id the server registered)")
+    if s.smart_client_id and not (s.smart_key or s.client_secret):
+        raise SettingsError("--smart-client-id needs --smart-key (SMART Backend Services) or --client-secret")
+    if s.smart_key and s.client_secret:
+        raise SettingsError("give either --smart-key or --client-secret, not both")
+    if s.smart_client_id and s.auth_token:
+        raise SettingsError("give either --auth-token or client credentials (--smart-client-id …), not both")
+    if s.smart_key is not None and not s.smart_key.is_file():
+        raise SettingsError(f"--smart-key: no such file {s.smart_key}")
+    if s.token_url is not None and not s.token_url.startswith(("http://", "https://")):
+        raise SettingsError("--token-url must be an http(s) URL")
 
 
 _TYPES = {f.name: f.type for f in fields(Settings)}

@@ -12,13 +12,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from .. import jsonio
+from .auth import AuthError
 from .redact import redact_headers, redact_text, redact_url
+
+if TYPE_CHECKING:
+    from .auth import TokenProvider
 
 FHIR_JSON = "application/fhir+json"
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -141,8 +145,10 @@ class FhirClient:
         verify_tls: bool = True,
         log: ExchangeLog | None = None,
         transport: httpx.BaseTransport | None = None,
+        auth: "TokenProvider | None" = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.auth = auth  # fetches/renews a bearer token per request (fhir/auth.py); auth_token is the fixed form
         self.max_bytes = max_bytes
         self.log = log or ExchangeLog()
         self._secrets = [auth_token] if auth_token else []
@@ -196,6 +202,17 @@ class FhirClient:
             content = jsonio.dumps(json)
             req_headers.setdefault("Content-Type", FHIR_JSON)
         request = self._build(method, path, params=params, content=content, headers=req_headers)
+        answer = self.send(request, content)
+        if answer.status == 401 and self._authenticated(request):  # renew the token once, then ask again
+            assert self.auth is not None
+            self.auth.invalidate()
+            answer = self.send(self._build(method, path, params=params, content=content, headers=req_headers), content)
+        return answer
+
+    def send(self, request: httpx.Request, content: bytes | None = None) -> FhirResponse:
+        """Send a built request and capture the exchange (redacted); transport problems land in `error`."""
+        if content is None and request.method in ("POST", "PUT", "PATCH"):
+            content = request.content or None
         exchange = self._exchange(request, content)
         started = time.perf_counter()
         status: int | None = None
@@ -253,7 +270,15 @@ class FhirClient:
         request = self._http.build_request(method, self.url(path), **kw)
         if _origin(str(request.url)) != _origin(self.base_url):
             request.headers.pop("Authorization", None)
+        elif self.auth is not None:
+            try:
+                request.headers["Authorization"] = self.auth.authorization(self.send)
+            except AuthError:  # the failed token exchange is in the log; the server's answer says the rest
+                request.headers.pop("Authorization", None)
         return request
+
+    def _authenticated(self, request: httpx.Request) -> bool:
+        return self.auth is not None and "Authorization" in request.headers
 
     def _exchange(self, request: httpx.Request, content: bytes | None) -> Exchange:
         return Exchange(

@@ -23,6 +23,8 @@ from .. import jsonio
 from ..ig import REPORT_STYLE_OPERATIONS
 from . import cc_gaps, rest, risk_gap, submit_data
 from . import bulk_routes
+from .auth import SmartAuth, SmartConfig, SmartMiddleware
+from .auth import routes as smart_routes
 from .bulk import BulkService, wants_async
 from .capability import capability_statement
 from .errors import FhirError, issue, operation_outcome
@@ -50,6 +52,7 @@ class _Context:
     ig_version: str = "2.1.0"  # the IG version the served CapabilityStatement follows
     group_expansion: bool = True  # MeasureReport?subject=Group/<id> returns the members' reports (REQ-086 ⚑)
     variants: VariantSet = VariantSet()  # legal variations: a layer over the correct answers (server/variants/)
+    smart: SmartAuth | None = None  # `serve --smart`: SMART Backend Services protect every FHIR route (auth.py)
 
     def base(self, request: Request) -> str:
         return (self.base_url_override or str(request.base_url)).rstrip("/")
@@ -60,9 +63,10 @@ Handler = Callable[[_Context, Request], Awaitable[Answer]]
 
 def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_override: str | None = None,
                check_incoming: IncomingCheck = basic_checks, max_body: int = MAX_BODY_BYTES, auth_tokens: Iterable[str] = (),
-               ig_version: str = "2.1.0", group_expansion: bool = True, variants: VariantSet | Iterable[str] = ()) -> Starlette:
+               ig_version: str = "2.1.0", group_expansion: bool = True, variants: VariantSet | Iterable[str] = (),
+               smart: SmartConfig | None = None) -> Starlette:
     """The server app over ``store``. ``check_incoming`` vets every created/updated resource (422 on errors).
-    ``variants``: legal variations of the answers (``ra-conform variants``)."""
+    ``variants``: legal variations of the answers (``ra-conform variants``); ``smart``: SMART Backend Services."""
     fault_set = faults if isinstance(faults, FaultSet) else FaultSet(faults)
     variant_set = variants if isinstance(variants, VariantSet) else VariantSet(variants)
     routes = [Route("/metadata", _endpoint(_metadata), methods=["GET"]),
@@ -77,11 +81,16 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
         Route("/{type}", _endpoint(_type_level), methods=["GET", "POST"]),
         Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE", "PATCH"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception},
-                    middleware=[Middleware(VariantMiddleware, variants=variant_set), Middleware(_StripTrailingSlash)])
+    smart_auth = SmartAuth(smart, fault_set) if smart is not None else None
+    middleware = [Middleware(VariantMiddleware, variants=variant_set), Middleware(_StripTrailingSlash)]
+    if smart_auth is not None:  # discovery + token routes; every other route needs a token covering it
+        routes[:0] = smart_routes(smart_auth)
+        middleware.append(Middleware(SmartMiddleware, auth=smart_auth))
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception}, middleware=middleware)
     app.state.bulk = BulkService(store, fault_set, auth_tokens=tuple(auth_tokens))  # close with bulk.shutdown(app)
+    app.state.bulk.files_need_token = smart_auth is not None
     app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body, ig_version, group_expansion,
-                             variant_set)
+                             variant_set, smart_auth)
     return app
 
 
@@ -89,8 +98,11 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
 
 
 async def _metadata(ctx: _Context, request: Request) -> Answer:
-    return Answer(200, capability_statement(ctx.faults, base=ctx.base(request), stored_types=ctx.store.types(),
-                                            ig_version=ctx.ig_version, group_expansion=ctx.group_expansion))
+    statement = capability_statement(ctx.faults, base=ctx.base(request), stored_types=ctx.store.types(),
+                                     ig_version=ctx.ig_version, group_expansion=ctx.group_expansion)
+    if ctx.smart is not None:
+        ctx.smart.declare(statement, ctx.base(request))
+    return Answer(200, statement)
 
 
 async def _bundle(ctx: _Context, request: Request) -> Answer:

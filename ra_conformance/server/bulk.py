@@ -57,6 +57,7 @@ class BulkService:
     def __init__(self, store: Store, faults: FaultSet, *, auth_tokens: Sequence[str] = (), workers: int = 2) -> None:
         self.store, self.faults = store, faults
         self.auth_tokens = frozenset(t for t in auth_tokens if t)
+        self.files_need_token = False  # `serve --smart`: every file needs an access token (server/auth.py)
         self.jobs = JobTable(store)
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._cancel: dict[str, threading.Event] = {}
@@ -246,7 +247,7 @@ class BulkService:
         extra = 1 if self.faults.on("count-mismatch") else 0  # FAULT: count-mismatch
         output = [{"type": "Bundle", "url": file_url(job, BUNDLE_FILE), "count": bundles + extra}] if bundles else []
         error = [{"type": "OperationOutcome", "url": file_url(job, ERROR_FILE), "count": errors}] if errors else []
-        return {"transactionTime": job_tt, "request": job.request_url, "requiresAccessToken": job.token_hash is not None,
+        return {"transactionTime": job_tt, "request": job.request_url, "requiresAccessToken": job.token_hash is not None or self.files_need_token,
                 "output": output, "error": error}
 
 

@@ -19,6 +19,7 @@ from .. import kit
 from ..ig import DEFAULT_IG_VERSION
 from ..kit_versions import adapt_store
 from .app import create_app
+from .auth import SmartConfig
 from .bulk import shutdown as shutdown_bulk
 from .faults import FaultSet
 from .rest import IncomingCheck, basic_checks, validator_check
@@ -52,7 +53,7 @@ class EmbeddedServer:
     def __init__(self, *, data_dir: Path | None = None, load: list[Path] | None = None, faults: Iterable[str] = (),
                  host: str = "127.0.0.1", port: int = 0, check_incoming: IncomingCheck = basic_checks,
                  ig_version: str | None = None, group_expansion: bool = True, auth_tokens: Sequence[str] = (),
-                 variants: Iterable[str] = (), write_validation: str = DEFAULT_MODE,
+                 variants: Iterable[str] = (), write_validation: str = DEFAULT_MODE, smart: SmartConfig | None = None,
                  wrap: Callable[[Any], Any] | None = None) -> None:
         self.faults = FaultSet(faults)  # unknown names fail here, before anything starts
         self.variants = tuple(variants)
@@ -68,6 +69,7 @@ class EmbeddedServer:
         self.group_expansion = group_expansion
         self._auth_tokens = tuple(auth_tokens)  # bearer tokens for the asynchronous pattern (none: open)
         self._wrap = wrap  # an ASGI middleware around the app (client-test records every request with it)
+        self.smart = smart  # SMART Backend Services protect every FHIR route (server/auth.py)
         self._tmp: Path | None = None
         self._thread: threading.Thread | None = None
         self._server: uvicorn.Server | None = None
@@ -97,7 +99,7 @@ class EmbeddedServer:
         self.base_url = f"http://{host}:{port}"
         app = create_app(self.store, faults=self.faults, check_incoming=self._check,
                          ig_version=self.ig_version or DEFAULT_IG_VERSION, group_expansion=self.group_expansion,
-                         auth_tokens=self._auth_tokens, variants=self.variants)
+                         auth_tokens=self._auth_tokens, variants=self.variants, smart=self.smart)
         self._app = app
         config = uvicorn.Config(self._wrap(app) if self._wrap else app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
@@ -145,7 +147,8 @@ class EmbeddedServer:
 def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = None, load: Sequence[Path] = (),
           faults: Iterable[str] = (), load_default_kit: bool = True, log_level: str = "info",
           base_url_override: str | None = None, ig_version: str | None = None, group_expansion: bool = True,
-          auth_tokens: Sequence[str] = (), variants: Iterable[str] = (), write_validation: str = DEFAULT_MODE) -> None:
+          auth_tokens: Sequence[str] = (), variants: Iterable[str] = (), write_validation: str = DEFAULT_MODE,
+          smart: SmartConfig | None = None) -> None:
     """Run the server in the foreground until interrupted (``ra-conform serve``).
 
     Loads the default fixture kit (if present and ``load_default_kit``) and then ``load`` into the store at
@@ -154,7 +157,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
     ``MeasureReport?subject=Group/<id>`` return the members' reports (declared in /metadata, REQ-086).
     ``auth_tokens``: bearer tokens the asynchronous pattern requires (none: open).
     ``variants``: legal variations of the answers (server/variants/). ``write_validation``: strict | warn | off
-    (server/write_validation.py).
+    (server/write_validation.py). ``smart``: SMART Backend Services (discovery, token endpoint, a token covering
+    every FHIR request).
     """
     fault_set = FaultSet(faults)
     variant_set = VariantSet(variants)
@@ -170,7 +174,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
                  ", ".join(sorted(fault_set.names)) or "none", ", ".join(sorted(variant_set.names)) or "none")
         app = create_app(store, faults=fault_set, base_url_override=base_url_override, check_incoming=check,
                          ig_version=ig_version or DEFAULT_IG_VERSION, group_expansion=group_expansion,
-                         auth_tokens=auth_tokens, variants=variant_set)
+                         auth_tokens=auth_tokens, variants=variant_set, smart=smart)
         try:
             uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
         except KeyboardInterrupt:  # uvicorn re-raises the captured Ctrl+C after a graceful shutdown

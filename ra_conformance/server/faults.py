@@ -106,6 +106,19 @@ _CATALOGUE = (
     Fault("output-format-ignored", "accepts any _outputFormat at async kick-off (e.g. text/csv)", ("REQ-053", "REQ-055")),
     Fault("bulk-omits-error-file", "the async export leaves unknown group members out (no error file)",
           ("REQ-063", "REQ-068")),
+    # SMART Backend Services (server/auth.py; in force under `serve --smart`; self-test: a registered generated key)
+    Fault("smart-no-token-check", "serves FHIR requests without checking the bearer token (none or forged)",
+          ("REQ-242",)),
+    Fault("smart-expired-assertion-accepted", "the token endpoint accepts a client assertion whose exp has passed",
+          ("REQ-246",)),
+    Fault("smart-unknown-key-accepted", "the token endpoint accepts a client assertion signed by a key the client never registered",
+          ("REQ-244",)),
+    Fault("smart-jti-replay-accepted", "the token endpoint accepts the same client assertion (jti) twice", ("REQ-245",)),
+    Fault("smart-scopes-ignored", "any valid token reads everything, whatever its scopes", ("REQ-248",)),
+    Fault("smart-tokens-never-expire", "access tokens never expire and the token response has no expires_in",
+          ("REQ-247",)),
+    Fault("smart-discovery-no-token-endpoint", "the SMART discovery document has no token_endpoint", ("REQ-240",)),
+    Fault("smart-401-without-challenge", "refuses requests with 401 but no WWW-Authenticate header", ("REQ-243",)),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _CATALOGUE}

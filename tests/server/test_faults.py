@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bulk_probes import BULK_PROBES
+from smart_probes import SMART_PROBES
 from server_world import outcomes, patient, report
 from ra_conformance.ig import requirements
 from ra_conformance.server.faults import FAULTS, FaultSet, UnknownFaultError
@@ -85,6 +86,7 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "risk-gap-drops-contextid": lambda c: "ra-contextId" not in _risk_gap(c, headers={"contextId": "req-1"}).text,
 }
 PROBES.update(BULK_PROBES)  # the asynchronous pattern (tests/server/bulk_probes.py)
+PROBES.update(SMART_PROBES)  # SMART Backend Services under --smart (tests/server/smart_probes.py)
 
 
 def _with_grouped_report(c: Any) -> dict[str, Any]:
