@@ -30,7 +30,7 @@ def client_for(settings: Settings, base_url: str, *, write: bool = False) -> Fhi
     provider = token_provider(settings, base_url)
     if provider is not None and write:
         provider.configure_scope(default_scope(write=True))
-    return FhirClient(base_url, timeout=settings.timeout, auth_token=settings.auth_token, auth=provider)
+    return FhirClient(base_url, auth_token=settings.auth_token, auth=provider, policy=settings.transport_policy())
 
 
 def check_credentials(settings: Settings, base_url: str) -> str | None:
@@ -39,7 +39,7 @@ def check_credentials(settings: Settings, base_url: str) -> str | None:
     refused requests. Returns how the token was obtained (None without client credentials)."""
     provider = token_provider(settings, base_url)
     note = None
-    with FhirClient(base_url, timeout=settings.timeout, auth_token=settings.auth_token, auth=provider) as client:
+    with FhirClient(base_url, auth_token=settings.auth_token, auth=provider, policy=settings.transport_policy()) as client:
         if provider is not None:
             try:
                 provider.authorization(client.send)

@@ -25,7 +25,8 @@ class RaContext:
         assert settings.target, "RaContext needs a target URL"
         self.settings = settings
         self.auth = token_provider(settings, settings.target)  # None: no client credentials (maybe --auth-token)
-        self.client = FhirClient(settings.target, timeout=settings.timeout, auth_token=settings.auth_token, auth=self.auth)
+        self.client = FhirClient(settings.target, auth_token=settings.auth_token, auth=self.auth,
+                                 policy=settings.transport_policy())
         self._answers: dict[tuple[Any, ...], OperationAnswer] = {}
         self._searches: dict[tuple[Any, ...], fsearch.SearchAnswer] = {}
         self._current: list[dict[str, Any]] | None = None

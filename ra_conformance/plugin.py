@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ra-auth-token", default=None, help="bearer token sent to the target (redacted in reports)")
     group.addoption("--ra-report-dir", default=None, help="write summary.json and report.html here")
     group.addoption("--ra-async-timeout", default=None, type=float, help="total seconds to poll an asynchronous job (default 120)")
+    group.addoption("--ra-request-deadline", default=None, type=float, help="whole-request limit in seconds (default 120)")
+    group.addoption("--ra-max-response-bytes", default=None, type=int, help="largest answer held in memory (default 64 MiB)")
     for name, what in _AUTH_OPTIONS.items():  # protected targets (ra_conformance.fhir.auth)
         group.addoption(f"--ra-{name.replace('_', '-')}", default=None, help=what)
 
@@ -63,7 +65,8 @@ def _settings(config: pytest.Config) -> Settings:
     flags = {
         "target": opt.ra_target, "operation": opt.ra_operation, "ig_version": opt.ra_ig_version, "kit_dir": opt.ra_kit,
         "strict": opt.ra_strict, "timeout": opt.ra_timeout, "auth_token": opt.ra_auth_token, "report_dir": opt.ra_report_dir,
-        "async_timeout": opt.ra_async_timeout, **{name: getattr(opt, f"ra_{name}") for name in _AUTH_OPTIONS},
+        "async_timeout": opt.ra_async_timeout, "request_deadline": opt.ra_request_deadline,
+        "max_response_bytes": opt.ra_max_response_bytes, **{name: getattr(opt, f"ra_{name}") for name in _AUTH_OPTIONS},
     }
     return build(flags)
 

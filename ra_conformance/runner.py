@@ -10,7 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 from rich.console import Console
 
@@ -42,12 +41,21 @@ def suites_dir() -> Path:
 
 
 def check_reachable(settings: Settings) -> None:
-    """Exit code 3 when nothing answers at the target (any HTTP status counts as reachable)."""
+    """Exit code 3 when nothing answers at the target (any HTTP status counts as reachable). Under the transport
+    policy like every request, with a short deadline and cap: only the status line matters here."""
+    from .fhir.redact import redact_text
+    from .fhir.transport import Transport
+
     assert settings.target
+    policy = replace(settings.transport_policy(), deadline=min(settings.request_deadline, 15.0),
+                     read_timeout=min(settings.timeout, 10.0), max_bytes=min(settings.max_response_bytes, 1024 * 1024))
+    transport = Transport(policy, headers={"Accept": "application/fhir+json", "User-Agent": "ra-conform"})
     try:
-        httpx.get(settings.target.rstrip("/") + "/metadata", timeout=min(settings.timeout, 10.0), headers={"Accept": "application/fhir+json"})
-    except httpx.HTTPError as exc:
-        raise RunError(f"target unreachable: {settings.target} ({type(exc).__name__}: {exc})", EXIT_UNREACHABLE) from None
+        answer = transport.request("GET", settings.target.rstrip("/") + "/metadata")
+    finally:
+        transport.close()
+    if answer.status is None:
+        raise RunError(f"target unreachable: {settings.target} ({redact_text(answer.error or 'no answer')})", EXIT_UNREACHABLE)
 
 
 @contextlib.contextmanager
@@ -138,6 +146,8 @@ def pytest_args(settings: Settings) -> list[str]:
         "--ra-target", settings.target,
         "--ra-timeout", str(settings.timeout),
         "--ra-async-timeout", str(settings.async_timeout),
+        "--ra-request-deadline", str(settings.request_deadline),
+        "--ra-max-response-bytes", str(settings.max_response_bytes),
         "--ra-report-dir", str(report_dir),
         "--junitxml", str(report_dir / "junit.xml"),
         "-o", "junit_family=xunit2",

@@ -43,6 +43,8 @@ class Settings:
     strict: bool = False
     timeout: float = 30.0
     async_timeout: float = 120.0  # seconds: total limit for polling an asynchronous job (RA_CONFORM_ASYNC_TIMEOUT)
+    request_deadline: float = 120.0  # seconds: whole-request limit, whatever the server drips (fhir/transport.py)
+    max_response_bytes: int = 64 * 1024 * 1024  # an answer held in memory, on the wire and decompressed
     auth_token: str | None = None
     # protected targets (fhir/auth.py): SMART Backend Services (client id + key) or a client secret
     smart_client_id: str | None = None
@@ -70,11 +72,20 @@ class Settings:
         if self.async_timeout <= 0:
             raise SettingsError("async_timeout must be positive")
         _validate_auth(self)
+        if self.request_deadline <= 0 or self.max_response_bytes <= 0:
+            raise SettingsError("request_deadline and max_response_bytes must be positive")
         if self.target is not None and self.fault:
             raise SettingsError("--fault applies to the embedded server only; it cannot be combined with --target")
         if self.target is not None and self.variant:
             raise SettingsError("--variant applies to the embedded server only; it cannot be combined with --target")
         return self
+
+    def transport_policy(self) -> Any:
+        """The transport policy (fhir/transport.py) of every request this run makes."""
+        from .fhir.transport import TransportPolicy
+
+        return TransportPolicy(max_bytes=self.max_response_bytes, deadline=self.request_deadline,
+                               read_timeout=min(self.timeout, self.request_deadline))
 
 
 def _validate_auth(s: Settings) -> None:
@@ -106,6 +117,8 @@ def _coerce(name: str, value: Any) -> Any:
             return value.strip().lower() in ("1", "true", "yes", "on")
         if "float" in kind and value is not None:
             return float(value)
+        if kind == "int" and value is not None:
+            return int(value)
         if "tuple" in kind and isinstance(value, str):
             return tuple(v for v in value.split(",") if v)
         if "tuple" in kind and isinstance(value, list):

@@ -17,7 +17,7 @@ import httpx
 import jsonschema
 
 from .. import jsonio
-from .client import BODY_CAPTURE_LIMIT, Exchange, FhirClient, FhirResponse
+from .client import BODY_CAPTURE_LIMIT, Exchange, FhirClient, FhirResponse, Streamed
 from .operation import OperationAnswer, parse_answer
 
 FHIR_JSON = "application/fhir+json"
@@ -126,11 +126,11 @@ def retry_after_seconds(value: str | None, *, now: float | None = None) -> float
     if value is None or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # ASCII only: '①'.isdigit() is True (a server's Retry-After: ①)
         return float(text)
     try:
         when = parsedate_to_datetime(text).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None
     return max(0.0, when - (time.time() if now is None else now))
 
@@ -216,10 +216,10 @@ def download(client: FhirClient, url: str, on_line: Callable[[NdjsonLine], None]
         if resp is not None:
             result.status, result.content_type = resp.status_code, resp.headers.get("content-type", "")
             if resp.status_code != 200:
-                streamed.head = resp.read()[:BODY_CAPTURE_LIMIT]
+                streamed.head = streamed.read(BODY_CAPTURE_LIMIT)
                 result.error = f"GET {url} -> HTTP {resp.status_code}"
             else:
-                streamed.head = _stream_lines(resp, result, on_line, max_line)
+                streamed.head = _stream_lines(streamed, result, on_line, max_line)
             if result.size > len(streamed.head):
                 streamed.note = f"… (streamed: {result.lines} lines, {result.size} bytes; only the head is kept)"
     result.error = result.error or streamed.error
@@ -227,10 +227,10 @@ def download(client: FhirClient, url: str, on_line: Callable[[NdjsonLine], None]
     return result
 
 
-def _stream_lines(resp: httpx.Response, result: Download, on_line: Callable[[NdjsonLine], None],
+def _stream_lines(streamed: Streamed, result: Download, on_line: Callable[[NdjsonLine], None],
                   max_line: int) -> bytes:
     head, pending, number = b"", b"", 0
-    for chunk in resp.iter_bytes(CHUNK):
+    for chunk in streamed.iter_bytes():  # within the transport policy's streaming cap and deadline
         result.size += len(chunk)
         if len(head) < BODY_CAPTURE_LIMIT:
             head += chunk[: BODY_CAPTURE_LIMIT - len(head)]

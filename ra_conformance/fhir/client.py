@@ -1,8 +1,9 @@
-"""FhirClient: one httpx.Client per run; every exchange captured (redacted at capture time).
+"""FhirClient: one Transport (transport.py: byte caps, deadlines, redirects, cookies) per run; every exchange
+captured (redacted at capture time, by name and by value: redact.register_secret).
 
-The client never raises on what a server sends. Transport problems (refused connection, timeout,
-an answer over the size limit) come back as a FhirResponse whose ``error`` says what went wrong;
-the checks turn that into a failed test, never a harness crash.
+The client never raises on what a server sends. Transport problems (refused connection, deadline, an answer
+over the size limit, a link that is not a URL) come back as a FhirResponse whose ``error`` says what went
+wrong; the checks turn that into a failed test, never a harness crash.
 """
 
 from __future__ import annotations
@@ -11,21 +12,20 @@ import itertools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from .. import jsonio
 from .auth import AuthError
-from .redact import redact_headers, redact_text, redact_url
+from .redact import redact_headers, redact_text, redact_url, register_secret
+from .transport import DEFAULT_MAX_BYTES, Opened, Transport, TransportError, TransportPolicy, origin
 
 if TYPE_CHECKING:
     from .auth import TokenProvider
 
 FHIR_JSON = "application/fhir+json"
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 BODY_CAPTURE_LIMIT = 256 * 1024  # what an Exchange keeps of a body for reports
 
 
@@ -114,6 +114,23 @@ class Streamed:
     error: str | None = None
     head: bytes = b""
     note: str = ""
+    opened: Opened | None = None
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The decoded body within the streaming limits (byte cap, deadline); a problem lands in `error`."""
+        if self.opened is None:
+            return
+        yield from self.opened.chunks()
+        if self.opened.error and not self.error:
+            self.error = self.opened.error
+
+    def read(self, limit: int) -> bytes:
+        """At most ``limit`` bytes of the decoded body (e.g. an error answer, for the report)."""
+        return b"".join(self.iter_bytes_limited(limit))
+
+    def iter_bytes_limited(self, limit: int) -> Iterator[bytes]:
+        if self.opened is not None:
+            yield from self.opened.chunks(limit)
 
 
 class ExchangeLog:
@@ -146,22 +163,26 @@ class FhirClient:
         log: ExchangeLog | None = None,
         transport: httpx.BaseTransport | None = None,
         auth: "TokenProvider | None" = None,
+        policy: TransportPolicy | None = None,
     ) -> None:
+        """``policy`` (transport.py) sets every limit; without it, ``timeout`` and ``max_bytes`` fill one in."""
         self.base_url = base_url.rstrip("/")
         self.auth = auth  # fetches/renews a bearer token per request (fhir/auth.py); auth_token is the fixed form
-        self.max_bytes = max_bytes
+        self.policy = policy or replace(TransportPolicy(), read_timeout=timeout, max_bytes=max_bytes)
+        self.max_bytes = self.policy.max_bytes
         self.log = log or ExchangeLog()
         self._secrets = [auth_token] if auth_token else []
+        if auth_token:
+            register_secret(auth_token)
         headers = {"Accept": FHIR_JSON, "User-Agent": "ra-conform"}
         if auth_token:
             headers["Authorization"] = f"Bearer {auth_token}"
         headers.update(extra_headers or {})
-        self._http = httpx.Client(
-            headers=headers, timeout=timeout, follow_redirects=True, max_redirects=5, verify=verify_tls, transport=transport
-        )
+        self._transport = Transport(self.policy, headers=headers, credential_origin=self.base_url, verify=verify_tls,
+                                    transport=transport)
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     def __enter__(self) -> "FhirClient":
         return self
@@ -199,9 +220,15 @@ class FhirClient:
     ) -> FhirResponse:
         req_headers = dict(headers or {})
         if json is not None:
-            content = jsonio.dumps(json)
+            try:
+                content = jsonio.dumps(json)
+            except jsonio.JsonError as exc:  # pragma: no cover - our own request bodies are plain JSON
+                raise ValueError(f"request body not serialisable: {exc}") from None
             req_headers.setdefault("Content-Type", FHIR_JSON)
-        request = self._build(method, path, params=params, content=content, headers=req_headers)
+        try:
+            request = self._build(method, path, params=params, content=content, headers=req_headers)
+        except TransportError as exc:
+            return self._unsent(method, path, content, str(exc))
         answer = self.send(request, content)
         if answer.status == 401 and self._authenticated(request):  # renew the token once, then ask again
             assert self.auth is not None
@@ -210,67 +237,69 @@ class FhirClient:
         return answer
 
     def send(self, request: httpx.Request, content: bytes | None = None) -> FhirResponse:
-        """Send a built request and capture the exchange (redacted); transport problems land in `error`."""
+        """Send a built request under the transport policy and capture the exchange (redacted); problems land in
+        `error`, never raised."""
         if content is None and request.method in ("POST", "PUT", "PATCH"):
             content = request.content or None
         exchange = self._exchange(request, content)
         started = time.perf_counter()
-        status: int | None = None
-        resp_headers = httpx.Headers()
-        body = b""
-        error: str | None = None
-        try:
-            resp = self._http.send(request, stream=True)
-            try:
-                status, resp_headers = resp.status_code, resp.headers
-                body, error = self._read_limited(resp)
-            finally:
-                resp.close()
-        except httpx.TimeoutException as exc:
-            error = f"timed out ({type(exc).__name__})"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        answer = self._transport.fetch(request)
         exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
-        exchange.status = status
-        exchange.response_headers = redact_headers(resp_headers.multi_items())
-        exchange.response_body = self._capture(body)
-        exchange.error = error
+        exchange.status = answer.status
+        exchange.response_headers = redact_headers(answer.headers.multi_items())
+        exchange.response_body = self._capture(answer.body)
+        exchange.error = redact_text(answer.error) if answer.error else None
         self.log.record(exchange)
-        return FhirResponse(exchange=exchange, status=status, headers=resp_headers, content=body, error=error)
+        return FhirResponse(exchange=exchange, status=answer.status, headers=answer.headers, content=answer.body, error=exchange.error)
+
+    def _unsent(self, method: str, path: str, content: bytes | None, error: str) -> FhirResponse:
+        """A request that could not even be built (e.g. a server's link that is not a URL): recorded, not raised."""
+        exchange = Exchange(id=self.log.next_id(), method=method.upper(), url=redact_url(path), request_headers={},
+                            request_body=self._capture(content), error=redact_text(error))
+        self.log.record(exchange)
+        return FhirResponse(exchange=exchange, status=None, headers=httpx.Headers(), content=b"", error=exchange.error)
 
     @contextmanager
     def stream(self, method: str, path: str, *, headers: dict[str, str] | None = None) -> Iterator[Streamed]:
         """A response to read as a stream (e.g. large NDJSON files). The exchange is recorded when the block
         ends, with the head the reader kept; transport errors, also while reading, land in `error`."""
-        request = self._build(method, path, headers=dict(headers or {}))
+        try:
+            request = self._build(method, path, headers=dict(headers or {}))
+        except TransportError as exc:
+            streamed = Streamed(Exchange(id=self.log.next_id(), method=method.upper(), url=redact_url(path), request_headers={}, request_body=None))
+            streamed.error = f"{method} {path} -> no answer ({exc})"
+            streamed.exchange.error = redact_text(streamed.error)
+            self.log.record(streamed.exchange)
+            yield streamed
+            return
         streamed = Streamed(self._exchange(request, None))
         started = time.perf_counter()
-        try:
-            streamed.response = self._http.send(request, stream=True)
-            streamed.exchange.status = streamed.response.status_code
-            streamed.exchange.response_headers = redact_headers(streamed.response.headers.multi_items())
-        except httpx.HTTPError as exc:
-            streamed.error = f"{method} {path} -> no answer ({type(exc).__name__}: {exc})"
-        try:
-            yield streamed
-        except httpx.HTTPError as exc:
-            streamed.error = f"{method} {path} -> broken while reading ({type(exc).__name__}: {exc})"
-        finally:
-            if streamed.response is not None:
-                streamed.response.close()
-            exchange = streamed.exchange
-            exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
-            exchange.error = streamed.error if exchange.status is None else None
-            text = streamed.head.decode("utf-8", errors="replace") + (f"\n{streamed.note}" if streamed.note else "")
-            exchange.response_body = redact_text(text, self._secrets) if text else None
-            self.log.record(exchange)
+        with self._transport.open(request, streaming=True) as opened:
+            streamed.opened = opened
+            streamed.response = opened.response
+            if opened.response is None:
+                streamed.error = f"{method} {path} -> no answer ({opened.error})"
+            else:
+                streamed.exchange.status = opened.response.status_code
+                streamed.exchange.response_headers = redact_headers(opened.response.headers.multi_items())
+            try:
+                yield streamed
+            except httpx.HTTPError as exc:
+                streamed.error = f"{method} {path} -> broken while reading ({type(exc).__name__}: {exc})"
+            finally:
+                exchange = streamed.exchange
+                exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+                problem = streamed.error or opened.error
+                exchange.error = redact_text(problem) if problem else None
+                text = streamed.head.decode("utf-8", errors="replace") + (f"\n{streamed.note}" if streamed.note else "")
+                exchange.response_body = redact_text(text, self._secrets) if text else None
+                self.log.record(exchange)
 
     def _build(self, method: str, path: str, **kw: Any) -> httpx.Request:
-        """The request; the bearer token goes only to the target's own origin (never to a link elsewhere)."""
-        request = self._http.build_request(method, self.url(path), **kw)
-        if _origin(str(request.url)) != _origin(self.base_url):
-            request.headers.pop("Authorization", None)
-        elif self.auth is not None:
+        """The request; the bearer token goes only to the target's own origin (never to a link elsewhere).
+        Raises TransportError for a path or link that is not a usable URL."""
+        request = self._transport.build(method, self.url(path), **kw)
+        if self.auth is not None and origin(request.url) == origin(self.base_url):
             try:
                 request.headers["Authorization"] = self.auth.authorization(self.send)
             except AuthError:  # the failed token exchange is in the log; the server's answer says the rest
@@ -289,25 +318,11 @@ class FhirClient:
             request_body=self._capture(content),
         )
 
-    def _read_limited(self, resp: httpx.Response) -> tuple[bytes, str | None]:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in resp.iter_bytes():
-            size += len(chunk)
-            if size > self.max_bytes:
-                return b"".join(chunks), f"the response is larger than the {self.max_bytes}-byte limit"
-            chunks.append(chunk)
-        return b"".join(chunks), None
-
     def _capture(self, body: bytes | None) -> str | None:
         if not body:
             return None
-        text = body[:BODY_CAPTURE_LIMIT].decode("utf-8", errors="replace")
+        # redact a little beyond the cut, so a secret straddling it is replaced whole
+        text = redact_text(body[: BODY_CAPTURE_LIMIT + 4096].decode("utf-8", errors="replace"), self._secrets)[:BODY_CAPTURE_LIMIT]
         if len(body) > BODY_CAPTURE_LIMIT:
             text += f"\n… ({len(body) - BODY_CAPTURE_LIMIT} more bytes not kept)"
-        return redact_text(text, self._secrets)
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
+        return text

@@ -1,10 +1,21 @@
-"""Secrets never leave the process: redaction applied when an exchange is captured."""
+"""Secrets never leave the process: redaction by name (headers, parameters) and by value.
+
+Every secret the harness knows (bearer tokens, client secrets and assertions, cookies a server set) is
+registered with ``register_secret``; ``scrub`` replaces each one — and its URL-, JSON- and XML-escaped forms —
+wherever it appears. Exchanges are scrubbed at capture, and every writer (summary.json, report.html, JUnit,
+Allure, the console) scrubs again when it writes (``scrub_obj``, ``scrub_report_dir``).
+"""
 
 from __future__ import annotations
 
+import html
+import json
 import re
+import threading
 from collections.abc import Iterable, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 REDACTED = "***redacted***"
 SECRET_HEADERS = frozenset(
@@ -27,30 +38,126 @@ SECRET_KEYS = frozenset(
 _JSON_SECRET = re.compile(r'("(?:%s)"\s*:\s*)"(?:[^"\\]|\\.)*"' % "|".join(sorted(SECRET_KEYS)), re.IGNORECASE)
 _FORM_SECRET = re.compile(r"(\b(?:%s)=)[^&\s]+" % "|".join(sorted(SECRET_KEYS)), re.IGNORECASE)
 _BEARER = re.compile(r"(\bBearer\s+)[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
-# Secret values known to the process (tokens, client assertions, client secrets): replaced wherever they appear.
-_SECRETS: set[str] = set()
+MIN_SECRET_LENGTH = 4  # a shorter value ("1", "yes") would blank ordinary text of every report
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_forms: list[str] = []  # every registered secret in every escaped form, longest first
+
+
+def _escaped_forms(value: str) -> set[str]:
+    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), json.dumps(value)[1:-1], html.escape(value),
+             html.escape(value, quote=False), quote(value, safe="/:=")}
+    return {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
 
 
 def register_secret(value: str) -> None:
-    """Redact this value by value from now on, in every captured exchange (URL, headers, bodies)."""
-    if value and len(value) >= 4:  # a one-letter "secret" would shred every report
-        _SECRETS.add(value)
+    """Remember a secret: from now on it is replaced by REDACTED wherever it is captured or written."""
+    if not isinstance(value, str) or len(value.strip()) < MIN_SECRET_LENGTH:
+        return
+    global _forms
+    with _lock:
+        if value in _secrets:
+            return
+        _secrets.add(value)
+        forms = set(_forms) | _escaped_forms(value) | _escaped_forms(value.strip())
+        _forms = sorted(forms, key=len, reverse=True)
+
+
+def registered_secrets() -> tuple[str, ...]:
+    return tuple(_secrets)
+
+
+def forget_secrets() -> None:
+    """Tests only: start from an empty registry."""
+    global _forms
+    with _lock:
+        _secrets.clear()
+        _forms = []
+
+
+def scrub(text: str) -> str:
+    """``text`` with every registered secret (in any escaped form) replaced."""
+    for form in _forms:
+        if form in text:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def scrub_obj(value: Any) -> Any:
+    """A JSON-like value with every string (and key) scrubbed; the same object back when nothing is secret."""
+    if not _forms:
+        return value
+    # iterative (no recursion limit on a hostile server's nesting): containers are scrubbed in place
+    root = [value]
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k in list(node):
+                v = node[k]
+                nk = scrub(k) if isinstance(k, str) else k
+                if isinstance(v, str):
+                    v = scrub(v)
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+                if nk != k:
+                    del node[k]
+                node[nk] = v
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, str):
+                    node[i] = scrub(v)
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+    return root[0]
+
+
+def scrub_bytes(data: bytes) -> bytes:
+    for form in _forms:
+        raw = form.encode("utf-8")
+        if raw in data:
+            data = data.replace(raw, REDACTED.encode())
+    return data
+
+
+def scrub_report_dir(report_dir: Path) -> list[Path]:
+    """Scrub every file under a report directory (JUnit and Allure files are written by their own plugins);
+    returns the files rewritten."""
+    changed: list[Path] = []
+    if not _forms or not report_dir.is_dir():
+        return changed
+    for path in report_dir.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            data = path.read_bytes()
+            clean = scrub_bytes(data)
+            if clean != data:
+                path.write_bytes(clean)
+                changed.append(path)
+        except OSError:
+            continue
+    return changed
 
 
 def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
     items = headers.items() if isinstance(headers, Mapping) else headers
     out: dict[str, str] = {}
     for name, value in items:
-        out[name] = REDACTED if name.lower() in SECRET_HEADERS else _by_value(value)
+        out[scrub(name)] = REDACTED if name.lower() in SECRET_HEADERS else scrub(value)
     return out
 
 
 def redact_url(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL (a hostile server's link): scrubbed as text
+        return redact_text(url)
     if not parts.query:
-        return _by_value(url)
+        return scrub(url)
     query = [(k, REDACTED if k.lower() in SECRET_KEYS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    return _by_value(urlunsplit(parts._replace(query=urlencode(query, safe="/:$,"))))
+    return scrub(urlunsplit(parts._replace(query=urlencode(query, safe="/:$,"))))
 
 
 def redact_text(text: str, extra_secrets: Iterable[str] = ()) -> str:
@@ -60,11 +167,4 @@ def redact_text(text: str, extra_secrets: Iterable[str] = ()) -> str:
     for secret in extra_secrets:
         if secret:
             text = text.replace(secret, REDACTED)
-    return _by_value(text)
-
-
-def _by_value(text: str) -> str:
-    for secret in sorted(_SECRETS, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    return scrub(text)
