@@ -19,7 +19,9 @@ from .settings import PRESETS, SettingsError, build
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"ra-conform: {message}", err=True)
+    from .reporting.sanitize import plain  # a message may quote what a server sent
+
+    click.echo(f"ra-conform: {plain(message)}", err=True)
     sys.exit(code)
 
 
@@ -340,13 +342,15 @@ def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: st
             report = load_kit(client, kit_dir, prefer=method, ig_version=ig_version)
     except KitError as exc:
         _fail(str(exc), EXIT_USAGE)
+    from .reporting.sanitize import plain
+
     if report.unreachable and not report.loaded:
         _fail(f"target unreachable: {report.unreachable}", EXIT_UNREACHABLE)
     for note in report.notes:
-        click.echo(note, err=True)
+        click.echo(plain(note), err=True)
     click.echo(f"loaded {len(report.loaded)} resources by {report.method}")
     for ref, why in report.failed[:10]:
-        click.echo(f"  not loaded: {ref}: {why}", err=True)
+        click.echo(plain(f"  not loaded: {ref}: {why}"), err=True)
     if len(report.failed) > 10:
         click.echo(f"  … and {len(report.failed) - 10} more not loaded", err=True)
     if report.unreachable:

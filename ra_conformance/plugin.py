@@ -105,6 +105,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     config._ra_settings = settings  # type: ignore[attr-defined]
+    if settings.auth_token:
+        from .fhir.redact import register_secret
+
+        register_secret(settings.auth_token)
     config.stash[CONTEXT_KEY] = None
     config.stash[RESULTS_KEY] = RunResults(target=settings.target or "", ig_version=settings.ig_version or "", strict=settings.strict)
     recorder = _Recorder(config)
@@ -119,6 +123,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     ctx = config.stash.get(CONTEXT_KEY, None)
     if ctx is not None:
         ctx.close()
+    _scrub_reports(config)
+
+
+def _scrub_reports(config: pytest.Config) -> None:
+    """JUnit and Allure files are written by their own plugins: scrub every known secret out of them (by value)."""
+    from .fhir.redact import scrub_report_dir
+
+    for path in (getattr(config.option, "xmlpath", None), getattr(config.option, "allure_report_dir", None), config.option.ra_report_dir):
+        if path:
+            scrub_report_dir(Path(path))
 
 
 # -- fixtures ------------------------------------------------------------------------------------

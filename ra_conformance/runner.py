@@ -143,6 +143,8 @@ def pytest_args(settings: Settings) -> list[str]:
         "-c", str(suites_dir() / "pytest.ini"),
         "--rootdir", str(suites_dir()),
         "-p", "no:terminal",
+        "-p", "no:benchmark",  # nothing written outside the report dir (pytest-benchmark's .benchmarks/)
+        "-p", "no:cacheprovider",
         "--ra-target", settings.target,
         "--ra-timeout", str(settings.timeout),
         "--ra-async-timeout", str(settings.async_timeout),
@@ -214,5 +216,5 @@ def run_and_report(settings: Settings, console: Console) -> int:
     results = run_suites(settings, console=console)
     print_results(console, results, verbose=settings.verbose)
     written = sorted(p.name + ("/" if p.is_dir() else "") for p in settings.report_dir.iterdir() if p.name in REPORT_FILES)
-    console.print(f"reports: {settings.report_dir}/ ({', '.join(written)})")
+    console.print(f"reports: {settings.report_dir}/ ({', '.join(written)})", markup=False, highlight=False)
     return results.exit_code()

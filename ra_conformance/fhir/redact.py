@@ -122,12 +122,12 @@ def scrub_bytes(data: bytes) -> bytes:
 
 
 def scrub_report_dir(report_dir: Path) -> list[Path]:
-    """Scrub every file under a report directory (JUnit and Allure files are written by their own plugins);
+    """Scrub a report file, or every file under a report directory (JUnit and Allure files are written by their own plugins);
     returns the files rewritten."""
     changed: list[Path] = []
-    if not _forms or not report_dir.is_dir():
+    if not _forms or not (report_dir.is_dir() or report_dir.is_file()):
         return changed
-    for path in report_dir.rglob("*"):
+    for path in report_dir.rglob("*") if report_dir.is_dir() else [report_dir]:
         if not path.is_file() or path.is_symlink():
             continue
         try:

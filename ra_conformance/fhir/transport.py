@@ -25,6 +25,7 @@ import httpx
 from .redact import register_secret
 
 CHUNK = 64 * 1024
+HEAD_KEPT = 256 * 1024  # of a body cut short (cap, deadline): what the report shows
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")
 ACCEPT_ENCODING = "gzip, deflate"  # only what we decode ourselves, with bounded output
@@ -393,6 +394,8 @@ class Transport:
             answer.status, answer.headers = opened.response.status_code, opened.response.headers
             answer.body = _join(opened.chunks())
             answer.error = opened.error
+            if answer.error:  # a partial body is never judged: keep only a head for the report
+                answer.body = bytes(answer.body[:HEAD_KEPT])
         return answer
 
     def request(self, method: str, url: str, **kw: Any) -> Answer:
@@ -405,8 +408,8 @@ class Transport:
 
 
 def _join(chunks: Iterator[bytes]) -> bytes:
-    """Join without holding the pieces and the result at once longer than needed."""
+    """The body in one buffer, grown in place (never the pieces and a joined copy at once: peak = the body)."""
     buf = bytearray()
     for chunk in chunks:
         buf += chunk
-    return bytes(buf)
+    return buf  # type: ignore[return-value]  # bytes-like: orjson, slicing, decode all take it

@@ -10,6 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..results import ERROR, FAIL, PASS, SKIP, STATES, WARN, RunResults
+from .sanitize import markup_safe as safe
+from .sanitize import plain
 
 STYLE = {PASS: "green", FAIL: "red", WARN: "yellow", SKIP: "dim", ERROR: "magenta"}
 
@@ -44,7 +46,7 @@ class ProgressPlugin:
 
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         if self.progress is not None:
-            self.progress.update(self.task, description=nodeid.split("::", 1)[-1][:60])
+            self.progress.update(self.task, description=safe(nodeid.split("::", 1)[-1][:60]))
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         if self.progress is not None:
@@ -63,19 +65,19 @@ def print_results(console: Console, results: RunResults, *, verbose: bool = Fals
             continue
         console.rule(f"[{STYLE[state]}]{state.upper()} ({len(shown)})")
         for t in shown:
-            console.print(f"[{STYLE[state]}]{state.upper()}[/] {t.suite} › {t.name}  [dim]{' '.join(t.reqs)}[/]")
-            console.print(f"  {t.title}", style="italic")
-            console.print(_indent(t.message), markup=False, highlight=False)
+            console.print(f"[{STYLE[state]}]{state.upper()}[/] {safe(t.suite)} › {safe(t.name)}  [dim]{safe(' '.join(t.reqs))}[/]")
+            console.print(f"  {plain(t.title)}", style="italic", markup=False, highlight=False)
+            console.print(_indent(plain(t.message)), markup=False, highlight=False)
     if verbose:
         for t in results.tests:
             if t.state == SKIP:
-                console.print(f"[dim]SKIP {t.suite} › {t.name}: {t.message}[/]")
-    table = Table(title=f"ra-conform · {results.target} · IG {results.ig_version} · ${results.operation}")
+                console.print(f"[dim]SKIP {safe(t.suite)} › {safe(t.name)}: {safe(t.message)}[/]")
+    table = Table(title=f"ra-conform · {safe(results.target)} · IG {safe(results.ig_version)} · ${safe(results.operation)}")
     table.add_column("suite")
     for state in STATES:
         table.add_column(state, justify="right", style=STYLE[state])
     for suite, counts in sorted(results.by_suite().items()):
-        table.add_row(suite, *(str(counts[s]) for s in STATES))
+        table.add_row(safe(suite), *(str(counts[s]) for s in STATES))
     totals = results.counts()
     table.add_row("[bold]total", *(f"[bold]{totals[s]}" for s in STATES))
     console.print(table)
@@ -91,17 +93,17 @@ def print_plan_brief(console: Console, plan: list[Any]) -> None:
             reasons[e.reason] = reasons.get(e.reason, 0) + 1
     console.print(f"[bold]plan:[/] {runs} tests run, {len(plan) - runs} skipped")
     for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
-        console.print(f"  [dim]skip ×{n}: {reason}[/]", markup=True, highlight=False)
+        console.print(f"  [dim]skip ×{n}: {safe(reason)}[/]", markup=True, highlight=False)
 
 
 def print_plan(console: Console, plan: list[Any], results: RunResults) -> None:
     """`ra-conform plan`: per REQ id, the tests that will run or be skipped, and why."""
-    table = Table(title=f"ra-conform plan · {results.target} · IG {results.ig_version} · ${results.operation}")
+    table = Table(title=f"ra-conform plan · {safe(results.target)} · IG {safe(results.ig_version)} · ${safe(results.operation)}")
     for col in ("REQ", "test", "decision", "why"):
         table.add_column(col, overflow="fold")
     rows = sorted(((req, e) for e in plan for req in (e.reqs or ("(none)",))), key=lambda r: (r[0], r[1].nodeid))
     for req, e in rows:
-        table.add_row(req, e.nodeid.split("::", 1)[-1], "[green]run[/]" if e.run else "[dim]skip[/]", e.reason)
+        table.add_row(safe(req), safe(e.nodeid.split("::", 1)[-1]), "[green]run[/]" if e.run else "[dim]skip[/]", safe(e.reason))
     console.print(table)
     runs = sum(1 for e in plan if e.run)
     console.print(f"{runs} tests will run, {len(plan) - runs} will be skipped")

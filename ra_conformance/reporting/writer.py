@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import jsonio
+from ..fhir.redact import scrub_obj
 from ..results import RunResults
 from .summary import summary_dict
 from .traceability import matrix
@@ -26,6 +27,7 @@ def write_reports(results: RunResults, report_dir: Path, *, resources: list[dict
     summary = summary_dict(results)
     summary["traceability"] = matrix(results.tests, role=role)
     summary["mustSupport"] = must_support(validator, resources or [])
+    summary = scrub_obj(summary)  # redaction by value, again as the reports are written
     (report_dir / "summary.json").write_bytes(jsonio.dumps(summary, pretty=True))
     try:
         from .html import write_html

@@ -82,7 +82,10 @@ def holds(expression: str, node: Any, resource: dict[str, Any]) -> bool:
     small nodes (periods, remarks, names) cost one evaluation."""
     if "%" in expression:
         return _evaluate(expression, node, resource)
-    key = (expression, orjson.dumps(node))
+    try:
+        key = (expression, orjson.dumps(node))
+    except TypeError:  # past orjson's limits (a hostile server's 255+ levels, huge integers): not memoised
+        return _evaluate(expression, node, resource)
     verdict = _MEMO.get(key)
     if verdict is None:
         if len(_MEMO) >= _MEMO_LIMIT:

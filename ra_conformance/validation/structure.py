@@ -128,7 +128,7 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
     for key, value in node.items():
         spec = specs.get(key)
         if spec is None:
-            if key[0] == "_":
+            if key[:1] == "_":
                 base = specs.get(key[1:])
                 if base is not None and base.prim is not None:
                     _walk_primitive_ext(value, base, f"{path}.{key}", f"{epath}.{key}", node.get(key[1:]), ctx)
@@ -240,12 +240,15 @@ _CLEAN_LIMIT = 50_000
 def _walk_extension(value: dict[str, Any], loc: str, epath: str, ctx: WalkContext) -> None:
     """Extensions repeat verbatim across resources (codes, statuses): a simple one (no nested extension,
     no Reference, whose check depends on context) that was clean once is clean again."""
-    key = orjson.dumps(value)
+    try:
+        key: bytes | None = orjson.dumps(value)
+    except TypeError:  # past orjson's limits (a hostile server's 255+ levels, huge integers): not cached
+        key = None
     if key in _CLEAN_EXTENSIONS:
         return
     before = len(ctx.issues)
     _walk_object(value, "Extension", loc, epath, ctx)
-    if len(ctx.issues) == before and b'"extension"' not in key and b'"reference"' not in key:
+    if key is not None and len(ctx.issues) == before and b'"extension"' not in key and b'"reference"' not in key:
         if len(_CLEAN_EXTENSIONS) >= _CLEAN_LIMIT:
             _CLEAN_EXTENSIONS.clear()
         _CLEAN_EXTENSIONS.add(key)
