@@ -10,6 +10,7 @@ from ra_conformance.checks import answer as checks
 from ra_conformance.checks import http
 from ra_conformance.checks import profiles
 from ra_conformance.checks import risk_gap as rg
+from ra_conformance.fhir import resources as fr
 from ra_conformance.fhir.risk_gap import request_body
 
 from .scenarios import NEEDS_KIT, RISK_GAP, RISK_GAP_CASES, RISK_GAP_DATA_ONLY, RISK_GAP_FILTERED
@@ -103,5 +104,5 @@ def test_req_029_returned_resources_conform_to_profiles(ra, verdict, case_id):
         pytest.skip("the RA profile validator is not available in this installation")
     answer = ra.risk_gap_answer(ra.kit.risk_gap_case(case_id))
     bundle = answer.response.resource if answer.response.resource and answer.response.resource.get("resourceType") == "Bundle" else {}
-    resources = [e.get("resource") for e in bundle.get("entry", []) if isinstance(e, dict)]
+    resources = [e.get("resource") for e in fr.entries(bundle)]
     verdict.add(profiles.resources_conform(ra.validator, resources, f"$risk-gap {case_id}"))

@@ -98,3 +98,22 @@ def batch_answered(resp: FhirResponse, kind: str, entries: int, req: str) -> lis
     if len(got) != entries or not all(isinstance(e.get("response"), dict) and str(e["response"].get("status", "")).startswith("2") for e in got):
         return [error(req, f"the {kind}-response does not answer every entry with a 2xx", expected=str(entries), actual=str([e.get("response") for e in got]))]
     return []
+
+
+def first_group_id(report: Any) -> str:
+    """The id of a report's first group ('' when the server's report has no usable group)."""
+    groups = report.get("group") if isinstance(report, dict) else None
+    first = groups[0] if isinstance(groups, list) and groups else None
+    gid = first.get("id") if isinstance(first, dict) else None
+    return gid if isinstance(gid, str) else ""
+
+
+def with_group_extension(report: dict[str, Any], extension: dict[str, Any], req: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The report as it should read after adding ``extension`` to its first group (REQ-205), or a finding when
+    the server's report has no group object to add it to."""
+    groups = report.get("group")
+    if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) for g in groups):
+        return None, [error(req, "the report read back has no group objects to patch", actual=f"group: {str(groups)[:200]}")]
+    first = groups[0]
+    extensions = first.get("extension") if isinstance(first.get("extension"), list) else []
+    return {**report, "group": [{**first, "extension": [*extensions, extension]}, *(dict(g) for g in groups[1:])]}, []

@@ -120,7 +120,10 @@ def check_all(occurrences: list[Occurrence], rules: RuleSet, reporter: Callable[
             if url.startswith(SD):
                 reporter(occ[5])(WARNING, "REQ-125", occ[1], f"{url} is not an extension of IG version {rules.version}")
             continue
-        key = (rules.version, occ[3], orjson.dumps(occ[0]))
+        try:
+            key = (rules.version, occ[3], orjson.dumps(occ[0]))
+        except TypeError:  # past orjson's limits (a hostile server's 255+ levels, huge integers): not memoised
+            key = (rules.version, occ[3], b'"reference"')  # never added to _CLEAN, never found there
         if key not in _CLEAN:
             found: list[int] = []
             report = reporter(occ[5])

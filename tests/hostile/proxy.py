@@ -212,6 +212,7 @@ class Scenario:
     select: str  # -k expression: the suites the attack reaches
     expect_exit: tuple[int, ...] = (1,)
     extra: list[str] = field(default_factory=list)
+    reaches_bystander: bool = False  # the attack sends the harness to the bystander (which must get no secret)
 
 
 @dataclass

@@ -110,7 +110,7 @@ SCENARIOS = [
     Scenario("cookie and redirect to another port", lambda e: [
         (META, mutate(lambda a: a.set("Set-Cookie", f"session={COOKIE}; Path=/"))),
         (path_is(r"^/Patient/"), lambda r, f, s: Answer(302, [("Location", f"{e.listener}/Patient/x?access_token={e.token}")], b"")),
-    ], "capability_statement or fixture_kit"),
+    ], "capability_statement or fixture_kit", reaches_bystander=True),
     Scenario("redirect loop", lambda e: [(OP, lambda r, f, s: Answer(302, [("Location", r.target)], b""))], "single_patient and req_020"),
     Scenario("answer over the byte cap", lambda e: [(OP, replace_body(b"[" * (6 * 1024 * 1024)))], "single_patient and req_020"),
 ]
@@ -195,6 +195,7 @@ def test_hostile_behaviour_is_a_finding_never_a_crash_hang_or_leak(reference, tm
         if path.is_file():
             data = path.read_bytes()
             assert CANARY.encode() not in data and COOKIE.encode() not in data, f"secret in {path.name}"
+    assert bool(bystander.seen) or not scenario.reaches_bystander
     for req in bystander.seen:
         sent = json.dumps(req.headers) + req.target
         assert "authorization" not in req.headers and "cookie" not in req.headers and COOKIE not in sent
