@@ -85,7 +85,8 @@ class Settings:
         from .fhir.transport import TransportPolicy
 
         return TransportPolicy(max_bytes=self.max_response_bytes, deadline=self.request_deadline,
-                               read_timeout=min(self.timeout, self.request_deadline))
+                               read_timeout=min(self.timeout, self.request_deadline),
+                               stream_deadline=10 * self.request_deadline)  # bulk downloads stream, never held
 
 
 def _validate_auth(s: Settings) -> None:
