@@ -28,6 +28,8 @@ CASES = {
     "endless": "an endless chunked body",
     "gzip-bomb": "1 GiB of spaces gzipped (about 1 MB on the wire)",
     "string-at-cap": "one JSON string just under the cap",
+    "objects-at-limit": "a Bundle of 249,000 entries (just under jsonio.MAX_CONTAINERS objects)",
+    "values-at-limit": "an array of 2,990,000 distinct short strings (just under jsonio.MAX_SEPARATORS)",
 }
 
 
@@ -37,6 +39,12 @@ def body_for(case: str, cap: int) -> tuple[bytes, list[tuple[str, str]]]:
         entry = b'{"resource":{"resourceType":"Patient","id":"x"}}'
         body = b'{"resourceType":"Bundle","type":"searchset","entry":[' + b",".join([entry] * n) + b"]}"
         return body, []
+    if case == "objects-at-limit":
+        entries = b",".join(b'{"resource":{"resourceType":"Patient","id":"p%d"}}' % i for i in range(249_000))
+        return b'{"resourceType":"Bundle","type":"searchset","entry":[' + entries + b"]}", []
+    if case == "values-at-limit":
+        values = b",".join(b'"%d"' % i for i in range(2_990_000))
+        return b'{"resourceType":"Bundle","type":"searchset","id":"x","entry":[],"extension":[' + values + b"]}", []
     if case == "string-at-cap":
         return b'{"resourceType":"Bundle","id":"' + b"x" * (cap - 100) + b'"}', []
     if case == "gzip-bomb":
@@ -74,6 +82,15 @@ def serve(case: str, cap: int) -> tuple[socket.socket, int]:
     return sock, len(body)
 
 
+def peak_rss_kb() -> int:
+    """VmHWM: this process's own peak (ru_maxrss would also count the parent's pages at fork, kept across exec)."""
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def child(case: str, cap: int, base: str, size: int) -> None:
     from ra_conformance.fhir import search
     from ra_conformance.fhir.client import FhirClient
@@ -88,7 +105,7 @@ def child(case: str, cap: int, base: str, size: int) -> None:
         search.to_answer(found)
         parse_answer(resp)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_kb() / 1024
     print(json.dumps({"case": case, "sent": size, "outcome": outcome[:90], "seconds": round(seconds, 2), "peak_rss_mb": round(peak)}))
 
 
