@@ -108,12 +108,13 @@ def first_group_id(report: Any) -> str:
     return gid if isinstance(gid, str) else ""
 
 
-def with_group_extension(report: dict[str, Any], extension: dict[str, Any], req: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+def with_group_extension(report: Any, extension: dict[str, Any], req: str) -> tuple[dict[str, Any] | None, list[Finding]]:
     """The report as it should read after adding ``extension`` to its first group (REQ-205), or a finding when
     the server's report has no group object to add it to."""
-    groups = report.get("group")
+    groups = report.get("group") if isinstance(report, dict) else None
     if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) for g in groups):
         return None, [error(req, "the report read back has no group objects to patch", actual=f"group: {str(groups)[:200]}")]
+    assert isinstance(report, dict)
     first = groups[0]
     extensions = first.get("extension") if isinstance(first.get("extension"), list) else []
     return {**report, "group": [{**first, "extension": [*extensions, extension]}, *(dict(g) for g in groups[1:])]}, []
