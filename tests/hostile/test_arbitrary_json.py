@@ -41,7 +41,7 @@ from ra_conformance.validation import validator_for
 # helpers judged on the kit's own data (the expected side), never on what a server sent
 KIT_ONLY = {"prefix_matches"}
 CHECK_MODULES = (c_answer, c_bulk, c_capability, c_forms, c_http, c_profiles, c_resources, c_rest, c_risk_gap, c_search)
-PROPERTY = settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+PROPERTY = settings(max_examples=50, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 FHIR_KEYS = ["resourceType", "id", "entry", "resource", "parameter", "name", "subject", "reference", "period", "start",
              "end", "group", "code", "coding", "extension", "modifierExtension", "url", "evaluatedResource", "issue",
              "diagnostics", "link", "relation", "search", "mode", "total", "type", "status", "output", "error",
@@ -225,7 +225,7 @@ def test_mutated_real_answers(body):
     run_everything(body)
 
 
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from([0, 1, 2]), st.integers(240, 420), st.sampled_from(["resource", "modifierExtension", "group", "entry"]))
 def test_deep_nesting_past_the_serialiser_limit(which, levels, where):
     body = json.loads(json.dumps(real_answers()[which]))
