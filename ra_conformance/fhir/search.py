@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from ..ig import PROFILE_MEASUREREPORT
 from ..ig.capabilities import GROUP_EXPANSION_EXTENSION
 from . import resources as fr
 from .client import FhirClient, FhirResponse
 from .operation import OperationAnswer, group_by_patient
+from .transport import origin
 
 MAX_PAGES = 50
 INCLUDE_EVIDENCE = ("_include", "MeasureReport:evaluated-resource")
@@ -82,7 +83,11 @@ def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, m
         nxt = next_link(body)
         if nxt is None:
             return answer
-        nxt = urljoin(client.base_url + "/", nxt)  # a relative link is relative to the base
+        try:
+            nxt = urljoin(client.base_url + "/", nxt)  # a relative link is relative to the base
+        except ValueError as exc:  # e.g. 'http://[::1/…': a finding, never an exception
+            answer.paging_problems.append(f"page {len(answer.pages)}'s next link is not a URL: {nxt!r} ({exc})")
+            return answer
         if nxt in seen or nxt == str(resp.exchange.url):
             answer.paging_problems.append(f"page {len(answer.pages)}'s next link repeats an earlier page: {nxt}")
             return answer
@@ -98,15 +103,7 @@ def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, m
 
 
 def same_origin(url: str, base_url: str) -> bool:
-    """Same scheme, host and port (default ports spelled out or not)."""
-    def origin(u: str) -> tuple[str, str, int | None]:
-        parts = urlsplit(u)
-        try:
-            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-        except ValueError:  # a port that is not a number
-            return ("", "", None)
-        return parts.scheme.lower(), (parts.hostname or "").lower(), port
-
+    """Same scheme, host and port (default ports spelled out or not); False for anything that is not a URL."""
     return origin(url) == origin(base_url) and origin(url)[0] in ("http", "https")
 
 
