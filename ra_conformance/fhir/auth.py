@@ -68,7 +68,11 @@ def send_auth_request(send: Send, method: str, url: str, *, form: dict[str, str]
     if form is not None:
         content = urlencode(form).encode("ascii")
         all_headers["Content-Type"] = FORM
-    return send(httpx.Request(method, url, headers=all_headers, content=content))
+    try:
+        request = httpx.Request(method, url, headers=all_headers, content=content)
+    except (httpx.InvalidURL, ValueError, TypeError, UnicodeError) as exc:  # e.g. a hostile discovery document's URL
+        raise AuthError(f"not a usable URL: {url!r} ({type(exc).__name__})") from None
+    return send(request)
 
 
 def discover_token_url(send: Send, base_url: str) -> tuple[str | None, str]:
