@@ -1,6 +1,6 @@
 """The fixture kit: the resources a target preloads, and the expectations the suites derive answers from.
 
-Layout of a kit directory (default: the repository's ``fixtures/``):
+Layout of a kit directory (default: the bundled kit, ``ra_conformance.fixture_kit`` = the repository's ``fixtures/``):
   resources/<Type>-<id>.json   one FHIR R4 resource per file
   expectations.json            scenarios with their correct answers (schema: expectations.schema.json)
 """
@@ -27,7 +27,9 @@ def default_kit_dir() -> Path:
     env = os.environ.get(ENV_KIT_DIR)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "fixtures"
+    from .bundled import kit_dir
+
+    return kit_dir()
 
 
 def iter_resources(kit_dir: Path | None = None) -> Iterator[dict[str, Any]]:

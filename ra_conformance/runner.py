@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 from rich.console import Console
 
-import testsuites
-
-from . import kit as kitmod
+from . import bundled, kit as kitmod
 from .reporting.console import ProgressPlugin, print_results
 from .results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
 from .plan import PlanEntry
@@ -37,7 +35,7 @@ class RunError(Exception):
 
 
 def suites_dir() -> Path:
-    return Path(testsuites.__file__).resolve().parent
+    return bundled.suites_dir()
 
 
 def check_reachable(settings: Settings) -> None:

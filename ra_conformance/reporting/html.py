@@ -15,9 +15,13 @@ from typing import Any
 import jsonschema
 
 from .. import jsonio
+from ..bundled import MissingDataError, docs_file
 from .html_assets import CSS, JS, STATES, body_block, esc, headers_block, req_codes, seconds, state_label, utc_iso
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "summary.schema.json"
+try:
+    SCHEMA_PATH = docs_file("summary.schema.json")
+except MissingDataError:  # a broken install: check_summary falls back to the top-level keys
+    SCHEMA_PATH = Path("summary.schema.json-not-installed")
 # Fallback check when the schema file is not shipped (e.g. an installed wheel): top-level keys only.
 REQUIRED_KEYS = ("schemaVersion", "tool", "target", "igVersion", "operation", "strict", "started", "wallSeconds",
                  "exitCode", "verdict", "counts", "suites", "tests", "traceability", "mustSupport")

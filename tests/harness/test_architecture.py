@@ -37,7 +37,7 @@ def room_files(room: str) -> list[Path]:
 FORBIDDEN = [
     # (room, forbidden prefixes) — DESIGN.md "Arrows (must hold)"
     ("testsuites", ("ra_conformance.server", "ra_conformance.cli")),
-    ("ra_conformance/server", ("ra_conformance.plugin", "testsuites", "ra_conformance.cli", "ra_conformance.reporting")),
+    ("ra_conformance/server", ("ra_conformance.plugin", "testsuites", "ra_conformance.suites", "ra_conformance.cli", "ra_conformance.reporting")),
     ("ra_conformance/validation", ("ra_conformance.fhir", "ra_conformance.server", "ra_conformance.plugin", "ra_conformance.cli")),
     ("ra_conformance/checks", ("ra_conformance.server", "ra_conformance.plugin", "ra_conformance.cli", "ra_conformance.reporting")),
     ("ra_conformance/fhir", ("ra_conformance.server", "ra_conformance.plugin", "ra_conformance.cli", "ra_conformance.reporting")),
