@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from . import __version__
+from . import __version__, interrupts
 from .ig import IG_VERSIONS
 from .results import EXIT_FAILURES, EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE
 from .settings import PRESETS, SettingsError, build
@@ -359,12 +359,19 @@ def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: st
 
 
 def main() -> None:
+    interrupts.install()  # SIGTERM behaves like Ctrl-C: reports marked interrupted, exit 143 (Ctrl-C: 130)
     try:
-        cli(standalone_mode=True)
-    except KeyboardInterrupt:
-        _fail("interrupted", EXIT_USAGE)
+        code = cli(standalone_mode=False)
+    except click.ClickException as exc:  # usage errors: one line on stderr, exit 2
+        where = exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else "ra-conform"
+        click.echo(f"{where}: {exc.format_message()} (see --help)", err=True)
+        sys.exit(EXIT_USAGE)
+    except (KeyboardInterrupt, click.Abort) as exc:
+        cause = exc if isinstance(exc, KeyboardInterrupt) else exc.__cause__
+        _fail("interrupted", interrupts.exit_code(cause if isinstance(cause, KeyboardInterrupt) else None))
     except Exception as exc:  # last resort: a harness bug, never a traceback for the user
         _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

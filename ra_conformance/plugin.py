@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from . import kit as kitmod
+from . import interrupts, kit as kitmod
 from .checks.findings import ConformanceFailure, Verdict
 from .context import RaContext
 from .plan import PlanEntry, plan_entry
@@ -178,6 +178,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     config.stash[PLAN_KEY] = plan
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # what an interrupted run reports as not run
+        results_of(session.config).planned = [item.nodeid for item in session.items]
+
+
 # -- result states -------------------------------------------------------------------------------
 def _suite(item: pytest.Item) -> str:
     module = Path(str(item.fspath)).stem
@@ -307,7 +312,7 @@ class _Recorder:
 RECORDER_KEY = pytest.StashKey[_Recorder]()
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     ctx = config.stash.get(CONTEXT_KEY, None)
     if hasattr(config, "workerinput"):  # xdist worker: hand must-support data to the controller
@@ -318,10 +323,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     results = results_of(config)
     results.finished = time.time()
+    if exitstatus == pytest.ExitCode.INTERRUPTED:  # Ctrl-C / SIGTERM: never a verdict on what did not run
+        results.interrupted = interrupts.signal_name() or "SIGINT"
     resources = ctx.answered_resources() if ctx is not None else []
     resources.extend(config.stash[RECORDER_KEY].worker_resources)
     report_dir = settings_of(config).report_dir if config.option.ra_report_dir else None
-    if report_dir is not None and results.tests:
+    if report_dir is not None and (results.tests or results.interrupted):
         from .reporting.writer import write_reports
 
         write_reports(results, report_dir, resources=resources, validator=_validator(results.ig_version))

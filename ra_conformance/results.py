@@ -10,6 +10,7 @@ PASS, FAIL, WARN, SKIP, ERROR = "pass", "fail", "warn", "skip", "error"
 STATES = (PASS, FAIL, WARN, SKIP, ERROR)
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}  # 128 + signal number, as shells report it
 
 
 @dataclass
@@ -38,6 +39,18 @@ class RunResults:
     started: float = field(default_factory=time.time)
     finished: float | None = None
     tests: list[TestResult] = field(default_factory=list)
+    interrupted: str | None = None  # "SIGINT" / "SIGTERM": the run was stopped; its results are incomplete
+    planned: list[str] = field(default_factory=list)  # nodeids selected to run (known once collection ended)
+
+    def not_run(self) -> list[str]:
+        """Selected tests without a result (an interrupted run)."""
+        ran = {t.nodeid for t in self.tests}
+        return [n for n in self.planned if n not in ran]
+
+    def verdict(self) -> str:
+        if self.interrupted:
+            return "incomplete"
+        return {EXIT_OK: "pass", EXIT_FAILURES: "fail"}.get(self.exit_code(), "error")
 
     @property
     def wall_s(self) -> float:
@@ -56,6 +69,8 @@ class RunResults:
         return table
 
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED.get(self.interrupted, 130)
         counts = self.counts()
         if counts[ERROR]:
             return EXIT_INTERNAL

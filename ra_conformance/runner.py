@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from rich.console import Console
 
-from . import bundled, kit as kitmod
+from . import bundled, interrupts, kit as kitmod
 from .reporting.console import ProgressPlugin, print_results
 from .results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
 from .plan import PlanEntry
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
     from .server.auth import SmartConfig
 
 
-REPORT_FILES = ("report.html", "summary.json", "junit.xml", "allure-results")
+from .reporting.writer import PARTIAL_SUFFIX, REPORT_FILES, clear_reports, write_reports
+
+JUNIT_PARTIAL = ".junit.xml" + PARTIAL_SUFFIX  # pytest writes here; renamed to junit.xml once complete
 
 
 class RunError(Exception):
@@ -149,7 +152,7 @@ def pytest_args(settings: Settings) -> list[str]:
         "--ra-request-deadline", str(settings.request_deadline),
         "--ra-max-response-bytes", str(settings.max_response_bytes),
         "--ra-report-dir", str(report_dir),
-        "--junitxml", str(report_dir / "junit.xml"),
+        "--junitxml", str(report_dir / JUNIT_PARTIAL),
         "-o", "junit_family=xunit2",
     ]
     if settings.allure:
@@ -172,6 +175,12 @@ class _Grab:
     results: RunResults | None = None
     plan: list[PlanEntry] | None = None
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        from .plugin import RESULTS_KEY
+
+        self.results = config.stash.get(RESULTS_KEY, None)  # live: what ran so far, if the run is cut short
+
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         from .plugin import plan_of, results_of
 
@@ -193,12 +202,34 @@ def plan_suites(settings: Settings) -> tuple[list[PlanEntry], RunResults]:
     return grab.plan, grab.results
 
 
+def prepare_report_dir(report_dir: Path) -> None:
+    """Create the report folder, prove it writable (a usage error otherwise) and clear a previous run's reports."""
+    probe = report_dir / f".write-probe-{os.getpid()}{PARTIAL_SUFFIX}"
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RunError(f"cannot write reports to {report_dir}: {exc.strerror or exc}", EXIT_USAGE) from None
+    clear_reports(report_dir)
+
+
 def run_suites(settings: Settings, *, console: Console | None = None) -> RunResults:
+    """Run the suites; an interrupt (Ctrl-C, SIGTERM) at any moment ends in results marked interrupted, with reports."""
     console = console or Console(stderr=True)
-    with target_for(settings) as effective:
-        effective.report_dir.mkdir(parents=True, exist_ok=True)
-        grab, progress = _Grab(), ProgressPlugin(console)
-        code = pytest.main(pytest_args(effective), plugins=[grab, progress])
+    interrupts.reset()
+    prepare_report_dir(settings.report_dir)
+    grab, progress = _Grab(), ProgressPlugin(console)
+    try:
+        with target_for(settings) as effective:
+            code = pytest.main(pytest_args(effective), plugins=[grab, progress])
+        _publish_junit(settings.report_dir)
+    except KeyboardInterrupt as exc:  # outside pytest's own handling (start-up, server start, report writing)
+        return _interrupted(settings, grab.results, exc)
+    if code == pytest.ExitCode.INTERRUPTED:
+        if grab.results is not None and grab.results.interrupted:
+            return grab.results  # the plugin wrote the reports, marked interrupted
+        return _interrupted(settings, grab.results, KeyboardInterrupt())
     if progress.collect_errors:
         raise RunError("the suites could not be collected:\n" + "\n".join(progress.collect_errors), EXIT_INTERNAL)
     if code == pytest.ExitCode.USAGE_ERROR:
@@ -208,6 +239,23 @@ def run_suites(settings: Settings, *, console: Console | None = None) -> RunResu
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED) or grab.results is None:
         raise RunError(f"the test run broke (pytest exit code {int(code)})", EXIT_INTERNAL)
     return grab.results
+
+
+def _publish_junit(report_dir: Path) -> None:
+    partial = report_dir / JUNIT_PARTIAL
+    if partial.exists():
+        os.replace(partial, report_dir / "junit.xml")
+
+
+def _interrupted(settings: Settings, results: RunResults | None, exc: KeyboardInterrupt) -> RunResults:
+    """Results of a run stopped outside pytest's handling: marked interrupted, its reports rewritten as such."""
+    results = results or RunResults(target=settings.target or "", ig_version=settings.ig_version or "", strict=settings.strict)
+    results.interrupted = "SIGTERM" if interrupts.exit_code(exc) == interrupts.EXIT_SIGTERM else "SIGINT"
+    results.finished = results.finished or time.time()
+    (settings.report_dir / JUNIT_PARTIAL).unlink(missing_ok=True)
+    (settings.report_dir / "junit.xml").unlink(missing_ok=True)  # it may say more passed than the run's verdict allows
+    write_reports(results, settings.report_dir)
+    return results
 
 
 def run_and_report(settings: Settings, console: Console) -> int:

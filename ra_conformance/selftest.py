@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from . import interrupts
 from .results import ERROR, FAIL, WARN, RunResults
 from .runner import run_suites
 from .server.faults import FAULTS
@@ -73,7 +74,10 @@ def run_fault(fault: str, settings: Settings, report_root: Path) -> FaultOutcome
     if fault in SMART_FAULTS:
         faulty = replace(faulty, smart_client_id=SELFTEST_CLIENT, smart_key=_selftest_key(report_root), auth_token=None,
                          client_secret=None, smart_scope=None, token_url=None)
-    return judge(fault, run_suites(faulty, console=quiet))
+    results = run_suites(faulty, console=quiet)
+    if results.interrupted:  # stop the whole self-test (exit 130/143), not just this fault's run
+        raise interrupts.Terminated() if results.interrupted == "SIGTERM" else KeyboardInterrupt()
+    return judge(fault, results)
 
 
 def _selftest_key(report_root: Path) -> Path:

@@ -82,6 +82,9 @@ def print_results(console: Console, results: RunResults, *, verbose: bool = Fals
     table.add_row("[bold]total", *(f"[bold]{totals[s]}" for s in STATES))
     console.print(table)
     console.print(f"wall time {results.wall_s:.2f} s · exit code {results.exit_code()}")
+    if results.interrupted:
+        console.print(f"[bold]INTERRUPTED[/] ({results.interrupted}): {len(results.tests)} of {len(results.planned) or '?'} "
+                      "selected tests ran; the results are incomplete (no verdict)")
 
 
 def print_plan_brief(console: Console, plan: list[Any]) -> None:

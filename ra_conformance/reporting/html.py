@@ -29,6 +29,7 @@ VERDICT_TEXT = {
     "pass": "All tests passed: the target conforms for the suites run.",
     "fail": "Conformance failures: the target does not meet one or more requirements.",
     "error": "Error: the harness could not complete the run (the results are incomplete).",
+    "incomplete": "Interrupted: the run was stopped before it ended — no verdict on the target.",
 }
 FAILURE_ORDER = (("fail", "error"), ("warn",))
 

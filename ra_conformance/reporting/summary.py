@@ -21,10 +21,12 @@ def summary_dict(results: RunResults) -> dict[str, Any]:
         "started": results.started,
         "wallSeconds": results.wall_s,
         "exitCode": results.exit_code(),
-        "verdict": {0: "pass", 1: "fail"}.get(results.exit_code(), "error"),
+        "verdict": results.verdict(),
         "counts": results.counts(),
         "suites": results.by_suite(),
         "tests": [t.to_dict() for t in results.tests],
         "traceability": {"requirements": [], "uncoveredShall": []},
         "mustSupport": {},
+        **({"interrupted": {"signal": results.interrupted, "planned": len(results.planned), "ran": len(results.tests),
+                            "notRun": results.not_run()}} if results.interrupted else {}),
     }
