@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from . import __version__, interrupts
+
+if TYPE_CHECKING:
+    from rich.console import Console
 from .ig import IG_VERSIONS
 from .results import EXIT_FAILURES, EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE
 from .settings import PRESETS, SettingsError, build
@@ -77,10 +80,10 @@ _RUN_OPTIONS = [
 @run_options
 def plan(config: Path | None, **flags: object) -> None:
     """Print the test plan (what runs, what is skipped and why, per REQ id) without running a test."""
-    from .reporting.console import print_plan
+    from .reporting.console import console_for, print_plan
     from .runner import RunError, plan_suites
 
-    console = Console()
+    console = console_for(stderr=False)
     try:
         entries, results = plan_suites(build(dict(flags), config=config))
     except SettingsError as exc:
@@ -99,12 +102,12 @@ def plan(config: Path | None, **flags: object) -> None:
 @click.option("-v", "--verbose", is_flag=True, default=None, help="Also list skipped tests with their reasons.")
 def run(config: Path | None, **flags: object) -> None:
     """Run the conformance suites against a server and write reports."""
+    from .reporting.console import console_for
     from .runner import RunError, run_and_report
 
-    console = Console(stderr=True)
     try:
         settings = build(dict(flags), config=config)
-        code = run_and_report(settings, console)
+        code = run_and_report(settings, console_for(stderr=False), console_for(stderr=True))
     except SettingsError as exc:
         _fail(str(exc), EXIT_USAGE)
     except RunError as exc:
@@ -221,33 +224,47 @@ def selftest(only: tuple[str, ...], only_variants: tuple[str, ...], report_dir: 
     """Prove the suites both ways: each catalogued fault is caught, and each legal variant passes (exit 0).
 
     With --fault only, just those faults run; with --variant only, just those variants; with neither, both
-    catalogues in full. With --clients: each client fault (--fault names one) is caught by its client check."""
+    catalogues in full. With --clients: each client fault (--fault names one) is caught by its client check.
+    Results on stdout; one progress line per fault or variant on stderr."""
     if clients:
         from .client.commands import client_selftest
         sys.exit(client_selftest(list(only), report_dir))
+    from .reporting.console import console_for
+    from .runner import RunError
     from .selftest import run_selftest, run_variant_selftest
     from .server import FAULTS, VARIANTS
 
     unknown = sorted(set(only) - set(FAULTS)) + sorted(set(only_variants) - set(VARIANTS))
     if unknown:
         _fail(f"unknown fault(s) or variant(s): {', '.join(unknown)}", EXIT_USAGE)
-    console = Console()
+    console, err = console_for(stderr=False), console_for(stderr=True)
+
+    def progress(line: str) -> None:
+        err.print(line, markup=False, highlight=False)
+
     missed: list[str] = []
-    if only or not only_variants:
-        missed += _selftest_faults(console, run_selftest(build({}), report_dir, list(only) or None))
-    if only_variants or not only:
-        missed += _selftest_variants(console, run_variant_selftest(build({}), report_dir, list(only_variants) or None))
+    try:
+        if only or not only_variants:
+            missed += _selftest_faults(console, run_selftest(build({}), report_dir, list(only) or None, on_outcome=progress))
+        if only_variants or not only:
+            missed += _selftest_variants(console, run_variant_selftest(build({}), report_dir, list(only_variants) or None,
+                                                                       on_outcome=progress))
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except RunError as exc:
+        _fail(str(exc), exc.exit_code)
     sys.exit(EXIT_FAILURES if missed else 0)
 
 
 def _selftest_faults(console: Console, outcomes: list) -> list[str]:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="ra-conform self-test: each fault of the reference server and the tests that caught it")
     for col in ("fault", "expected", "REQ", "caught by", "exit"):
         table.add_column(col, overflow="fold")
     for o in outcomes:
-        caught = "\n".join(n.split("::", 1)[-1] for n in o.caught_by[:3]) + (f"\n… +{len(o.caught_by) - 3}" if len(o.caught_by) > 3 else "")
+        caught = escape("\n".join(n.split("::", 1)[-1] for n in o.caught_by[:3])) + (f"\n… +{len(o.caught_by) - 3}" if len(o.caught_by) > 3 else "")
         table.add_row(o.fault, o.expected, " ".join(o.catches), caught if o.caught else f"[red]NOT CAUGHT[/] {caught}", str(o.exit_code))
     console.print(table)
     missed = [o.fault for o in outcomes if not o.caught]
@@ -256,13 +273,14 @@ def _selftest_faults(console: Console, outcomes: list) -> list[str]:
 
 
 def _selftest_variants(console: Console, outcomes: list) -> list[str]:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="ra-conform self-test: each legal variant of the reference server must pass")
     for col in ("variant", "pass", "warn", "failed (harness wrong)", "exit"):
         table.add_column(col, overflow="fold")
     for o in outcomes:
-        failed = "\n".join(n.split("::", 1)[-1] for n in o.failures[:3]) + (f"\n… +{len(o.failures) - 3}" if len(o.failures) > 3 else "")
+        failed = escape("\n".join(n.split("::", 1)[-1] for n in o.failures[:3])) + (f"\n… +{len(o.failures) - 3}" if len(o.failures) > 3 else "")
         table.add_row(o.variant, str(o.passed_tests), str(len(o.warnings)), f"[red]{failed}[/]" if failed else "", str(o.exit_code))
     console.print(table)
     wrong = [o.variant for o in outcomes if not o.passed]

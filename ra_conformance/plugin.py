@@ -15,6 +15,7 @@ import pytest
 from . import interrupts, kit as kitmod
 from .checks.findings import ConformanceFailure, Verdict
 from .context import RaContext
+from .failure_text import findings_repr
 from .plan import PlanEntry, plan_entry
 from .results import ERROR, FAIL, PASS, SKIP, WARN, RunResults, TestResult
 from .settings import Settings, SettingsError, build
@@ -255,6 +256,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
         else:
             return
     _record_phase(item, call, report, result)
+    if report.failed and result.state == FAIL and call.excinfo is not None:  # JUnit: the findings, no traceback
+        path, lineno, _ = report.location
+        report.longrepr = findings_repr(call.excinfo.value, title=result.title, reqs=result.reqs, path=path, lineno=(lineno or 0) + 1)
     if (report.when == "teardown" or (report.when == "setup" and report.skipped)) and not item.stash.get(RECORDED_KEY, False):
         item.stash[RECORDED_KEY] = True
         ctx = item.config.stash.get(CONTEXT_KEY, None)

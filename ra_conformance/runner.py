@@ -258,8 +258,9 @@ def _interrupted(settings: Settings, results: RunResults | None, exc: KeyboardIn
     return results
 
 
-def run_and_report(settings: Settings, console: Console) -> int:
-    results = run_suites(settings, console=console)
+def run_and_report(settings: Settings, console: Console, err: Console | None = None) -> int:
+    """Progress and diagnostics on `err` (default: `console`), the results and the reports' location on `console`."""
+    results = run_suites(settings, console=err or console)
     print_results(console, results, verbose=settings.verbose)
     written = sorted(p.name + ("/" if p.is_dir() else "") for p in settings.report_dir.iterdir() if p.name in REPORT_FILES)
     console.print(f"reports: {settings.report_dir}/ ({', '.join(written)})", markup=False, highlight=False)

@@ -9,6 +9,8 @@ allowed, no test failed or errored).
 from __future__ import annotations
 
 import io
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -89,9 +91,19 @@ def _selftest_key(report_root: Path) -> Path:
     return private
 
 
-def run_selftest(settings: Settings, report_root: Path, faults: list[str] | None = None) -> list[FaultOutcome]:
+def run_selftest(settings: Settings, report_root: Path, faults: list[str] | None = None,
+                 on_outcome: Callable[[str], None] | None = None) -> list[FaultOutcome]:
+    """Each fault's run; `on_outcome` gets one progress line per fault as it ends (the CLI prints it on stderr)."""
     names = faults or sorted(n for n in FAULTS if n not in NOT_YET_COVERED)
-    return [run_fault(name, settings, report_root) for name in names]
+    outcomes: list[FaultOutcome] = []
+    started = time.monotonic()
+    for i, name in enumerate(names, 1):
+        outcome = run_fault(name, settings, report_root)
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(f"fault {i}/{len(names)} {name}: {'caught' if outcome.caught else 'NOT CAUGHT'} "
+                       f"({len(outcome.caught_by)} catching tests, exit {outcome.exit_code}) · {time.monotonic() - started:.1f} s")
+    return outcomes
 
 
 @dataclass
@@ -123,8 +135,23 @@ def run_variant(variant: str, settings: Settings, report_root: Path) -> VariantO
     quiet = Console(file=io.StringIO(), force_terminal=False)
     varied = replace(settings, target=None, fault=(), variant=(variant,), strict=False,
                      report_dir=report_root / f"variant-{variant}", allure=False)
-    return judge_variant(variant, run_suites(varied, console=quiet))
+    results = run_suites(varied, console=quiet)
+    if results.interrupted:  # stop the whole self-test (exit 130/143)
+        raise interrupts.Terminated() if results.interrupted == "SIGTERM" else KeyboardInterrupt()
+    return judge_variant(variant, results)
 
 
-def run_variant_selftest(settings: Settings, report_root: Path, variants: list[str] | None = None) -> list[VariantOutcome]:
-    return [run_variant(name, settings, report_root) for name in (variants or list(VARIANTS))]
+def run_variant_selftest(settings: Settings, report_root: Path, variants: list[str] | None = None,
+                         on_outcome: Callable[[str], None] | None = None) -> list[VariantOutcome]:
+    """Each legal variant's run; `on_outcome` gets one progress line per variant as it ends."""
+    names = variants or list(VARIANTS)
+    outcomes: list[VariantOutcome] = []
+    started = time.monotonic()
+    for i, name in enumerate(names, 1):
+        outcome = run_variant(name, settings, report_root)
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(f"variant {i}/{len(names)} {name}: {'passed' if outcome.passed else 'FAILED'} "
+                       f"({outcome.passed_tests} pass, {len(outcome.warnings)} warn, exit {outcome.exit_code}) · "
+                       f"{time.monotonic() - started:.1f} s")
+    return outcomes

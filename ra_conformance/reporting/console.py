@@ -1,7 +1,12 @@
-"""Live progress and the final summary table on the terminal (rich)."""
+"""Live progress and the final summary table on the terminal (rich); plain lines when not a terminal.
+
+Results go to stdout, progress and diagnostics to stderr (`console_for`). Test ids are printed as text,
+never as rich markup (a parametrized id's `[...]` would otherwise vanish).
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -14,6 +19,15 @@ from .sanitize import markup_safe as safe
 from .sanitize import plain
 
 STYLE = {PASS: "green", FAIL: "red", WARN: "yellow", SKIP: "dim", ERROR: "magenta"}
+PIPE_WIDTH = 400  # not a terminal (a CI log, a file): wide enough that no identifier wraps
+
+
+def console_for(*, stderr: bool) -> Console:
+    """A console on stdout (results) or stderr (progress, diagnostics); no wrapping at 80 when not a terminal."""
+    console = Console(stderr=stderr)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, width=PIPE_WIDTH, soft_wrap=True)
 
 
 class ProgressPlugin:
@@ -24,6 +38,7 @@ class ProgressPlugin:
         self.progress: Progress | None = None
         self.task: Any = None
         self.collect_errors: list[str] = []
+        self.lines = PlainProgress(console)  # when not a terminal: one line per suite with its counts
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -35,7 +50,10 @@ class ProgressPlugin:
         plan = plan_of(session.config)
         if plan and not session.config.option.collectonly:
             print_plan_brief(self.console, plan)
-        if not self.console.is_terminal or session.config.option.collectonly:
+        if session.config.option.collectonly:
+            return
+        if not self.console.is_terminal:
+            self.lines.start(len(session.items))
             return
         self.progress = Progress(
             TextColumn("[bold]ra-conform[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -52,10 +70,49 @@ class ProgressPlugin:
         if self.progress is not None:
             self.progress.advance(self.task)
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "ra_result", None)  # set by the plugin once a test has its final state
+        if data is not None:
+            self.lines.record(str(data.get("suite", "")), str(data.get("state", "")))
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.lines.flush()
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+
+class PlainProgress:
+    """`suite single_patient: 18 tests (18 pass) · 40/320 · 1.2 s` as each suite ends (CI logs, pipes)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.total: int | None = None
+        self.done = 0
+        self.suite: str | None = None
+        self.counts: dict[str, int] = {}
+        self.started = time.monotonic()
+
+    def start(self, total: int) -> None:
+        self.total, self.started = total, time.monotonic()
+
+    def record(self, suite: str, state: str) -> None:
+        if self.total is None:
+            return
+        if suite != self.suite:
+            self.flush()
+            self.suite = suite
+        self.counts[state] = self.counts.get(state, 0) + 1
+        self.done += 1
+
+    def flush(self) -> None:
+        if self.suite is None or not self.counts:
+            return
+        n = sum(self.counts.values())
+        states = ", ".join(f"{self.counts[s]} {s}" for s in STATES if self.counts.get(s))
+        self.console.print(f"suite {self.suite}: {n} tests ({states}) · {self.done}/{self.total} · "
+                           f"{time.monotonic() - self.started:.1f} s", markup=False, highlight=False)
+        self.suite, self.counts = None, {}
 
 
 def print_results(console: Console, results: RunResults, *, verbose: bool = False) -> None:
@@ -63,7 +120,7 @@ def print_results(console: Console, results: RunResults, *, verbose: bool = Fals
         shown = [t for t in results.tests if t.state == state]
         if not shown:
             continue
-        console.rule(f"[{STYLE[state]}]{state.upper()} ({len(shown)})")
+        console.print(f"[bold {STYLE[state]}]── {state.upper()} ({len(shown)}) ──[/]")
         for t in shown:
             console.print(f"[{STYLE[state]}]{state.upper()}[/] {safe(t.suite)} › {safe(t.name)}  [dim]{safe(' '.join(t.reqs))}[/]")
             console.print(f"  {plain(t.title)}", style="italic", markup=False, highlight=False)
