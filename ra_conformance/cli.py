@@ -62,7 +62,7 @@ _RUN_OPTIONS = [
     click.option("--target", help="Base URL of the server under test (default: the embedded reference server)."),
     click.option("--operation", help="Coding-gap operation name (cc-gaps, report, ra.cc-gaps); default: from /metadata."),
     click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="IG version to certify against (default: inferred, else 2.1.0)."),
-    click.option("--preset", help="A named preset of settings (built-in: " + ", ".join(sorted(PRESETS)) + ", or [presets.NAME] in ra-conform.toml)."),
+    click.option("--preset", help="A named preset of settings (built-in: " + ", ".join(sorted(PRESETS)) + "; or your own [ra-conform.presets.NAME] table in ra-conform.toml)."),
     click.option("--kit", "kit_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Fixture kit directory."),
     click.option("-k", "keyword", help="Only tests matching this pytest -k expression."),
     click.option("-m", "markers", help="Only tests matching this pytest -m expression."),
@@ -130,7 +130,8 @@ def validate(ig_version: str, profile: str | None, fmt: str, paths: tuple[str, .
 
 @cli.command()
 @click.argument("summary", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True,
+              help="Where to write the page.")
 def report(summary: Path, output: Path) -> None:
     """Re-render report.html from a run's summary.json."""
     from .reporting.html import ReportError, render_from_file
@@ -145,8 +146,8 @@ def report(summary: Path, output: Path) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="TCP port; the FHIR base URL is http://HOST:PORT (the root, no /fhir).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="SQLite data directory (default ./.ra-conform/server).")
 @click.option("--load", multiple=True, type=click.Path(exists=True, path_type=Path), help="Extra resources to load (kit dir, JSON, Bundle, NDJSON).")
 @click.option("--no-fixtures", is_flag=True, help="Do not load the bundled fixture kit.")
@@ -167,7 +168,8 @@ def report(summary: Path, output: Path) -> None:
 @click.option("--smart-client-secret", "smart_secrets", multiple=True, metavar="ID=SECRET",
               help="Register a client that authenticates with a client secret, basic or post (repeatable; with --smart).")
 @click.option("--smart-token-lifetime", type=click.IntRange(min=1), default=300, show_default=True, help="Access token lifetime in seconds.")
-@click.option("--log-level", default="info", show_default=True)
+@click.option("--log-level", default="info", show_default=True, type=click.Choice(["critical", "error", "warning", "info", "debug"], case_sensitive=False),
+              help="Server log verbosity (stderr).")
 def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], no_fixtures: bool, fault: tuple[str, ...],
           variant: tuple[str, ...], write_validation: str, ig_version: str, group_expansion: bool, base_url: str | None,
           auth_tokens: tuple[str, ...], smart: bool, smart_clients: tuple[str, ...], smart_secrets: tuple[str, ...],
@@ -218,7 +220,8 @@ def variants() -> None:
 @cli.command()
 @click.option("--fault", "only", multiple=True, help="Only these faults (default: the whole catalogue).")
 @click.option("--variant", "only_variants", multiple=True, help="Only these legal variants (default: the whole catalogue).")
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/selftest"), show_default=True)
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/selftest"), show_default=True,
+              help="Each fault's and variant's reports go to a subfolder named after it (summary.json, report.html, junit.xml).")
 @click.option("--clients", is_flag=True, help="Prove the client checks instead: the reference client with each client fault.")
 def selftest(only: tuple[str, ...], only_variants: tuple[str, ...], report_dir: Path, clients: bool) -> None:
     """Prove the suites both ways: each catalogued fault is caught, and each legal variant passes (exit 0).
@@ -321,8 +324,8 @@ def fixtures() -> None:
 @fixtures.command("generate")
 @click.option("--patients", type=click.IntRange(min=1), required=True, help="How many synthetic patients.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder (NDJSON per resource type).")
-@click.option("--reports-per-patient", type=click.IntRange(1, 20), default=3, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--reports-per-patient", type=click.IntRange(1, 20), default=3, show_default=True, help="Coding-gap reports per patient.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed writes the same data).")
 def fixtures_generate(patients: int, out: Path, reports_per_patient: int, seed: int) -> None:
     """Write a large synthetic data set (patients, a Group of all, reports, cited resources) for scale tests."""
     from .synth import GenerateError, generate
@@ -336,10 +339,12 @@ def fixtures_generate(patients: int, out: Path, reports_per_patient: int, seed: 
 
 @fixtures.command("load")
 @click.option("--target", required=True, help="Base URL of the server to load.")
-@click.option("--kit", "kit_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--method", type=click.Choice(["transaction", "put"]), default="transaction", show_default=True)
+@click.option("--kit", "kit_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Fixture kit directory (default: the kit bundled with ra-conform).")
+@click.option("--method", type=click.Choice(["transaction", "put"]), default="transaction", show_default=True,
+              help="One transaction Bundle (falls back to PUTs when refused), or one PUT per resource.")
 @click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="Load the kit in this IG version's shape (default 2.1.0; stu1 gives the STU1 variant).")
-@click.option("--auth-token")
+@click.option("--auth-token", help="Bearer token for the target (sent only to the target's origin).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="HTTP timeout in seconds per request.")
 @auth_options
 def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: str | None, timeout: float, **auth: str | None) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .ig.capabilities import CODING_GAP_OPERATION
+from .hints import base_url_hint
 from .selection import decide
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ def plan_entry(item: pytest.Item, ctx: "RaContext") -> PlanEntry:
             return PlanEntry(item.nodeid, reqs, False, skipped)
         reasons.append(str(ctx.smart_declared))
     if item.get_closest_marker("kit") is not None and ctx.missing_kit_patients:
+        hint = base_url_hint(ctx.settings.target or "", ctx.metadata_response.status)
+        if hint:  # nothing answers there: not a missing kit, a wrong base URL
+            return PlanEntry(item.nodeid, reqs, False, hint)
         shown = ", ".join(ctx.missing_kit_patients[:3]) + (" …" if len(ctx.missing_kit_patients) > 3 else "")
         return PlanEntry(item.nodeid, reqs, False, f"the fixture kit is not loaded on the target ({shown} not found): {KIT_SUITE_HINT}")
     return PlanEntry(item.nodeid, reqs, True, "; ".join(reasons) or "always")

@@ -256,9 +256,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
         else:
             return
     _record_phase(item, call, report, result)
-    if report.failed and result.state == FAIL and call.excinfo is not None:  # JUnit: the findings, no traceback
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if report.failed and result.state == FAIL and (isinstance(exc, ConformanceFailure) or result.reqs):  # JUnit: findings, no traceback
         path, lineno, _ = report.location
-        report.longrepr = findings_repr(call.excinfo.value, title=result.title, reqs=result.reqs, path=path, lineno=(lineno or 0) + 1)
+        report.longrepr = findings_repr(exc, title=result.title, reqs=result.reqs, path=path, lineno=(lineno or 0) + 1)
     if (report.when == "teardown" or (report.when == "setup" and report.skipped)) and not item.stash.get(RECORDED_KEY, False):
         item.stash[RECORDED_KEY] = True
         ctx = item.config.stash.get(CONTEXT_KEY, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field, fields, replace
@@ -107,25 +108,54 @@ def _validate_auth(s: Settings) -> None:
 
 
 _TYPES = {f.name: f.type for f in fields(Settings)}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
-def _coerce(name: str, value: Any) -> Any:
+def _coerce(name: str, value: Any, source: str = "") -> Any:
+    """The typed value of one setting, wherever it came from; SettingsError names the source (exit code 2)."""
     kind = str(_TYPES[name])
-    try:
-        if "Path" in kind and value is not None:
+    where = f" (from {source})" if source else ""
+
+    def bad(why: str) -> SettingsError:
+        return SettingsError(f"setting {name.replace('_', '-')!r}{where}: {why}, got {value!r}")
+
+    if value is None:
+        return None
+    if "Path" in kind:
+        if isinstance(value, (str, Path)) and str(value):
             return Path(value)
-        if "bool" in kind and isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        if "float" in kind and value is not None:
-            return float(value)
-        if kind == "int" and value is not None:
+        raise bad("expected a path")
+    if "bool" in kind:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+            return value.strip().lower() in _TRUE
+        raise bad("expected true or false (1/0, yes/no, on/off)")
+    if "float" in kind:
+        if isinstance(value, bool):
+            raise bad("expected a number")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise bad("expected a number") from None
+        if not math.isfinite(number):
+            raise bad("expected a finite number")
+        return number
+    if kind == "int":
+        if isinstance(value, bool):
+            raise bad("expected a whole number")
+        try:
             return int(value)
-        if "tuple" in kind and isinstance(value, str):
-            return tuple(v for v in value.split(",") if v)
-        if "tuple" in kind and isinstance(value, list):
+        except (TypeError, ValueError):
+            raise bad("expected a whole number") from None
+    if "tuple" in kind:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
             return tuple(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"setting {name!r} has an unusable value {value!r}") from None
+        raise bad("expected a list of strings")
+    if "str" in kind and not isinstance(value, str):
+        raise bad("expected a string")
     return value
 
 
@@ -135,6 +165,8 @@ def from_file(path: Path) -> dict[str, Any]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"{path}: {exc}") from None
     section = data.get("ra-conform", data)
+    if not isinstance(section, dict):
+        raise SettingsError(f"{path}: [ra-conform] must be a table of settings")
     return {k.replace("-", "_"): v for k, v in section.items()}
 
 
@@ -144,6 +176,8 @@ def from_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _preset(name: str, file_presets: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(file_presets, dict):
+        raise SettingsError("[ra-conform.presets] must hold tables: [ra-conform.presets.NAME]")
     if name in file_presets and isinstance(file_presets[name], dict):
         return {k.replace("-", "_"): v for k, v in file_presets[name].items()}
     if name in PRESETS:
@@ -158,11 +192,19 @@ def build(flags: dict[str, Any], *, config: Path | None = None, env: dict[str, s
     from_cfg = from_file(cfg) if cfg is not None else {}
     file_presets = from_cfg.pop("presets", {}) or {}
     layers = [from_cfg, from_env(env), {k: v for k, v in flags.items() if v is not None and v != ()}]
+    sources = [str(cfg), "environment", "command line"]
     preset_name = next((layer.pop("preset") for layer in reversed(layers) if "preset" in layer), None)
-    merged: dict[str, Any] = _preset(str(preset_name), file_presets) if preset_name else {}
-    for layer in layers:
-        merged.update(layer)
-    unknown = sorted(set(merged) - set(_TYPES))
-    if unknown:
-        raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
-    return replace(Settings(), **{k: _coerce(k, v) for k, v in merged.items()}).validate()
+    if preset_name is not None and not isinstance(preset_name, str):
+        raise SettingsError(f"setting 'preset': expected a preset name, got {preset_name!r}")
+    if preset_name:
+        layers.insert(0, _preset(preset_name, file_presets))
+        sources.insert(0, f"preset {preset_name}")
+    merged: dict[str, Any] = {}
+    for layer, source in zip(layers, sources):
+        unknown = sorted(set(layer) - set(_TYPES))
+        if unknown:
+            raise SettingsError(f"unknown setting(s) in {source}: {', '.join(unknown)}")
+        for key, value in layer.items():
+            label = f"{ENV_PREFIX}{key.upper()}" if source == "environment" else source
+            merged[key] = _coerce(key, value, label)
+    return replace(Settings(), **merged).validate()

@@ -7,6 +7,7 @@ with the same reason instead of failing in a cascade.
 import pytest
 
 from ra_conformance.checks.findings import error
+from ra_conformance.hints import base_url_hint
 from ra_conformance.plan import KIT_SUITE_HINT
 
 
@@ -15,4 +16,6 @@ def test_req_038_fixture_kit_is_loaded(ra, verdict):
     """Every patient of the fixture kit can be read on the target."""
     missing = ra.missing_kit_patients
     if missing:
-        verdict.add(error(("REQ-038", "REQ-039"), f"the fixture kit is not loaded: {KIT_SUITE_HINT}", actual=f"not found: {', '.join(missing)}"))
+        # a 404 on /metadata too: the base URL is wrong, not the kit missing
+        why = base_url_hint(ra.settings.target or "", ra.metadata_response.status) or f"the fixture kit is not loaded: {KIT_SUITE_HINT}"
+        verdict.add(error(("REQ-038", "REQ-039"), why, actual=f"not found: {', '.join(missing)}"))

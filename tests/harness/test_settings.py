@@ -25,7 +25,7 @@ def test_flags_beat_env_beat_file(tmp_path):
         ({"ig_version": "9"}, {}, "unknown IG version"),
         ({"target": "ftp://x"}, {}, r"http\(s\) URL"),
         ({}, {"RA_CONFORM_TARGT": "x"}, "unknown setting"),
-        ({"timeout": "soon"}, {}, "unusable value"),
+        ({"timeout": "soon"}, {}, "expected a number"),
         ({"target": "http://x", "fault": ("ignore-period",)}, {}, "embedded server only"),
     ],
 )
