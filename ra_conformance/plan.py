@@ -32,6 +32,22 @@ class PlanEntry:
         return {"nodeid": self.nodeid, "reqs": list(self.reqs), "run": self.run, "reason": self.reason}
 
 
+def needed_capabilities(item: pytest.Item) -> list[str]:
+    """The IG CapabilityStatement items a test depends on: `ra_needs(capability=...)` (and the older `capability(...)`)."""
+    out: list[str] = []
+    for mark in item.iter_markers("ra_needs"):
+        value = mark.kwargs.get("capability")
+        out.extend([value] if isinstance(value, str) else list(value or ()))
+    for mark in item.iter_markers("capability"):
+        out.extend(mark.args)
+    return out
+
+
+def needs_kit(item: pytest.Item) -> bool:
+    """The test needs the fixture kit on the target: `ra_needs(kit=True)` (or the older `kit` marker)."""
+    return any(m.kwargs.get("kit") for m in item.iter_markers("ra_needs")) or item.get_closest_marker("kit") is not None
+
+
 def plan_entry(item: pytest.Item, ctx: "RaContext") -> PlanEntry:
     reqs = tuple(a for m in item.iter_markers("req") for a in m.args)
     existing = next(iter(item.iter_markers("skip")), None)
@@ -39,19 +55,18 @@ def plan_entry(item: pytest.Item, ctx: "RaContext") -> PlanEntry:
         return PlanEntry(item.nodeid, reqs, False, str(existing.kwargs.get("reason", existing.args[0] if existing.args else "skipped")))
     forced = frozenset({CODING_GAP_OPERATION}) if ctx.settings.operation else frozenset()
     reasons = []
-    for mark in item.iter_markers("capability"):
-        for capability in mark.args:
-            decision = decide(capability, ctx.ig_version, ctx.declarations, forced=forced)
-            if not decision.run:
-                return PlanEntry(item.nodeid, reqs, False, decision.reason)
-            reasons.append(decision.reason)
+    for capability in needed_capabilities(item):
+        decision = decide(capability, ctx.ig_version, ctx.declarations, forced=forced)
+        if not decision.run:
+            return PlanEntry(item.nodeid, reqs, False, decision.reason)
+        reasons.append(decision.reason)
     smart = item.get_closest_marker("smart")
     if smart is not None:
         skipped = smart_skip(ctx, needs=smart.kwargs.get("needs"))
         if skipped:
             return PlanEntry(item.nodeid, reqs, False, skipped)
         reasons.append(str(ctx.smart_declared))
-    if item.get_closest_marker("kit") is not None and ctx.missing_kit_patients:
+    if needs_kit(item) and ctx.missing_kit_patients:
         hint = base_url_hint(ctx.settings.target or "", ctx.metadata_response.status)
         if hint:  # nothing answers there: not a missing kit, a wrong base URL
             return PlanEntry(item.nodeid, reqs, False, hint)

@@ -28,8 +28,8 @@ VERDICT_KEY = pytest.StashKey[Verdict]()
 RECORDED_KEY = pytest.StashKey[bool]()
 MARKERS = (
     "req(*ids): the RA-SPEC §9 requirement ids a test checks",
-    "capability(item): the IG CapabilityStatement item a test depends on (ra_conformance.ig.capabilities)",
-    "kit: the test needs the fixture kit loaded on the target",
+    "ra_needs(capability=ITEM, kit=False): what a test depends on — an IG CapabilityStatement item "
+    "(ra_conformance.ig.capabilities) and/or the fixture kit loaded on the target",
     "smart(needs=None): runs when the target uses SMART (REQ-006); needs='client': the run's client credentials, 'key': its SMART key",
 )
 

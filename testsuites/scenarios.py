@@ -14,16 +14,23 @@ import pytest  # noqa: E402
 
 from ra_conformance.ig.capabilities import CODING_GAP_OPERATION  # noqa: E402
 
-OPERATION = pytest.mark.capability(CODING_GAP_OPERATION)
-NEEDS_KIT = pytest.mark.kit
+
+def capability(*items: str) -> pytest.MarkDecorator:
+    """The test depends on IG CapabilityStatement items (all of them): data of the one `ra_needs` marker, not a
+    marker name (a marker's name is a `-k` keyword: `-k capability` must select the capability_statement suite)."""
+    return pytest.mark.ra_needs(capability=items)
+
+
+OPERATION = capability(CODING_GAP_OPERATION)
+NEEDS_KIT = pytest.mark.ra_needs(kit=True)
 
 # The 2.1.0/STU3 MeasureReport search (STU1: MAY) and the STU3 ballot's $risk-gap (RA-SPEC §1.6).
 from ra_conformance.ig.capabilities import RISK_GAP_OPERATION  # noqa: E402
 
-SEARCH = pytest.mark.capability("MeasureReport:search:period")
-SEARCH_SUBJECT = pytest.mark.capability("MeasureReport:search:subject")
-SEARCH_CATEGORY = pytest.mark.capability("MeasureReport:search:measurereport-category")
-RISK_GAP = pytest.mark.capability(RISK_GAP_OPERATION)
+SEARCH = capability("MeasureReport:search:period")
+SEARCH_SUBJECT = capability("MeasureReport:search:subject")
+SEARCH_CATEGORY = capability("MeasureReport:search:measurereport-category")
+RISK_GAP = capability(RISK_GAP_OPERATION)
 RISK_GAP_CASES = ("rg-no-filter", "rg-cc-type-suspected", "rg-status-pending", "rg-filters-and", "rg-values-or",
                   "rg-no-reports", "rg-coverage-in-data")
 RISK_GAP_FILTERED = ("rg-cc-type-suspected", "rg-status-pending", "rg-filters-and", "rg-values-or")

@@ -8,7 +8,7 @@ from ra_conformance.checks.findings import error
 from ra_conformance.fhir import resources as fr
 from ra_conformance.ig import PROFILE_MODEL_MEASURE, PROFILE_PATIENT_GROUP
 
-from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, OPERATION, PATIENTS_WITH_REPORTS
+from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, OPERATION, PATIENTS_WITH_REPORTS, capability
 
 pytestmark = NEEDS_KIT
 
@@ -31,7 +31,7 @@ def test_req_040_group_subjects_conform_to_patient_group(ra, verdict):
 
 
 @OPERATION
-@pytest.mark.capability("Measure:read")
+@capability("Measure:read")
 @pytest.mark.req("REQ-189", "REQ-137", "REQ-138", "REQ-139", "REQ-102")
 def test_req_189_cited_measures_resolve_to_model_measures(ra, verdict):
     """Every Measure the returned reports cite resolves on the target and conforms to ra-model-measure."""

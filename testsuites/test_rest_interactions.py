@@ -8,7 +8,7 @@ from ra_conformance.checks.findings import ConformanceFailure, error
 from ra_conformance.ig import SD
 from ra_conformance.ig.capabilities import FHIRPATH_PATCH_FORMAT
 
-from .scenarios import NEEDS_KIT
+from .scenarios import NEEDS_KIT, capability
 
 pytestmark = NEEDS_KIT
 KIT_REPORT = "MeasureReport/rac-mr-p06-v28"
@@ -25,7 +25,7 @@ def scratch(ra, verdict):
 
 
 @pytest.mark.req("REQ-182")
-@pytest.mark.capability("MeasureReport:read")
+@capability("MeasureReport:read")
 def test_req_182_measurereport_read(ra, verdict):
     """GET [base]/MeasureReport/[id] returns the report the target holds."""
     report, findings = rest.read_back(ra.client, KIT_REPORT, "REQ-182")
@@ -34,14 +34,14 @@ def test_req_182_measurereport_read(ra, verdict):
 
 
 @pytest.mark.req("REQ-183")
-@pytest.mark.capability("MeasureReport:create")
+@capability("MeasureReport:create")
 def test_req_183_measurereport_create(ra, verdict, scratch):
     """POST [base]/MeasureReport creates a coding-gap report (201, new id) that reads back."""
     verdict.add(rest.read_back(ra.client, f"MeasureReport/{scratch}", "REQ-183")[1])
 
 
 @pytest.mark.req("REQ-184")
-@pytest.mark.capability("MeasureReport:update")
+@capability("MeasureReport:update")
 def test_req_184_measurereport_update(ra, verdict, scratch):
     """PUT [base]/MeasureReport/[id] replaces the report; the change reads back."""
     ref = f"MeasureReport/{scratch}"
@@ -57,7 +57,7 @@ def test_req_184_measurereport_update(ra, verdict, scratch):
 
 
 @pytest.mark.req("REQ-185")
-@pytest.mark.capability("MeasureReport:patch")
+@capability("MeasureReport:patch")
 def test_req_185_measurereport_json_patch(ra, verdict, scratch):
     """PATCH [base]/MeasureReport/[id] with a JSON Patch (the CapabilityStatements' patchFormat) changes only what it says."""
     ref = f"MeasureReport/{scratch}"
@@ -72,7 +72,7 @@ def test_req_185_measurereport_json_patch(ra, verdict, scratch):
 
 
 @pytest.mark.req("REQ-205", "REQ-185")
-@pytest.mark.capability("MeasureReport:patch", FHIRPATH_PATCH_FORMAT)
+@capability("MeasureReport:patch", FHIRPATH_PATCH_FORMAT)
 def test_req_205_fhirpath_patch_adds_a_remark_to_the_addressed_group_only(ra, verdict, scratch):
     """A FHIRPath Patch (ra-parameters-cc-remark-patch) adds the ccRemark to the addressed group and changes nothing else.
 
@@ -105,7 +105,7 @@ def test_req_205_fhirpath_patch_adds_a_remark_to_the_addressed_group_only(ra, ve
 
 
 @pytest.mark.req("REQ-186")
-@pytest.mark.capability("MeasureReport:delete")
+@capability("MeasureReport:delete")
 def test_req_186_measurereport_delete(ra, verdict, scratch):
     """DELETE [base]/MeasureReport/[id] removes the report; reading it then gives 404 or 410."""
     ref = f"MeasureReport/{scratch}"
@@ -114,7 +114,7 @@ def test_req_186_measurereport_delete(ra, verdict, scratch):
 
 
 @pytest.mark.req("REQ-180")
-@pytest.mark.capability("system:batch")
+@capability("system:batch")
 def test_req_180_batch(ra, verdict):
     """POST [base] with a batch Bundle is answered with a batch-response, one 2xx entry per request."""
     refs = [KIT_REPORT, KIT_PATIENT]
@@ -123,7 +123,7 @@ def test_req_180_batch(ra, verdict):
 
 
 @pytest.mark.req("REQ-181")
-@pytest.mark.capability("system:transaction")
+@capability("system:transaction")
 def test_req_181_transaction(ra, verdict):
     """POST [base] with a transaction Bundle is answered with a transaction-response."""
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [{"request": {"method": "GET", "url": KIT_PATIENT}}]}

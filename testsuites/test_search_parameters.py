@@ -6,7 +6,7 @@ import pytest
 from ra_conformance import dates
 from ra_conformance.checks import search as sc
 
-from .scenarios import NEEDS_KIT
+from .scenarios import NEEDS_KIT, capability
 
 pytestmark = NEEDS_KIT
 PATIENT = "Patient/rac-p02"  # the edge patient: many reports, two risk models
@@ -17,7 +17,7 @@ def _kit_reports(ra, patient: str) -> dict[str, dict]:
 
 
 @pytest.mark.req("REQ-073")
-@pytest.mark.capability("MeasureReport:search:patient")
+@capability("MeasureReport:search:patient")
 def test_req_073_search_by_patient(ra, verdict):
     """MeasureReport?patient=Patient/x returns exactly the patient's reports."""
     expected = set(_kit_reports(ra, PATIENT))
@@ -27,7 +27,7 @@ def test_req_073_search_by_patient(ra, verdict):
 
 
 @pytest.mark.req("REQ-072")
-@pytest.mark.capability("MeasureReport:search:measure")
+@capability("MeasureReport:search:measure")
 def test_req_072_search_by_measure(ra, verdict):
     """MeasureReport?patient=…&measure=<canonical> returns exactly that risk model's reports of the patient."""
     reports = _kit_reports(ra, PATIENT)
@@ -38,7 +38,7 @@ def test_req_072_search_by_measure(ra, verdict):
 
 
 @pytest.mark.req("REQ-075")
-@pytest.mark.capability("MeasureReport:search:status")
+@capability("MeasureReport:search:status")
 @pytest.mark.parametrize("status", ["complete", "error"])
 def test_req_075_search_by_status(ra, verdict, status):
     """MeasureReport?patient=…&status=<code> returns exactly the patient's reports with that status."""
@@ -49,7 +49,7 @@ def test_req_075_search_by_status(ra, verdict, status):
 
 
 @pytest.mark.req("REQ-071")
-@pytest.mark.capability("MeasureReport:search:date")
+@capability("MeasureReport:search:date")
 def test_req_071_search_by_date(ra, verdict):
     """MeasureReport?patient=…&date=<day> returns exactly the reports generated on that day."""
     reports = _kit_reports(ra, PATIENT)
