@@ -98,7 +98,9 @@ def plan(config: Path | None, **flags: object) -> None:
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), help="Where reports go (default reports/).")
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail the run.")
 @click.option("--load-fixtures", is_flag=True, default=None, help="Load the fixture kit into the target first.")
-@click.option("--allure/--no-allure", default=None, help="Write allure-results/ (default on; off saves ~2 s a run).")
+@click.option("--allure/--no-allure", default=None, help="Also write allure-results/ (default off: one file per test and exchange, tens of MB).")
+@click.option("--full-exchanges", is_flag=True, default=None,
+              help="summary.json keeps every HTTP exchange body whole (default: failures and warnings whole, other bodies cut to 1 KB).")
 @click.option("-v", "--verbose", is_flag=True, default=None, help="Also list skipped tests with their reasons.")
 def run(config: Path | None, **flags: object) -> None:
     """Run the conformance suites against a server and write reports."""
@@ -221,7 +223,8 @@ def variants() -> None:
 @click.option("--fault", "only", multiple=True, help="Only these faults (default: the whole catalogue).")
 @click.option("--variant", "only_variants", multiple=True, help="Only these legal variants (default: the whole catalogue).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/selftest"), show_default=True,
-              help="Each fault's and variant's reports go to a subfolder named after it (summary.json, report.html, junit.xml).")
+              help="Each fault's and variant's reports go to a subfolder named after it: junit.xml only once it proved its point "
+                   "(fault caught, variant passed), every report otherwise.")
 @click.option("--clients", is_flag=True, help="Prove the client checks instead: the reference client with each client fault.")
 def selftest(only: tuple[str, ...], only_variants: tuple[str, ...], report_dir: Path, clients: bool) -> None:
     """Prove the suites both ways: each catalogued fault is caught, and each legal variant passes (exit 0).

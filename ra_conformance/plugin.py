@@ -47,6 +47,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ra-async-timeout", default=None, type=float, help="total seconds to poll an asynchronous job (default 120)")
     group.addoption("--ra-request-deadline", default=None, type=float, help="whole-request limit in seconds (default 120)")
     group.addoption("--ra-max-response-bytes", default=None, type=int, help="largest answer held in memory (default 64 MiB)")
+    group.addoption("--ra-full-exchanges", action="store_true", default=None,
+                    help="summary.json keeps every exchange body whole (default: bodies of passed tests cut to 1 KB)")
     for name, what in _AUTH_OPTIONS.items():  # protected targets (ra_conformance.fhir.auth)
         group.addoption(f"--ra-{name.replace('_', '-')}", default=None, help=what)
 
@@ -66,7 +68,7 @@ def _settings(config: pytest.Config) -> Settings:
     flags = {
         "target": opt.ra_target, "operation": opt.ra_operation, "ig_version": opt.ra_ig_version, "kit_dir": opt.ra_kit,
         "strict": opt.ra_strict, "timeout": opt.ra_timeout, "auth_token": opt.ra_auth_token, "report_dir": opt.ra_report_dir,
-        "async_timeout": opt.ra_async_timeout, "request_deadline": opt.ra_request_deadline,
+        "async_timeout": opt.ra_async_timeout, "request_deadline": opt.ra_request_deadline, "full_exchanges": opt.ra_full_exchanges,
         "max_response_bytes": opt.ra_max_response_bytes, **{name: getattr(opt, f"ra_{name}") for name in _AUTH_OPTIONS},
     }
     return build(flags)
@@ -336,7 +338,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if report_dir is not None and (results.tests or results.interrupted):
         from .reporting.writer import write_reports
 
-        write_reports(results, report_dir, resources=resources, validator=_validator(results.ig_version))
+        write_reports(results, report_dir, resources=resources, validator=_validator(results.ig_version),
+                      full_exchanges=settings_of(config).full_exchanges)
 
 
 def _validator(version: str) -> Any | None:

@@ -166,6 +166,8 @@ def pytest_args(settings: Settings) -> list[str]:
             args += [flag, str(value)]
     if settings.strict:
         args.append("--ra-strict")
+    if settings.full_exchanges:
+        args.append("--ra-full-exchanges")
     return args + list(settings.extra_pytest_args)
 
 
@@ -254,7 +256,7 @@ def _interrupted(settings: Settings, results: RunResults | None, exc: KeyboardIn
     results.finished = results.finished or time.time()
     (settings.report_dir / JUNIT_PARTIAL).unlink(missing_ok=True)
     (settings.report_dir / "junit.xml").unlink(missing_ok=True)  # it may say more passed than the run's verdict allows
-    write_reports(results, settings.report_dir)
+    write_reports(results, settings.report_dir, full_exchanges=settings.full_exchanges)
     return results
 
 

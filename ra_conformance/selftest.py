@@ -79,7 +79,17 @@ def run_fault(fault: str, settings: Settings, report_root: Path) -> FaultOutcome
     results = run_suites(faulty, console=quiet)
     if results.interrupted:  # stop the whole self-test (exit 130/143), not just this fault's run
         raise interrupts.Terminated() if results.interrupted == "SIGTERM" else KeyboardInterrupt()
-    return judge(fault, results)
+    outcome = judge(fault, results)
+    if outcome.caught:
+        prune_reports(faulty.report_dir)
+    return outcome
+
+
+def prune_reports(report_dir: Path) -> None:
+    """A caught fault (or passed variant) keeps only its junit.xml (~100 KB): a full self-test stays a few MB on
+    disk, while a fault NOT caught (a variant that failed) keeps every report to debug it."""
+    for name in ("summary.json", "report.html"):
+        (report_dir / name).unlink(missing_ok=True)
 
 
 def _selftest_key(report_root: Path) -> Path:
@@ -138,7 +148,10 @@ def run_variant(variant: str, settings: Settings, report_root: Path) -> VariantO
     results = run_suites(varied, console=quiet)
     if results.interrupted:  # stop the whole self-test (exit 130/143)
         raise interrupts.Terminated() if results.interrupted == "SIGTERM" else KeyboardInterrupt()
-    return judge_variant(variant, results)
+    outcome = judge_variant(variant, results)
+    if outcome.passed:
+        prune_reports(varied.report_dir)
+    return outcome
 
 
 def run_variant_selftest(settings: Settings, report_root: Path, variants: list[str] | None = None,

@@ -60,7 +60,8 @@ class Settings:
     variant: tuple[str, ...] = ()  # embedded server only: legal variations to switch on (self-testing)
     verbose: bool = False
     load_fixtures: bool = False  # load the kit into the target before the run
-    allure: bool = True  # write allure-results/ (one file per test and exchange: the slowest report)
+    allure: bool = False  # write allure-results/ (one file per test and exchange: large; on request)
+    full_exchanges: bool = False  # summary.json keeps every exchange body whole (default: passed tests' bodies capped)
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     def validate(self) -> "Settings":

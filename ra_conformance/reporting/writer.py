@@ -14,6 +14,7 @@ from typing import Any
 from .. import jsonio
 from ..fhir.redact import scrub_obj
 from ..results import RunResults
+from .caps import cap_tests
 from .summary import summary_dict
 from .traceability import matrix
 
@@ -52,9 +53,11 @@ def must_support(validator: Any, resources: list[dict[str, Any]]) -> dict[str, d
 
 
 def write_reports(results: RunResults, report_dir: Path, *, resources: list[dict[str, Any]] | None = None, validator: Any = None,
-                  role: str = "server") -> dict[str, Any]:
+                  role: str = "server", full_exchanges: bool = False) -> dict[str, Any]:
     report_dir.mkdir(parents=True, exist_ok=True)
     summary = summary_dict(results)
+    if not full_exchanges:  # passed/skipped tests' bodies cut to a preview; failures and warnings whole
+        summary["tests"] = cap_tests(summary["tests"])
     summary["traceability"] = matrix(results.tests, role=role)
     summary["mustSupport"] = must_support(validator, resources or [])
     summary = scrub_obj(summary)  # redaction by value, again as the reports are written

@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 def test_run_against_embedded_server_writes_reports(tmp_path):
-    result = invoke("run", "--report-dir", str(tmp_path), "-k", "capability_statement or overlap")
+    result = invoke("run", "--report-dir", str(tmp_path), "--allure", "-k", "capability_statement or overlap")
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["exitCode"] == 0 and summary["counts"]["pass"] > 10

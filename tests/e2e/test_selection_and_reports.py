@@ -61,7 +61,7 @@ def test_plan_lists_decisions_without_running(tmp_path):
 
 def test_reports_are_complete_and_secrets_never_leak(tmp_path):
     canary = "CANARY-tok-3f9a1c7e"
-    results = run_suites(build({"report_dir": tmp_path, "auth_token": canary}, env={}))
+    results = run_suites(build({"report_dir": tmp_path, "auth_token": canary, "allure": True}, env={}))
     assert results.exit_code() == 0
     names = {p.name for p in tmp_path.iterdir()}
     assert {"junit.xml", "summary.json", "report.html", "allure-results"} <= names
