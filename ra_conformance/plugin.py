@@ -47,6 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ra-async-timeout", default=None, type=float, help="total seconds to poll an asynchronous job (default 120)")
     group.addoption("--ra-request-deadline", default=None, type=float, help="whole-request limit in seconds (default 120)")
     group.addoption("--ra-max-response-bytes", default=None, type=int, help="largest answer held in memory (default 64 MiB)")
+    group.addoption("--ra-rerun-command", default=None, help="command shown in reports to rerun one test (ra-conform run sets it)")
     group.addoption("--ra-full-exchanges", action="store_true", default=None,
                     help="summary.json keeps every exchange body whole (default: bodies of passed tests cut to 1 KB)")
     for name, what in _AUTH_OPTIONS.items():  # protected targets (ra_conformance.fhir.auth)
@@ -72,6 +73,14 @@ def _settings(config: pytest.Config) -> Settings:
         "max_response_bytes": opt.ra_max_response_bytes, **{name: getattr(opt, f"ra_{name}") for name in _AUTH_OPTIONS},
     }
     return build(flags)
+
+
+def _pytest_rerun(settings: Settings) -> str:
+    """The plain-pytest command for this set-up (what `ra-conform run` replaces with its own)."""
+    if not settings.target:
+        return ""
+    extra = f" --ra-ig-version {settings.ig_version}" if settings.ig_version else ""
+    return f"pytest --pyargs ra_conformance.suites --ra-target {settings.target}{extra}"
 
 
 def settings_of(config: pytest.Config) -> Settings:
@@ -113,7 +122,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
         register_secret(settings.auth_token)
     config.stash[CONTEXT_KEY] = None
-    config.stash[RESULTS_KEY] = RunResults(target=settings.target or "", ig_version=settings.ig_version or "", strict=settings.strict)
+    config.stash[RESULTS_KEY] = RunResults(target=settings.target or "", ig_version=settings.ig_version or "", strict=settings.strict,
+                                           rerun=config.option.ra_rerun_command or _pytest_rerun(settings))
     recorder = _Recorder(config)
     config.stash[RECORDER_KEY] = recorder
     config.pluginmanager.register(recorder, f"ra-conform-recorder-{id(config)}")

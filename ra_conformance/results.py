@@ -41,6 +41,7 @@ class RunResults:
     tests: list[TestResult] = field(default_factory=list)
     interrupted: str | None = None  # "SIGINT" / "SIGTERM": the run was stopped; its results are incomplete
     planned: list[str] = field(default_factory=list)  # nodeids selected to run (known once collection ended)
+    rerun: str = ""  # the command that reruns this run's set-up (a report adds `-k 'one test'`)
 
     def not_run(self) -> list[str]:
         """Selected tests without a result (an interrupted run)."""

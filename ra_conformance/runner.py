@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shlex
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -136,7 +137,7 @@ def load_fixtures(settings: Settings) -> None:
         raise RunError(f"--load-fixtures: the target accepted none of the kit ({reasons})", EXIT_USAGE)
 
 
-def pytest_args(settings: Settings) -> list[str]:
+def pytest_args(settings: Settings, rerun: str | None = None) -> list[str]:
     assert settings.target
     report_dir = settings.report_dir
     args = [
@@ -168,7 +169,24 @@ def pytest_args(settings: Settings) -> list[str]:
         args.append("--ra-strict")
     if settings.full_exchanges:
         args.append("--ra-full-exchanges")
+    args += ["--ra-rerun-command", rerun if rerun is not None else rerun_command(settings)]
     return args + list(settings.extra_pytest_args)
+
+
+def rerun_command(settings: Settings) -> str:
+    """`ra-conform run` with the options that define this run's set-up (never a secret: the token is a placeholder)."""
+    parts = ["ra-conform run"]
+    if settings.target:
+        parts += ["--target", shlex.quote(settings.target)]
+    for flag, value in (("--ig-version", settings.ig_version), ("--operation", settings.operation)):
+        if value:
+            parts += [flag, shlex.quote(value)]
+    parts += [f"--fault {shlex.quote(f)}" for f in settings.fault]
+    if settings.auth_token:
+        parts.append('--auth-token "$TOKEN"')
+    if settings.strict:
+        parts.append("--strict")
+    return " ".join(parts)
 
 
 class _Grab:
@@ -224,7 +242,7 @@ def run_suites(settings: Settings, *, console: Console | None = None) -> RunResu
     grab, progress = _Grab(), ProgressPlugin(console)
     try:
         with target_for(settings) as effective:
-            code = pytest.main(pytest_args(effective), plugins=[grab, progress])
+            code = pytest.main(pytest_args(effective, rerun_command(settings)), plugins=[grab, progress])
         _publish_junit(settings.report_dir)
     except KeyboardInterrupt as exc:  # outside pytest's own handling (start-up, server start, report writing)
         return _interrupted(settings, grab.results, exc)

@@ -16,7 +16,7 @@ import jsonschema
 
 from .. import jsonio
 from ..bundled import MissingDataError, docs_file
-from .html_assets import CSS, JS, STATES, body_block, esc, headers_block, req_codes, seconds, state_label, utc_iso
+from .html_assets import CSS, JS, STATES, body_block, esc, headers_block, inline, req_codes, seconds, state_label, utc_iso
 
 try:
     SCHEMA_PATH = docs_file("summary.schema.json")
@@ -45,11 +45,13 @@ def render_html(summary: dict[str, Any]) -> str:
     tests = [t for t in summary.get("tests") or [] if isinstance(t, dict)]
     anchors = {id(t): f"t-{i}" for i, t in enumerate(tests)}
     verdict = _verdict_of(summary)
+    texts = _requirement_texts(summary)
+    rerun = summary.get("rerun") if isinstance(summary.get("rerun"), str) else ""
     body = "".join((
-        _verdict_section(summary, verdict),
+        _verdict_section(summary, verdict, tests, texts),
         _suites_section(summary.get("suites") or {}),
-        _failures_section(tests, anchors),
-        _tests_section(tests, anchors),
+        _failures_section(tests, anchors, texts, rerun),
+        _tests_section(tests, anchors, texts),
         _traceability_section(summary.get("traceability") or {}, tests, anchors),
         _must_support_section(summary.get("mustSupport") or {}),
     ))
@@ -126,6 +128,32 @@ def render_from_file(summary_path: Path, out: Path) -> Path:
 
 # ---------------------------------------------------------------- sections
 
+def _requirement_texts(summary: dict[str, Any]) -> dict[str, str]:
+    """REQ id -> requirement text: from the run's matrix, else the IG digest shipped with ra-conform."""
+    trace = summary.get("traceability") if isinstance(summary.get("traceability"), dict) else {}
+    rows = [r for r in trace.get("requirements") or [] if isinstance(r, dict)]
+    if rows:
+        return {str(r.get("id")): str(r.get("text", "")) for r in rows}
+    try:
+        from ..ig import requirements
+
+        return {rid: req.text for rid, req in requirements().items()}
+    except Exception:  # a report renders without the tooltips rather than not at all
+        return {}
+
+
+def _failed_requirements(tests: list[dict[str, Any]]) -> list[str]:
+    failed: dict[str, None] = {}
+    for t in tests:
+        if t.get("state") in ("fail", "error"):
+            for f in t.get("findings") or []:
+                if isinstance(f, dict) and f.get("severity") == "error":
+                    failed.update(dict.fromkeys(str(r) for r in f.get("reqs") or []))
+            if not t.get("findings"):
+                failed.update(dict.fromkeys(str(r) for r in t.get("reqs") or []))
+    return sorted(failed)
+
+
 def _verdict_of(summary: dict[str, Any]) -> str:
     verdict = summary.get("verdict")
     if verdict in VERDICT_TEXT:
@@ -144,7 +172,7 @@ def _section(sid: str, heading: str, inner: str) -> str:
     return f'<section id="{sid}">\n<h2>{esc(heading)}</h2>\n{inner}</section>\n'
 
 
-def _verdict_section(summary: dict[str, Any], verdict: str) -> str:
+def _verdict_section(summary: dict[str, Any], verdict: str, tests: list[dict[str, Any]], texts: dict[str, str]) -> str:
     tool = summary.get("tool") or {}
     operation = summary.get("operation") or ""
     facts = (
@@ -162,9 +190,18 @@ def _verdict_section(summary: dict[str, Any], verdict: str) -> str:
         f'<div class="count count-{s}" id="count-{s}"><b>{esc(counts.get(s, 0))}</b>{state_label(s)}</div>'
         for s in STATES
     )
+    failed = _failed_requirements(tests)
+    detail = ""
+    if failed:
+        links = " ".join(f'<a href="#{esc(r)}" title="{esc(texts.get(r, ""))}">{esc(r)}</a>' for r in failed)
+        detail = f'<span class="failed-reqs">Failed requirements ({len(failed)}): {links}</span>'
+    stopped = summary.get("interrupted") if isinstance(summary.get("interrupted"), dict) else None
+    if stopped:
+        detail += (f'<span class="failed-reqs">Stopped by {esc(stopped.get("signal", ""))}: {esc(stopped.get("ran", "?"))} of '
+                   f'{esc(stopped.get("planned", "?"))} selected tests ran, {len(stopped.get("notRun") or [])} did not.</span>')
     inner = (
         f'<div class="banner banner-{verdict}" role="status"><span class="big">{verdict.upper()}</span>'
-        f'<span class="why">{esc(_verdict_text(summary, verdict))}</span></div>\n'
+        f'<span class="why">{esc(_verdict_text(summary, verdict))}{detail}</span></div>\n'
         '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>\n"
         f'<div class="counts">{chips}</div>\n'
     )
@@ -190,7 +227,7 @@ def _suites_section(suites: dict[str, Any]) -> str:
     return _section("suites", "Suites", table)
 
 
-def _failures_section(tests: list[dict[str, Any]], anchors: dict[int, str]) -> str:
+def _failures_section(tests: list[dict[str, Any]], anchors: dict[int, str], texts: dict[str, str], rerun: str) -> str:
     shown = [t for states in FAILURE_ORDER for t in tests if t.get("state") in states]
     if not shown:
         return _section("failures", "Failures and warnings", '<p class="nodata">no failures, errors or warnings</p>\n')
@@ -198,22 +235,34 @@ def _failures_section(tests: list[dict[str, Any]], anchors: dict[int, str]) -> s
     buttons = ('<p class="js-only" hidden><button type="button" data-details="open">expand all</button> '
                '<button type="button" data-details="close">collapse all</button></p>\n')
     return _section("failures", f"Failures and warnings ({len(shown)})",
-                    buttons + "".join(_failure(t, anchors[id(t)], seen) for t in shown))
+                    buttons + "".join(_failure(t, anchors[id(t)], seen, texts, rerun) for t in shown))
 
 
-def _failure(test: dict[str, Any], anchor: str, seen: dict[tuple[Any, ...], str]) -> str:
+def rerun_command(base: str, test: dict[str, Any]) -> str:
+    """`ra-conform run … -k 'test_module.py and test_name[param]'`: selects exactly this test again."""
+    nodeid = str(test.get("nodeid", ""))
+    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    name = str(test.get("name") or nodeid.rsplit("::", 1)[-1])
+    expr = f"{module} and {name}" if module.endswith(".py") else name
+    return f"{base} -k '{expr}'"
+
+
+def _failure(test: dict[str, Any], anchor: str, seen: dict[tuple[Any, ...], str], texts: dict[str, str], rerun: str) -> str:
     state = str(test.get("state", "error"))
     parts = [
         f'<article class="case case-{esc(state)}" id="f-{anchor}" data-state="{esc(state)}">',
-        f"<h3>{state_label(state)} {esc(test.get('title') or test.get('name', ''))}</h3>",
+        f"<h3>{state_label(state)} {inline(test.get('title') or test.get('name', ''))}</h3>",
         f'<p class="meta">suite <code>{esc(test.get("suite", ""))}</code> · <code>{esc(test.get("nodeid", ""))}</code>'
-        f" · {seconds(test.get('duration_s'))} · {req_codes(test.get('reqs'))}</p>",
+        f" · {seconds(test.get('duration_s'))} · {req_codes(test.get('reqs'), texts)}</p>",
     ]
-    if test.get("message"):
-        parts.append(f'<pre class="message">{esc(test["message"])}</pre>')
     findings = [f for f in test.get("findings") or [] if isinstance(f, dict)]
-    if findings:
-        parts.append(_findings_table(findings))
+    if findings:  # the findings once, as a table (the message is the same findings as text)
+        parts.append(_findings_table(findings, texts))
+    elif test.get("message"):
+        parts.append(f'<pre class="message">{esc(test["message"])}</pre>')
+    if rerun:
+        parts.append(f'<div class="rerun"><pre id="rerun-{anchor}"><code>{esc(rerun_command(rerun, test))}</code></pre>'
+                     f'<button type="button" class="js-only" hidden data-copy="rerun-{anchor}">copy</button></div>')
     exchanges = [x for x in test.get("exchanges") or [] if isinstance(x, dict)]
     if exchanges:
         parts.append(f"<h4>HTTP exchanges ({len(exchanges)})</h4>")
@@ -222,16 +271,16 @@ def _failure(test: dict[str, Any], anchor: str, seen: dict[tuple[Any, ...], str]
     return "\n".join(parts)
 
 
-def _findings_table(findings: Iterable[dict[str, Any]]) -> str:
+def _findings_table(findings: Iterable[dict[str, Any]], texts: dict[str, str] | None = None) -> str:
     rows = []
     for f in findings:
         sev = str(f.get("severity", ""))
         detail = "".join(f"<div><b>{k}</b> <code>{esc(f[k])}</code></div>"
                          for k in ("where", "expected", "actual") if f.get(k) not in (None, ""))
-        rows.append(f'<tr><td class="sev-{esc(sev)}">{esc(sev)}</td><td>{req_codes(f.get("reqs"))}</td>'
-                    f"<td>{esc(f.get('message', ''))}</td><td>{detail}</td></tr>")
-    return ('<table class="findings"><thead><tr><th>severity</th><th>REQs</th><th>finding</th>'
-            f"<th>where / expected / actual</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        rows.append(f'<tr><td class="sev-{esc(sev)}">{esc(sev)}</td><td>{req_codes(f.get("reqs"), texts)}</td>'
+                    f"<td>{inline(f.get('message', ''))}</td><td>{detail}</td></tr>")
+    return ('<div class="frame"><table class="findings"><thead><tr><th>severity</th><th>REQs</th><th>finding</th>'
+            f"<th>where / expected / actual</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _exchange(x: dict[str, Any], html_id: str, seen: dict[tuple[Any, ...], str]) -> str:
@@ -264,7 +313,7 @@ def _filters(table_id: str, states: Iterable[str]) -> str:
             '<input type="search" placeholder="filter by text…" aria-label="filter rows by text"></div>\n')
 
 
-def _tests_section(tests: list[dict[str, Any]], anchors: dict[int, str]) -> str:
+def _tests_section(tests: list[dict[str, Any]], anchors: dict[int, str], texts: dict[str, str]) -> str:
     if not tests:
         return _section("tests", "All tests", '<p class="nodata">no tests ran</p>\n')
     rows = []
@@ -273,14 +322,14 @@ def _tests_section(tests: list[dict[str, Any]], anchors: dict[int, str]) -> str:
         if state in ("fail", "error", "warn"):
             note = f'<a href="#f-{anchor}">details</a>'
         else:
-            note = esc(t.get("message", "")) if state == "skip" else ""
+            note = inline(t.get("message", "")) if state == "skip" else ""
         rows.append(
             f'<tr id="{anchor}" data-state="{esc(state)}"><td>{state_label(state)}</td><td><code>{esc(t.get("suite", ""))}</code></td>'
-            f'<td>{esc(t.get("title", ""))}<div class="meta mono">{esc(t.get("nodeid", ""))}</div></td>'
-            f"<td>{req_codes(t.get('reqs'))}</td><td>{note}</td></tr>"
+            f'<td>{inline(t.get("title", ""))}<div class="meta mono">{esc(t.get("nodeid", ""))}</div></td>'
+            f"<td>{req_codes(t.get('reqs'), texts)}</td><td>{note}</td></tr>"
         )
-    table = ('<table id="tests-table"><thead><tr><th>state</th><th>suite</th><th>test</th><th>REQs</th>'
-             f"<th>skip reason / details</th></tr></thead><tbody>{''.join(rows)}</tbody></table>\n")
+    table = ('<div class="frame"><table id="tests-table"><thead><tr><th>state</th><th>suite</th><th>test</th><th>REQs</th>'
+             f"<th>skip reason / details</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>\n")
     return _section("tests", f"All tests ({len(tests)})", _filters("tests-table", STATES) + table)
 
 
@@ -292,13 +341,13 @@ def _traceability_section(trace: dict[str, Any], tests: list[dict[str, Any]], an
         tested = sum(1 for r in reqs if r.get("outcome") != "untested")
         inner = (f"<p>{len(reqs)} requirements, {tested} exercised by at least one test.</p>\n"
                  + _filters("trace-table", (*STATES, "untested"))
-                 + '<table id="trace-table"><thead><tr><th>REQ</th><th>requirement</th><th>level</th><th>actor</th>'
-                 f"<th>tests</th><th>outcome</th></tr></thead><tbody>{rows}</tbody></table>\n")
+                 + '<div class="frame"><table id="trace-table"><thead><tr><th>REQ</th><th>requirement</th><th>level</th><th>actor</th>'
+                 f"<th>tests</th><th>outcome</th></tr></thead><tbody>{rows}</tbody></table></div>\n")
     else:
         inner = '<p class="nodata">no data</p>\n'
     text_of = {r.get("id"): r.get("text", "") for r in reqs}
     uncovered = trace.get("uncoveredShall") or []
-    items = "".join(f"<li><code>{esc(u)}</code> {esc(text_of.get(u, ''))}</li>" for u in uncovered)
+    items = "".join(f"<li><code>{esc(u)}</code> {inline(text_of.get(u, ''))}</li>" for u in uncovered)
     role = "Client" if trace.get("role") == "client" else "Server"
     inner += (f'<h3 id="uncovered-shall">{role} SHALL requirements no test covers ({len(uncovered)})</h3>\n'
               + (f'<ul class="uncovered">{items}</ul>\n' if uncovered else '<p class="nodata">none</p>\n'))
@@ -320,7 +369,7 @@ def _trace_row(r: dict[str, Any], by_node: dict[Any, dict[str, Any]], anchors: d
     tests_html = f'<ul class="plain">{"".join(links)}</ul>' if links else '<span class="nodata">no test</span>'
     outcome = str(r.get("outcome", "untested"))
     return (f'<tr id="{esc(r.get("id", ""))}" data-state="{esc(outcome)}"><td class="nowrap"><code>{esc(r.get("id", ""))}</code></td>'
-            f'<td>{esc(r.get("text", ""))}<div class="meta">{esc(r.get("area", ""))}</div></td>'
+            f'<td>{inline(r.get("text", ""))}<div class="meta">{esc(r.get("area", ""))}</div></td>'
             f'<td>{esc(r.get("level", ""))}</td><td>{esc(r.get("actor", ""))}</td><td>{tests_html}</td>'
             f"<td>{state_label(outcome)}</td></tr>")
 

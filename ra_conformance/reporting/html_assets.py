@@ -6,6 +6,7 @@ Every string that came from a run (and so, possibly, from a hostile server) goes
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,6 +35,13 @@ code,pre,.mono{font-family:var(--mono);font-size:12px}
 pre{background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:8px;margin:4px 0;
 white-space:pre-wrap;word-break:break-word;max-height:480px;overflow:auto}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px}
+.frame{max-width:100%;overflow-x:auto}
+#tests-table,#trace-table,table.findings{table-layout:fixed}
+td,th{overflow-wrap:anywhere}
+a.req{text-decoration:none}
+.rerun{display:flex;gap:8px;align-items:center;margin:6px 0}.rerun pre{flex:1;margin:0}
+.banner .failed-reqs{display:block;font-size:13px;margin-top:4px}.banner .failed-reqs a{color:#fff}
+.banner-incomplete{background:#6e5b00}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--bg);font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -64,6 +72,10 @@ article.case h3{margin:4px 0}
 .exchange .line{font-family:var(--mono);font-size:12px}
 .exchange .err,.exchange .bad{color:var(--fail);font-weight:600}.exchange .ok{color:var(--pass)}
 .nowrap,.reqs code{white-space:nowrap}
+#tests-table th:nth-child(1),#trace-table th:nth-child(6){width:96px}#tests-table th:nth-child(2){width:170px}
+#tests-table th:nth-child(4),#trace-table th:nth-child(1){width:110px}#tests-table th:nth-child(5){width:26%}
+#trace-table th:nth-child(3),#trace-table th:nth-child(4){width:70px}#trace-table th:nth-child(5){width:34%}
+table.findings th:nth-child(1){width:100px}table.findings th:nth-child(2){width:110px}
 details{margin:4px 0 4px 8px}
 summary{cursor:pointer;color:#0550ae}
 .note{color:var(--warn);font-style:italic;font-size:12px}
@@ -93,6 +105,9 @@ document.querySelectorAll('.filters').forEach(function(box){
       var ok=on[r.getAttribute('data-state')]!==false&&(!q||r.textContent.toLowerCase().indexOf(q)>=0);
       r.classList.toggle('hide',!ok);});}
   box.addEventListener('input',apply);box.addEventListener('change',apply);});
+document.querySelectorAll('button[data-copy]').forEach(function(b){
+  b.addEventListener('click',function(){var t=document.getElementById(b.getAttribute('data-copy')).innerText;
+    if(navigator.clipboard){navigator.clipboard.writeText(t).then(function(){b.textContent='copied';});}});});
 function all(open){document.querySelectorAll('details').forEach(function(d){d.open=open;});}
 document.querySelectorAll('[data-details]').forEach(function(b){
   b.addEventListener('click',function(){all(b.getAttribute('data-details')==='open');});});
@@ -111,10 +126,21 @@ def state_label(state: str) -> str:
     return f'<span class="st st-{key}">{esc(LABELS.get(state, str(state).upper()))}</span>'
 
 
-def req_codes(reqs: Any) -> str:
+def req_codes(reqs: Any, texts: dict[str, str] | None = None) -> str:
+    """REQ badges, each a link to its row of the traceability matrix with the requirement text as tooltip."""
     if not reqs:
         return '<span class="nodata">none</span>'
-    return '<span class="reqs">' + "".join(f"<code>{esc(r)}</code>" for r in reqs) + "</span>"
+    texts = texts or {}
+    return '<span class="reqs">' + "".join(
+        f'<a class="req" href="#{esc(r)}" title="{esc(texts.get(str(r), ""))}"><code>{esc(r)}</code></a>' for r in reqs) + "</span>"
+
+
+_BACKTICKS = re.compile(r"`([^`\n]+)`")
+
+
+def inline(value: Any) -> str:
+    """Escaped text with `backtick spans` rendered as <code> (escaping first: nothing from a run becomes markup)."""
+    return _BACKTICKS.sub(r"<code>\1</code>", esc(value))
 
 
 def utc_iso(started: Any) -> str:

@@ -27,6 +27,7 @@ def summary_dict(results: RunResults) -> dict[str, Any]:
         "tests": [t.to_dict() for t in results.tests],
         "traceability": {"requirements": [], "uncoveredShall": []},
         "mustSupport": {},
+        "rerun": results.rerun,
         **({"interrupted": {"signal": results.interrupted, "planned": len(results.planned), "ran": len(results.tests),
                             "notRun": results.not_run()}} if results.interrupted else {}),
     }

@@ -28,6 +28,10 @@ out.banner=document.querySelector('.banner').innerText;
 out.filtersShown=Array.prototype.every.call(document.querySelectorAll('.filters'),function(f){return !f.hidden&&f.offsetHeight>0;});
 out.rows=document.querySelectorAll('#tests-table tbody tr').length;
 out.scripts=document.scripts.length;
+out.viewport=window.innerWidth;
+out.pageOverflow=document.documentElement.scrollWidth-window.innerWidth;
+out.tableRight={};['suites-table','tests-table','trace-table'].forEach(function(i){
+  var e=document.getElementById(i);out.tableRight[i]=e?Math.round(e.getBoundingClientRect().right):null;});
 document.body.setAttribute('data-probe',JSON.stringify(out));
 </script>"""
 
@@ -37,6 +41,9 @@ def _summary() -> dict[str, Any]:
     hostile = next(t for t in s["tests"] if t["state"] == "fail" and t["exchanges"])
     hostile["message"] += HOSTILE
     hostile["exchanges"][0]["response_body"] = HOSTILE
+    long = next(t for t in s["tests"] if t["state"] == "skip")  # unbroken identifiers must wrap, not widen the page
+    long["nodeid"] += "[" + "x" * 300 + "]"
+    long["message"] = "target does not declare `MeasureReport:search:" + "y" * 200 + "`"
     return s
 
 
@@ -57,7 +64,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _probe(chromium: str, tmp: Path, page: str) -> tuple[dict[str, Any], str]:
     probed = tmp / "probed.html"
     probed.write_text(page.replace("</body>", PROBE % json.dumps(KEY_IDS) + "</body>"), encoding="utf-8")
-    dom = _chromium(chromium, tmp, "--dump-dom", probed.as_uri()).stdout
+    dom = _chromium(chromium, tmp, "--window-size=1400,1000", "--dump-dom", probed.as_uri()).stdout
     found = re.search(r'<body data-probe="([^"]*)"', dom)
     assert found, dom[:2000]
     return json.loads(html.unescape(found.group(1))), dom
@@ -94,3 +101,17 @@ def test_screenshot(chromium: str, report: Path, tmp_path: Path) -> None:
     _chromium(chromium, tmp_path, f"--screenshot={png}", "--window-size=1280,2000", report.as_uri())
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 30_000, png.stat().st_size  # a blank 1280x2000 page is a few KB
+
+
+def test_tables_fit_at_1400_px(chromium: str, report: Path, tmp_path: Path) -> None:
+    """No table hides its last columns: each fits the 1400 px window (long ids wrap) and the page never scrolls sideways."""
+    probe, _ = _probe(chromium, tmp_path, report.read_text(encoding="utf-8"))
+    assert probe["viewport"] >= 1380, probe["viewport"]
+    assert probe["pageOverflow"] <= 0, probe
+    assert all(right is not None and right <= probe["viewport"] for right in probe["tableRight"].values()), probe["tableRight"]
+
+
+def test_fit_probe_can_fail(chromium: str, report: Path, tmp_path: Path) -> None:
+    wide = report.read_text(encoding="utf-8").replace("</style>", "#tests-table{width:2600px;table-layout:auto}.frame{overflow:visible}</style>", 1)
+    probe, _ = _probe(chromium, tmp_path, wide)
+    assert probe["tableRight"]["tests-table"] > probe["viewport"]

@@ -93,8 +93,9 @@ def test_every_failure_message_and_exchange_appears(large: dict[str, Any], large
     failures = page.text("failures")
     shown = [t for t in large["tests"] if t["state"] in ("fail", "error", "warn")]
     for t in shown:
-        assert t["message"] in failures and t["nodeid"] in failures
+        assert t["nodeid"] in failures
         assert t["findings"][0]["message"] in failures
+        assert t["message"] not in failures  # the findings once (as a table), not again as the message text
         for n, x in enumerate(t["exchanges"]):
             assert x["url"] in failures and f"#{x['id']} POST" in page.text(f"f-t-{large['tests'].index(t)}")
             assert x["request_headers"]["Accept"] in page.text(f"t-{large['tests'].index(t)}-x{n}")
@@ -172,7 +173,7 @@ def test_traceability(large: dict[str, Any], large_page: tuple[str, Page]) -> No
     _, page = large_page
     for r in large["traceability"]["requirements"]:
         row = page.text(r["id"])
-        assert r["text"] in row and r["level"] in row and r["outcome"].upper() in row
+        assert r["text"].replace("`", "") in row and r["level"] in row and r["outcome"].upper() in row
         assert all(n in row for n in r["tests"])
     uncovered = page.text("traceability").split("no test covers")[1]
     for rid in large["traceability"]["uncoveredShall"]:
@@ -201,3 +202,30 @@ def test_tolerates_sparse_summary_and_writes_file(tmp_path: Any) -> None:
     assert all(s in page.ids for s in SECTIONS) and "FAIL" in page.text("verdict") and "boom" in page.text("failures")
     out = write_html(small_summary(), tmp_path / "sub" / "report.html")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_report_answers_why(large: dict[str, Any]) -> None:
+    """REQ badges link to the requirement (text as tooltip), backticks are code, a rerun command per failure,
+    the banner names the failed requirements."""
+    summary = {**large, "rerun": "ra-conform run --target http://target.test/fhir"}
+    text = render_html(summary)
+    page = Page(text)
+    failed = next(t for t in summary["tests"] if t["state"] == "fail" and t["findings"])
+    req = failed["findings"][0]["reqs"][0]
+    texts = {r["id"]: r["text"] for r in summary["traceability"]["requirements"]}
+    badges = [a for tag, a in page.tags if tag == "a" and a.get("href") == f"#{req}"]
+    assert badges and badges[0].get("title") == texts[req] and req in page.ids  # the link lands on the matrix row
+    assert "<code>GET [base]/metadata</code>" in text and "`GET [base]/metadata`" not in text
+    article = page.text(f"f-t-{summary['tests'].index(failed)}")
+    module = failed["nodeid"].split("::")[0].rsplit("/", 1)[-1]
+    assert f"ra-conform run --target http://target.test/fhir -k '{module} and {failed['name']}'" in article
+    banner = page.text("verdict")
+    assert "Failed requirements" in banner and req in banner
+
+
+def test_interrupted_run_is_never_a_pass() -> None:
+    s = small_summary()
+    s.update(verdict="incomplete", exitCode=130, interrupted={"signal": "SIGINT", "planned": 10, "ran": 3, "notRun": ["a", "b"]})
+    banner = Page(render_html(s)).text("verdict")
+    assert banner.lstrip().startswith("Verdict") and "INCOMPLETE" in banner and "PASS" not in banner.split("Exit code")[0]
+    assert "3 of 10 selected tests ran" in banner
