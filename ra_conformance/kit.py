@@ -27,9 +27,12 @@ def default_kit_dir() -> Path:
     env = os.environ.get(ENV_KIT_DIR)
     if env:
         return Path(env)
-    from .bundled import kit_dir
+    from .bundled import MissingDataError, kit_dir
 
-    return kit_dir()
+    try:
+        return kit_dir()
+    except MissingDataError as exc:
+        raise KitError(f"no bundled fixture kit: {exc}; pass --kit DIR or set {ENV_KIT_DIR}") from None
 
 
 def iter_resources(kit_dir: Path | None = None) -> Iterator[dict[str, Any]]:

@@ -78,7 +78,10 @@ def target_for(settings: Settings) -> Iterator[Settings]:
     except (UnknownFaultError, UnknownVariantError) as exc:
         raise RunError(str(exc), EXIT_USAGE) from None
     smart = embedded_smart(settings)
-    kit_dir = settings.kit_dir or kitmod.default_kit_dir()
+    try:
+        kit_dir = settings.kit_dir or kitmod.default_kit_dir()
+    except kitmod.KitError as exc:
+        raise RunError(str(exc), EXIT_USAGE) from None
     if not (kit_dir / "resources").is_dir():
         raise RunError(f"no fixture kit at {kit_dir} (set --kit or RA_CONFORM_FIXTURES)", EXIT_USAGE)
     try:

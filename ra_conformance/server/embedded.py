@@ -164,9 +164,15 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
     variant_set = VariantSet(variants)
     check = write_policy(basic_checks if ig_version is None else validator_check(ig_version), write_validation)
     paths = [Path(p) for p in load]
-    default_kit = kit.default_kit_dir()
-    if load_default_kit and (default_kit / "resources").is_dir():
-        paths.insert(0, default_kit)
+    if load_default_kit:
+        try:
+            default_kit: Path | None = kit.default_kit_dir()
+        except kit.KitError as exc:
+            default_kit, why = None, str(exc)
+        if default_kit is not None and (default_kit / "resources").is_dir():
+            paths.insert(0, default_kit)
+        else:  # say why the server starts without the kit (it would otherwise just answer with no data)
+            log.warning("starting without the fixture kit: %s", why if default_kit is None else f"no resources/ in {default_kit}")
     store = _open_store(Path(data_dir or DEFAULT_DATA_DIR), paths, ig_version)
     try:
         logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
