@@ -37,7 +37,7 @@ class FindingsRepr:
         return self.text
 
 
-def findings_repr(exc: BaseException, *, title: str, reqs: list[str], path: str, lineno: int) -> FindingsRepr:
+def findings_repr(exc: BaseException, *, title: str, reqs: list[str], path: str, lineno: int, rerun: str = "") -> FindingsRepr:
     """The failure text of a conformance failure (a ConformanceFailure's findings, or an assertion's message)."""
     if isinstance(exc, ConformanceFailure):
         body = "\n".join(f.render() for f in exc.findings)
@@ -49,4 +49,6 @@ def findings_repr(exc: BaseException, *, title: str, reqs: list[str], path: str,
     head = f"{', '.join(reqs)}: " if reqs else ""
     summary = f"{head}{first}" + (f" (+{count - 1} more finding{'s' if count > 2 else ''})" if count > 1 else "")
     lines = [f"{title}", f"requirements: {', '.join(reqs) or '(none)'}", "", body]
+    if rerun:
+        lines += ["", f"rerun: {rerun}"]
     return FindingsRepr("\n".join(lines), Crash(path, lineno, summary))

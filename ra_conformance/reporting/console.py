@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..rerun import rerun_one
 from ..results import ERROR, FAIL, PASS, SKIP, STATES, WARN, RunResults
 from .sanitize import markup_safe as safe
 from .sanitize import plain
@@ -125,6 +126,8 @@ def print_results(console: Console, results: RunResults, *, verbose: bool = Fals
             console.print(f"[{STYLE[state]}]{state.upper()}[/] {safe(t.suite)} › {safe(t.name)}  [dim]{safe(' '.join(t.reqs))}[/]")
             console.print(f"  {plain(t.title)}", style="italic", markup=False, highlight=False)
             console.print(_indent(plain(t.message)), markup=False, highlight=False)
+            if results.rerun:
+                console.print(f"  rerun: {plain(rerun_one(results.rerun, t.nodeid, t.name))}", markup=False, highlight=False)
     if verbose:
         for t in results.tests:
             if t.state == SKIP:

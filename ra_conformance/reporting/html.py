@@ -16,6 +16,7 @@ import jsonschema
 
 from .. import jsonio
 from ..bundled import MissingDataError, docs_file
+from ..rerun import rerun_one
 from .html_assets import CSS, JS, STATES, body_block, esc, headers_block, inline, req_codes, seconds, state_label, utc_iso
 
 try:
@@ -238,15 +239,6 @@ def _failures_section(tests: list[dict[str, Any]], anchors: dict[int, str], text
                     buttons + "".join(_failure(t, anchors[id(t)], seen, texts, rerun) for t in shown))
 
 
-def rerun_command(base: str, test: dict[str, Any]) -> str:
-    """`ra-conform run … -k 'test_module.py and test_name[param]'`: selects exactly this test again."""
-    nodeid = str(test.get("nodeid", ""))
-    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-    name = str(test.get("name") or nodeid.rsplit("::", 1)[-1])
-    expr = f"{module} and {name}" if module.endswith(".py") else name
-    return f"{base} -k '{expr}'"
-
-
 def _failure(test: dict[str, Any], anchor: str, seen: dict[tuple[Any, ...], str], texts: dict[str, str], rerun: str) -> str:
     state = str(test.get("state", "error"))
     parts = [
@@ -261,7 +253,7 @@ def _failure(test: dict[str, Any], anchor: str, seen: dict[tuple[Any, ...], str]
     elif test.get("message"):
         parts.append(f'<pre class="message">{esc(test["message"])}</pre>')
     if rerun:
-        parts.append(f'<div class="rerun"><pre id="rerun-{anchor}"><code>{esc(rerun_command(rerun, test))}</code></pre>'
+        parts.append(f'<div class="rerun"><pre id="rerun-{anchor}"><code>{esc(rerun_one(rerun, str(test.get("nodeid", "")), str(test.get("name") or "")))}</code></pre>'
                      f'<button type="button" class="js-only" hidden data-copy="rerun-{anchor}">copy</button></div>')
     exchanges = [x for x in test.get("exchanges") or [] if isinstance(x, dict)]
     if exchanges:

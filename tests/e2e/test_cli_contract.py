@@ -4,7 +4,9 @@ selects what it names, and a truthful hint for a wrong base URL."""
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -82,6 +84,14 @@ def test_results_on_stdout_diagnostics_on_stderr_and_junit_without_traceback(tmp
         text = failure.text or ""
         assert "REQ-018" in (failure.get("message") or "") and "expected: 4xx + OperationOutcome" in text
         assert not any(marker in text for marker in ("Traceback", "pluggy", "_pytest", "site-packages", ".py:"))
+    # the rerun command each failure carries selects exactly that test again
+    rerun = next(line for line in (failures[0].text or "").splitlines() if line.startswith("rerun: "))
+    args = shlex.split(rerun[len("rerun: "):])
+    assert args[:2] == ["ra-conform", "run"]
+    again = ra_conform(*args[1:], "--report-dir", "again", cwd=tmp_path)
+    assert again.returncode == 1, again.stderr
+    summary = json.loads((tmp_path / "again" / "summary.json").read_text(encoding="utf-8"))
+    assert [t["nodeid"].split("::")[-1] for t in summary["tests"]] == [failures[0].get("name")]
 
 
 def test_plan_output_is_on_stdout(tmp_path: Path) -> None:
