@@ -389,6 +389,9 @@ def main() -> None:
     try:
         code = cli(standalone_mode=False)
     except click.ClickException as exc:  # usage errors: one line on stderr, exit 2
+        if type(exc).__name__ == "NoArgsIsHelpError" and isinstance(exc, click.UsageError) and exc.ctx:
+            click.echo(exc.ctx.get_help(), err=True)  # bare `ra-conform` / `ra-conform fixtures`: the help
+            sys.exit(EXIT_USAGE)
         where = exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else "ra-conform"
         click.echo(f"{where}: {exc.format_message()} (see --help)", err=True)
         sys.exit(EXIT_USAGE)
