@@ -248,18 +248,19 @@ def run_suites(settings: Settings, *, console: Console | None = None) -> RunResu
             code = pytest.main(pytest_args(effective, rerun_command(settings)), plugins=[grab, progress])
         _publish_junit(settings.report_dir)
     except KeyboardInterrupt as exc:  # outside pytest's own handling (start-up, server start, report writing)
-        return _interrupted(settings, grab.results, exc)
+        signal_name = "SIGTERM" if isinstance(exc, interrupts.Terminated) else interrupts.signal_name() or "SIGINT"
+        return _interrupted(settings, grab.results, signal_name)
     if code == pytest.ExitCode.INTERRUPTED:
         if grab.results is not None and grab.results.interrupted:
             return grab.results  # the plugin wrote the reports, marked interrupted
-        return _interrupted(settings, grab.results, KeyboardInterrupt())
+        return _interrupted(settings, grab.results, interrupts.signal_name() or "SIGINT")
     if progress.collect_errors:
         raise RunError("the suites could not be collected:\n" + "\n".join(progress.collect_errors), EXIT_INTERNAL)
     if code == pytest.ExitCode.USAGE_ERROR:
         raise RunError("pytest rejected the options (see above)", EXIT_USAGE)
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         raise RunError("no test selected (check -k / -m)", EXIT_USAGE)
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED) or grab.results is None:
+    if code == pytest.ExitCode.INTERNAL_ERROR or grab.results is None:
         raise RunError(f"the test run broke (pytest exit code {int(code)})", EXIT_INTERNAL)
     return grab.results
 
@@ -270,10 +271,10 @@ def _publish_junit(report_dir: Path) -> None:
         os.replace(partial, report_dir / "junit.xml")
 
 
-def _interrupted(settings: Settings, results: RunResults | None, exc: KeyboardInterrupt) -> RunResults:
+def _interrupted(settings: Settings, results: RunResults | None, signal_name: str) -> RunResults:
     """Results of a run stopped outside pytest's handling: marked interrupted, its reports rewritten as such."""
     results = results or RunResults(target=settings.target or "", ig_version=settings.ig_version or "", strict=settings.strict)
-    results.interrupted = "SIGTERM" if interrupts.exit_code(exc) == interrupts.EXIT_SIGTERM else "SIGINT"
+    results.interrupted = signal_name
     results.finished = results.finished or time.time()
     (settings.report_dir / JUNIT_PARTIAL).unlink(missing_ok=True)
     (settings.report_dir / "junit.xml").unlink(missing_ok=True)  # it may say more passed than the run's verdict allows
