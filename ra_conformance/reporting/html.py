@@ -203,10 +203,20 @@ def _verdict_section(summary: dict[str, Any], verdict: str, tests: list[dict[str
     inner = (
         f'<div class="banner banner-{verdict}" role="status"><span class="big">{verdict.upper()}</span>'
         f'<span class="why">{esc(_verdict_text(summary, verdict))}{detail}</span></div>\n'
-        '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>\n"
+        + _not_run(stopped)
+        + '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>\n"
         f'<div class="counts">{chips}</div>\n'
     )
     return _section("verdict", "Verdict", inner)
+
+
+def _not_run(stopped: dict[str, Any] | None) -> str:
+    """An interrupted run: the selected tests that never ran (collapsed)."""
+    ids = [str(n) for n in (stopped or {}).get("notRun") or []]
+    if not ids:
+        return ""
+    items = "".join(f"<li><code>{esc(n)}</code></li>" for n in ids)
+    return f'<details id="not-run"><summary>tests that did not run ({len(ids)})</summary><ul class="plain">{items}</ul></details>\n'
 
 
 def _count_cells(counts: dict[str, Any]) -> str:

@@ -229,3 +229,5 @@ def test_interrupted_run_is_never_a_pass() -> None:
     banner = Page(render_html(s)).text("verdict")
     assert banner.lstrip().startswith("Verdict") and "INCOMPLETE" in banner and "PASS" not in banner.split("Exit code")[0]
     assert "3 of 10 selected tests ran" in banner
+    page = Page(render_html(s))
+    assert "did not run (2)" in page.text("not-run") and "a" in page.text("not-run")
