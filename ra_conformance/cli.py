@@ -306,7 +306,8 @@ def keys() -> None:
 
 
 @keys.command("generate")
-@click.option("--alg", type=click.Choice(["ES384", "RS384"]), default="ES384", show_default=True)
+@click.option("--alg", type=click.Choice(["ES384", "RS384"]), default="ES384", show_default=True,
+              help="Signing algorithm of the key (SMART Backend Services: ES384 or RS384).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for private-key.pem and public-jwks.json.")
 def keys_generate(alg: str, out: Path) -> None:
     """Write a private key (private-key.pem, mode 0600) and its public JWKS (public-jwks.json) to register with a server."""

@@ -17,7 +17,7 @@ from .checks.findings import ConformanceFailure, Verdict
 from .context import RaContext
 from .failure_text import findings_repr
 from .rerun import rerun_one
-from .plan import PlanEntry, plan_entry
+from .plan import PlanEntry, needed_capabilities, plan_entry
 from .results import ERROR, FAIL, PASS, SKIP, WARN, RunResults, TestResult
 from .settings import Settings, SettingsError, build
 
@@ -182,7 +182,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ctx = context_of(config)
     if ctx is None:
         return
-    ctx.configure_scope([c for item in items for m in item.iter_markers("capability") for c in m.args])  # before any token
+    ctx.configure_scope([c for item in items for c in needed_capabilities(item)])  # before any token
     results_of(config).ig_version = ctx.ig_version
     results_of(config).operation = ctx.operation_name
     plan = [plan_entry(item, ctx) for item in items]

@@ -226,7 +226,10 @@ def plan_suites(settings: Settings) -> tuple[list[PlanEntry], RunResults]:
 
 
 def prepare_report_dir(report_dir: Path) -> None:
-    """Create the report folder, prove it writable (a usage error otherwise) and clear a previous run's reports."""
+    """Prove the report folder writable (a usage error otherwise) and clear a previous run's reports.
+
+    Folders made for the probe are removed again: a run that stops before its first report leaves none."""
+    made = [p for p in (report_dir, *report_dir.parents) if not p.exists()]
     probe = report_dir / f".write-probe-{os.getpid()}{PARTIAL_SUFFIX}"
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
@@ -234,6 +237,10 @@ def prepare_report_dir(report_dir: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise RunError(f"cannot write reports to {report_dir}: {exc.strerror or exc}", EXIT_USAGE) from None
+    finally:
+        for folder in made:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     clear_reports(report_dir)
 
 

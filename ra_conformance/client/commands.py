@@ -36,11 +36,13 @@ def _list() -> None:
 @click.command("client-test")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface the reference server listens on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
-@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True)
+@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True,
+              help="IG version the reference server follows and the client is judged against.")
 @click.option("--scenario", "scenarios", multiple=True, help="Only these scenarios (repeatable; see --list).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
               help="Seconds to wait for the client in each scenario.")
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True)
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True,
+              help="Where the client-test reports go (summary.json, report.html, junit.xml).")
 @click.option("--auth-token", help="Bearer token the client must send (async jobs require it; redacted in reports).")
 @click.option("--retry-after", type=click.IntRange(1, 60), default=2, show_default=True,
               help="Retry-After seconds of the async job's in-progress answers (the first two polls).")

@@ -59,7 +59,7 @@ def test_full_run_with_a_generated_key_passes_and_leaks_nothing(smart_server: An
     encode = joserfc_jwt.encode
     monkeypatch.setattr(joserfc_jwt, "encode", lambda *a, **kw: signed.append(encode(*a, **kw)) or signed[-1])
     settings = build({"target": smart_server.base_url, "smart_client_id": "e2e-es", "smart_key": str(keys["es_pem"]),
-                      "report_dir": tmp_path}, env={})
+                      "report_dir": tmp_path, "allure": True}, env={})  # Allure is opt-in: its attachments are checked too
     results = run_suites(settings)
     bad = [f"{t.nodeid}: {t.state}: {t.message}" for t in results.tests if t.state in (FAIL, ERROR, WARN)]
     assert bad == [] and results.exit_code() == 0
