@@ -9,18 +9,23 @@ from ra_conformance.ig import PROFILE_BUNDLE, SD
 from ra_conformance.ig.loader import ruleset
 from ra_conformance.ig.rules import Profile
 from ra_conformance.validation.extensions import check_all
-from ra_conformance.validation.invariants import BASE_INVARIANTS, check, message
+from ra_conformance.validation import tables
 from ra_conformance.validation.issue import ERROR, WARNING, Issue
-from ra_conformance.validation.paths import compile_path, select
 from ra_conformance.validation.profiles import check_profile, must_support_paths, with_bases
 from ra_conformance.validation.structure import WalkContext, walk_resource
 
-# Rule ids judged by base FHIR alone (kept by check_incoming for any resource).
-BASE_RULE_PREFIXES = ("struct-", "ele-", "ext-", "ref-", "mrp-", "bdl-")
+# Rule ids judged by base FHIR alone (kept by check_incoming for any resource): structure, bindings, and
+# every base R4 invariant key (dom-3, per-1, bdl-7, ...).
+BASE_RULE_PREFIXES = ("struct-", "ele-", "ext-", "ref-", "invariant-")
+
+
+@lru_cache(maxsize=1)
+def _base_keys() -> frozenset[str]:
+    return frozenset(row[1] for rows in tables.load()["constraints"].values() for row in rows)
 
 
 def is_base_rule(rule: str) -> bool:
-    return rule.startswith(BASE_RULE_PREFIXES)
+    return rule.startswith(BASE_RULE_PREFIXES) or rule in _base_keys()
 
 
 def _claimed(resource: dict[str, Any]) -> list[str]:
@@ -95,12 +100,6 @@ class Validator:
                                 f"{profile} is not a profile of IG version {self.version}", ctx.resources[0][2]))
             profile = None
         self._assignments(ctx, profile, reporter, nested or [])
-        for res, rloc, label in ctx.resources:
-            rtype = res.get("resourceType")
-            for inv in BASE_INVARIANTS.get(rtype, ()) if isinstance(rtype, str) else ():
-                for node, loc in select(res, compile_path(inv.context), rloc):
-                    if not check(inv, node, res):
-                        issues.append(Issue(inv.severity, loc, inv.key, message(inv), label))
         check_all(ctx.extensions, self.rules, reporter)
         return _dedup(issues), ctx
 

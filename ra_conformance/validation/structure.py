@@ -1,8 +1,9 @@
-"""Base FHIR R4 structure: element names, types, cardinality, primitive forms, required base bindings,
-reference target types and the base invariants ext-1, ele-1 and ref-1, over plain dicts.
+"""Base FHIR R4 structure over plain dicts: element names, types, cardinality, primitive forms, bindings
+(required: error; extensible: warning; preferred: information — on code, Coding and CodeableConcept),
+reference target types, the narrative, and every error-severity base invariant (constraints.py).
 
-The tables come from tables.py (derived once from the fhir.resources R4B model metadata). ext-1 and ele-1
-are checked natively here for speed; tests/validation prove them equal to their FHIRPath expressions.
+The tables come from tables.py (generated from the official R4 definitions). ext-1, ele-1 and ref-1 are
+checked natively here for speed; tests/validation prove them equal to their FHIRPath expressions.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from typing import Any, NamedTuple
 import orjson
 
 from ra_conformance.validation import tables
-from ra_conformance.validation.issue import ERROR, INFORMATION, WARNING, Issue, resource_label
+from ra_conformance.validation.base_bindings import Binding, check_coded, compile_binding
+from ra_conformance.validation.constraints import Constraint, by_type
+from ra_conformance.validation.dom import dom_checks
+from ra_conformance.validation.issue import ERROR, WARNING, Issue, resource_label
+from ra_conformance.validation.narrative import check_div
 from ra_conformance.validation.primitives import CHECKS
 from ra_conformance.validation.references import is_local_unresolved, is_well_formed, target_type
 
@@ -27,6 +32,7 @@ class Spec(NamedTuple):
     refs: frozenset[str] | None
     group: str | None
     prim: Any  # primitive check function, or None for complex types
+    binding: Binding | None = None  # Coding / CodeableConcept bindings that can be checked here
 
 
 @dataclass
@@ -57,10 +63,13 @@ def _compiled() -> tuple[dict[str, dict[str, Spec]], dict[str, tuple[str, ...]],
     required: dict[str, tuple[str, ...]] = {}
     for tname, elements in raw["types"].items():
         specs = {}
-        for name, (code, is_list, req, enum, refs, group) in elements.items():
+        for name, (code, is_list, req, refs, group, binding) in elements.items():
             prim = CHECKS[code[2:]] if code.startswith("p:") else None
-            specs[name] = Spec(code[2:] if prim else code, is_list, req, frozenset(enum) if enum else None,
-                               frozenset(refs) if refs else None, group, prim)
+            compiled = compile_binding(binding) if binding else None
+            enum = compiled.codes if prim is not None and compiled is not None and compiled.strength == "required" \
+                else None
+            specs[name] = Spec(code[2:] if prim else code, is_list, req, enum, frozenset(refs) if refs else None,
+                               group, prim, compiled if prim is None else None)
         types[tname] = specs
         required[tname] = tuple(n for n, s in specs.items() if s.required)
     return types, required, raw["choices"], frozenset(raw["resources"])
@@ -92,14 +101,12 @@ def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:
         _TYPES.update(types)
         _REQUIRED.update(_compiled()[1])
         _CHOICES.update(_compiled()[2])
+        _CONSTRAINTS.update(by_type())
+        _PLAIN.update(tables.load()["plain_resources"])
     if not isinstance(rtype, str) or not rtype:
         ctx.add("struct-resourcetype", path, "resourceType is missing")
     elif rtype not in resources:
-        if rtype in types or not rtype[0].isupper():
-            ctx.add("struct-resourcetype", path, f"{rtype!r} is not a resource type")
-        else:
-            ctx.add("struct-unchecked-type", path, f"no base structure table for {rtype}; not checked",
-                    INFORMATION)
+        ctx.add("struct-resourcetype", path, f"{rtype!r} is not an R4 resource type")
     else:
         contained = resource.get("contained")
         ctx.contained = {c["id"]: c.get("resourceType") for c in contained
@@ -107,6 +114,9 @@ def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:
         if rtype == "Bundle":
             _index_full_urls(resource, ctx)
         _walk_object(resource, rtype, path, rtype, ctx, True)
+        if "contained" in resource and rtype not in _PLAIN:
+            for key, i, text in dom_checks(resource):
+                ctx.add(key, f"{path}.contained[{i}]", text)
     ctx.label, ctx.contained, ctx.current = saved
 
 
@@ -136,7 +146,7 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
             if not (is_resource and key == "resourceType"):
                 ctx.add("struct-unknown-element", f"{path}.{key}", f"unknown element {key!r} in {tname}")
             continue
-        code, is_list, _, enum, _, group, prim = spec
+        code, is_list, _, enum, _, group, prim, _ = spec
         if group is not None:
             if groups is None:
                 groups = {}
@@ -197,6 +207,47 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
         has_value = bool(groups and groups.get("value"))
         if has_value == ("extension" in node):
             ctx.add("ext-1", path, "an extension must have either a value or sub-extensions, not both (ext-1)")
+    constraints = _CONSTRAINTS.get(tname)
+    if constraints is not None:
+        _check_constraints(node, constraints, path, ctx)
+    if tname == "Narrative" and isinstance(node.get("div"), str):
+        for key, text in _div_problems(node["div"]):
+            ctx.add(key, f"{path}.div", f"{text} ({key})")
+
+
+def _check_constraints(node: dict[str, Any], constraints: tuple[Constraint, ...], path: str,
+                       ctx: WalkContext) -> None:
+    resource = ctx.current[0]
+    for c in constraints:
+        if not c.child:
+            _judge(c, node, path, resource, ctx)
+            continue
+        name = c.child[:-3] if c.child.endswith("[x]") else c.child
+        for key, value in node.items():
+            if key == name or (c.child.endswith("[x]") and key.startswith(name) and key[len(name):][:1].isupper()):
+                items = value if isinstance(value, list) else [value]
+                for i, item in enumerate(items):
+                    _judge(c, item, f"{path}.{key}" + (f"[{i}]" if isinstance(value, list) else ""), resource, ctx)
+
+
+def _judge(c: Constraint, node: Any, loc: str, resource: dict[str, Any], ctx: WalkContext) -> None:
+    verdict = c.holds(node, resource)
+    if verdict is False:
+        ctx.add(c.key, loc, f"{c.human} ({c.key})")
+    elif verdict is not True:
+        ctx.add("invariant-unevaluable", loc, f"{c.key} could not be evaluated ({verdict}); not judged", WARNING)
+
+
+_DIVS: dict[str, list[tuple[str, str]]] = {}  # narratives repeat across resources: memo (bounded)
+
+
+def _div_problems(div: str) -> list[tuple[str, str]]:
+    found = _DIVS.get(div)
+    if found is None:
+        if len(_DIVS) >= 2_000:
+            _DIVS.clear()
+        found = _DIVS[div] = check_div(div)
+    return found
 
 
 def _bad_list(value: Any, loc: str, key: str, ctx: WalkContext) -> None:
@@ -231,6 +282,8 @@ def _walk_complex(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkContext
     _walk_object(value, spec.code, loc, epath, ctx)
     if spec.code == "Reference":
         _check_reference(value, spec.refs, loc, ctx)
+    elif spec.binding is not None:
+        check_coded(value, spec.code, spec.binding, loc, ctx.add)
 
 
 _CLEAN_EXTENSIONS: set[bytes] = set()  # simple extensions already walked without issue (bounded)
@@ -296,4 +349,6 @@ def _walk_primitive_ext(value: Any, spec: Spec, loc: str, epath: str, sibling: A
 _TYPES: dict[str, dict[str, Spec]] = {}  # _compiled() tables bound as globals for the hot loop
 _REQUIRED: dict[str, tuple[str, ...]] = {}
 _CHOICES: dict[str, dict[str, bool]] = {}
+_CONSTRAINTS: dict[str, tuple[Constraint, ...]] = {}
+_PLAIN: set[str] = set()  # resource types that are not DomainResources
 _ELEMENT_SPEC = Spec("Element", False, False, None, None, None, None)

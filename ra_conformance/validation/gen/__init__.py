@@ -1,0 +1,1 @@
+"""Build-time generators of the validator's committed tables (never imported at run time)."""
