@@ -121,13 +121,16 @@ def run(config: Path | None, **flags: object) -> None:
 @click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True, help="IG version whose rules apply.")
 @click.option("--profile", help="Validate against this profile URL instead of each resource's meta.profile.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: issues grouped by resource; json: one OperationOutcome per resource (one per line).")
+              help="text: issues grouped by resource; json: one line per resource naming file, NDJSON line, "
+                   "resourceType and id, with its OperationOutcome.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: every core).")
 @click.argument("paths", nargs=-1, required=True)
-def validate(ig_version: str, profile: str | None, fmt: str, paths: tuple[str, ...]) -> None:
-    """Validate FHIR JSON files, Bundles, directories and NDJSON against the RA profiles."""
+def validate(ig_version: str, profile: str | None, fmt: str, jobs: int | None, paths: tuple[str, ...]) -> None:
+    """Validate FHIR JSON files, Bundles, directories and NDJSON against base R4 and the RA profiles."""
     from .validation import run_validate
 
-    sys.exit(run_validate(list(paths), version=ig_version, profile=profile, fmt=fmt, out=sys.stdout, err=sys.stderr))
+    sys.exit(run_validate(list(paths), version=ig_version, profile=profile, fmt=fmt, out=sys.stdout, err=sys.stderr,
+                          jobs=jobs))
 
 
 @cli.command()

@@ -1,16 +1,18 @@
-"""`ra-conform validate`: files, directories, Bundles and NDJSON (streamed) -> text or OperationOutcomes."""
+"""`ra-conform validate`: files, directories, Bundles and NDJSON (streamed, on every core) -> text, or JSON
+records naming file, NDJSON line, resourceType and id with each resource's OperationOutcome."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, Iterator, NamedTuple, TextIO
 
 from ra_conformance.ig import IG_VERSIONS
 from ra_conformance.jsonio import JsonError, dumps_str, loads
 from ra_conformance.validation.engine import validator_for
 from ra_conformance.validation.issue import ERROR, Issue
 from ra_conformance.validation.outcome import count, to_operation_outcome, write_text
+from ra_conformance.validation.parallel import default_jobs, ordered_map
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 _SUFFIXES = (".json", ".ndjson")
@@ -35,41 +37,86 @@ def _files(paths: list[str]) -> Iterator[Path]:
             raise UsageError(f"no such file or directory: {raw}")
 
 
-def _items(path: Path) -> Iterator[tuple[str, Any, str | None]]:
-    """(source, resource, error) per resource: one per .json file, one per NDJSON line."""
-    if path.suffix == ".ndjson":
-        try:
-            handle = path.open("rb")
-        except OSError as exc:
-            yield str(path), None, f"cannot read: {exc.strerror}"
-            return
-        with handle:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    yield from _parse(f"{path}:{number}", line)
-        return
+_BOM = b"\xef\xbb\xbf"
+
+
+class Item(NamedTuple):
+    """One resource of the input: where it is (file, NDJSON line or None) and its raw JSON."""
+
+    file: str
+    line: int | None
+    data: bytes | None
+    problem: str | None  # unreadable file
+
+
+class Result(NamedTuple):
+    file: str
+    line: int | None
+    resource_type: str | None
+    id: str | None
+    issues: list[Issue]
+
+    @property
+    def source(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+def _items(path: Path) -> Iterator[Item]:
+    """One item per .json file, one per non-blank NDJSON line; a UTF-8 byte order mark is accepted."""
     try:
-        data = path.read_bytes()
+        handle = path.open("rb")
     except OSError as exc:
-        yield str(path), None, f"cannot read: {exc.strerror}"
+        yield Item(str(path), None, None, f"cannot read: {exc.strerror}")
         return
-    yield from _parse(str(path), data)
+    with handle:
+        try:
+            if path.suffix == ".ndjson":
+                for number, line in enumerate(handle, 1):
+                    if number == 1 and line.startswith(_BOM):
+                        line = line[len(_BOM):]
+                    if line.strip():
+                        yield Item(str(path), number, line, None)
+                return
+            data = handle.read()
+        except OSError as exc:
+            yield Item(str(path), None, None, f"cannot read: {exc.strerror}")
+            return
+    yield Item(str(path), None, data[len(_BOM):] if data.startswith(_BOM) else data, None)
 
 
-def _parse(source: str, data: bytes) -> Iterator[tuple[str, Any, str | None]]:
-    try:
-        resource = loads(data)
-    except JsonError as exc:
-        yield source, None, f"not valid JSON: {exc}"
-        return
-    if not isinstance(resource, dict):
-        yield source, None, "not a FHIR resource (expected a JSON object)"
-        return
-    yield source, resource, None
+_WORKER: dict[str, Any] = {}
 
 
-def run_validate(paths: list[str], *, version: str, profile: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
-    """The whole `ra-conform validate` behaviour; returns the exit code (0 clean, 1 errors, 2 usage)."""
+def _init_worker(version: str, profile: str | None) -> None:
+    _WORKER.update(validator=validator_for(version), profile=profile)
+
+
+def _judge_batch(batch: list[Item]) -> list[Result]:
+    validator, profile = _WORKER["validator"], _WORKER["profile"]
+    out = []
+    for ordinal, item in enumerate(batch, 1):
+        if item.problem is not None or item.data is None:
+            out.append(_unreadable(item, item.problem or "unreadable"))
+            continue
+        try:
+            resource = loads(item.data)
+        except JsonError as exc:
+            out.append(_unreadable(item, f"not valid JSON: {exc}"))
+            continue
+        if not isinstance(resource, dict):
+            out.append(_unreadable(item, "not a FHIR resource (expected a JSON object)"))
+            continue
+        rtype, rid = resource.get("resourceType"), resource.get("id")
+        out.append(Result(item.file, item.line, rtype if isinstance(rtype, str) else None,
+                          rid if isinstance(rid, str) else None,
+                          validator.validate(resource, profile, ordinal=item.line or ordinal)))
+    return out
+
+
+def run_validate(paths: list[str], *, version: str, profile: str | None, fmt: str, out: TextIO, err: TextIO,
+                 jobs: int | None = None) -> int:
+    """The whole `ra-conform validate` behaviour; returns the exit code (0 clean, 1 errors, 2 usage).
+    ``jobs``: worker processes (None: every core)."""
     if version not in IG_VERSIONS:
         err.write(f"error: unknown IG version {version!r} (choose from {', '.join(IG_VERSIONS)})\n")
         return EXIT_USAGE
@@ -79,23 +126,28 @@ def run_validate(paths: list[str], *, version: str, profile: str | None, fmt: st
     if not paths:
         err.write("error: give at least one file or directory\n")
         return EXIT_USAGE
+    if jobs is not None and jobs < 1:
+        err.write(f"error: --jobs must be at least 1 (got {jobs})\n")
+        return EXIT_USAGE
     validator = validator_for(version)
     if profile is not None and profile.split("|", 1)[0] not in validator.rules.profiles:
         err.write(f"error: {profile} is not a profile of IG version {version}\n")
         return EXIT_USAGE
-    totals = [0, 0, 0]  # resources, errors, warnings
     try:
-        for path in _files(paths):
-            for ordinal, (source, resource, problem) in enumerate(_items(path), 1):
-                issues = (_unreadable(source, problem) if problem is not None
-                          else validator.validate(resource, profile, ordinal=ordinal))
-                _emit(source, issues, fmt, out)
-                errors, warnings = count(issues)
-                totals[0] += 1
-                totals[1] += errors
-                totals[2] += warnings
+        files = list(_files(paths))
     except UsageError as exc:
         err.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    totals = [0, 0, 0]  # resources, errors, warnings
+    items = (item for path in files for item in _items(path))
+    for result in ordered_map(_judge_batch, items, jobs or default_jobs(), _init_worker, (version, profile)):
+        _emit(result, fmt, out)
+        errors, warnings = count(result.issues)
+        totals[0] += 1
+        totals[1] += errors
+        totals[2] += warnings
+    if totals[0] == 0:
+        err.write(f"error: no FHIR resource found in {', '.join(paths)} (expected .json files or .ndjson lines)\n")
         return EXIT_USAGE
     if fmt == "text":
         out.write(f"{totals[0]} resource(s) checked against IG {version}: {totals[1]} error(s), "
@@ -103,13 +155,18 @@ def run_validate(paths: list[str], *, version: str, profile: str | None, fmt: st
     return EXIT_ERRORS if totals[1] else EXIT_OK
 
 
-def _unreadable(source: str, problem: str) -> list[Issue]:
-    return [Issue(ERROR, "(file)", "struct-json", problem, source)]
+def _unreadable(item: Item, problem: str) -> Result:
+    source = item.file if item.line is None else f"{item.file}:{item.line}"
+    return Result(item.file, item.line, None, None, [Issue(ERROR, "(file)", "struct-json", problem, source)])
 
 
-def _emit(source: str, issues: list[Issue], fmt: str, out: TextIO) -> None:
+def _emit(result: Result, fmt: str, out: TextIO) -> None:
     if fmt == "json":
-        outcome = to_operation_outcome(issues)
-        out.write(dumps_str(outcome) + "\n")
+        record: dict[str, Any] = {"file": result.file}
+        if result.line is not None:
+            record["line"] = result.line
+        record.update(resourceType=result.resource_type, id=result.id,
+                      outcome=to_operation_outcome(result.issues))
+        out.write(dumps_str(record) + "\n")
     else:
-        write_text(source, issues, out)
+        write_text(result.source, result.issues, out)

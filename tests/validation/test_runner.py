@@ -66,9 +66,11 @@ def test_directories_are_walked_and_json_format_prints_one_outcome_per_resource(
     code, out, _ = _run([tmp_path], fmt="json")
     outcomes = [json.loads(line) for line in out.splitlines()]
     assert code == 1 and len(outcomes) == 2
-    assert all(o["resourceType"] == "OperationOutcome" for o in outcomes)
-    assert outcomes[0]["issue"][0]["severity"] == "information"
-    assert outcomes[1]["issue"][0]["details"]["coding"][0]["code"] == "struct-binding"
+    assert [(o["file"], o["resourceType"], o["id"]) for o in outcomes] == [
+        (str(tmp_path / "a.json"), "MeasureReport", "mr-t1"), (str(tmp_path / "sub" / "b.json"), "MeasureReport", "mr-t1")]
+    assert all(o["outcome"]["resourceType"] == "OperationOutcome" for o in outcomes)
+    assert outcomes[0]["outcome"]["issue"][0]["severity"] == "information"
+    assert outcomes[1]["outcome"]["issue"][0]["details"]["coding"][0]["code"] == "struct-binding"
 
 
 def test_explicit_profile_option(tmp_path):
@@ -88,3 +90,44 @@ def test_usage_errors_exit_2(tmp_path):
     assert _run([])[0] == 2
     code, _, err = _run([tmp_path / "missing.json"])
     assert code == 2 and "no such file" in err
+
+
+def test_no_resource_found_is_a_usage_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("nothing here")
+    (tmp_path / "empty.ndjson").write_bytes(b"\n\n")
+    code, out, err = _run([tmp_path])
+    assert code == 2 and "no FHIR resource found" in err and out == ""
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path):
+    json_file = tmp_path / "mr.json"
+    json_file.write_bytes(b"\xef\xbb\xbf" + orjson.dumps(report_v21()))
+    ndjson = tmp_path / "all.ndjson"
+    ndjson.write_bytes(b"\xef\xbb\xbf" + orjson.dumps(report_v21()) + b"\n" + orjson.dumps(patient()) + b"\n")
+    code, out, _ = _run([json_file, ndjson])
+    assert code == 0 and "3 resource(s) checked" in out
+
+
+def test_json_records_name_the_ndjson_line_and_resource(tmp_path):
+    ndjson = tmp_path / "all.ndjson"
+    ndjson.write_bytes(orjson.dumps(report_v21()) + b"\n\n" + b"{oops\n" + orjson.dumps(patient()) + b"\n")
+    code, out, _ = _run([ndjson], fmt="json")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [(r["line"], r["resourceType"], r["id"]) for r in records] == [
+        (1, "MeasureReport", "mr-t1"), (3, None, None), (4, "Patient", patient()["id"])]
+    assert records[1]["outcome"]["issue"][0]["details"]["coding"][0]["code"] == "struct-json"
+
+
+def test_jobs_2_gives_the_same_output_in_the_same_order(tmp_path):
+    ndjson = tmp_path / "many.ndjson"
+    lines = [orjson.dumps(dict(report_v21(), id=f"mr-{i}", status="final" if i % 7 == 0 else "complete"))
+             for i in range(300)]
+    ndjson.write_bytes(b"\n".join(lines) + b"\n")
+    one = _run([ndjson], fmt="json", jobs=1)
+    two = _run([ndjson], fmt="json", jobs=2)
+    assert one == two and one[0] == 1 and len(one[1].splitlines()) == 300
+
+
+def test_jobs_below_1_is_a_usage_error(tmp_path):
+    assert _run([_write(tmp_path / "mr.json", report_v21())], jobs=0)[0] == 2
