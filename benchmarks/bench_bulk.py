@@ -8,6 +8,7 @@ validation with the 2.1.0 validator). Usage:
     python benchmarks/bench_bulk.py [N ...]          # default 100000; e.g. 10000 100000 to show linearity
     python benchmarks/bench_bulk.py --window 2022-01-01:2024-12-31 10000   # every report of each patient
     python benchmarks/bench_bulk.py --no-validate 10000 100000   # transport + NDJSON parsing only
+    python benchmarks/bench_bulk.py --jobs 1 10000               # validation on one core (default: every core)
 
 Targets (issue 4): linear in N; peak RSS of the harness < 250 MB.
 """
@@ -34,6 +35,10 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def _children_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child (server included)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -55,7 +60,7 @@ def _start_server(data: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]
     return proc, base
 
 
-def run(n: int, window: tuple[str, str], validate: bool) -> None:
+def run(n: int, window: tuple[str, str], validate: bool, jobs: int | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="ra-bench-bulk-") as tmp:
         work = Path(tmp)
         gen = generate(n, work / "data")
@@ -64,13 +69,13 @@ def run(n: int, window: tuple[str, str], validate: bool) -> None:
         proc, base = _start_server(work / "data", work)
         print(f"  server loaded and up in {time.perf_counter() - started:.1f} s")
         try:
-            _export(base, window, validate)
+            _export(base, window, validate, jobs)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
 
 
-def _export(base: str, window: tuple[str, str], validate: bool) -> None:
+def _export(base: str, window: tuple[str, str], validate: bool, jobs: int | None) -> None:
     validator = validator_for("2.1.0") if validate else None
     rss_before = _rss_mb()
     with FhirClient(base, timeout=600) as client:
@@ -86,7 +91,7 @@ def _export(base: str, window: tuple[str, str], validate: bool) -> None:
         lines = resources = size = problems = 0
         for kind in ("output", "error"):
             for item in items(polled.manifest, kind):
-                audit = FileAudit(item, validator=validator)
+                audit = FileAudit(item, validator=validator, jobs=jobs)
                 dl = ap.download(client, item["url"], audit)
                 findings = audit.file_findings(dl) + audit.profile_findings()
                 problems += len(findings)
@@ -100,7 +105,8 @@ def _export(base: str, window: tuple[str, str], validate: bool) -> None:
     print(f"  {what}: {lines} lines, {resources} resources, {size / 1e6:.0f} MB in {t2 - t1:.1f} s "
           f"({resources / (t2 - t1):,.0f} resources/s, {size / 1e6 / (t2 - t1):.1f} MB/s)")
     print(f"  wall time {wall:.1f} s; {resources / wall:,.0f} resources/s overall; findings {problems}")
-    print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB)")
+    print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB; validation workers: "
+          f"{_children_rss_mb():.0f} MB peak each at most)")
 
 
 def main() -> None:
@@ -108,10 +114,11 @@ def main() -> None:
     parser.add_argument("patients", nargs="*", type=int, default=[100_000])
     parser.add_argument("--window", default="2024-01-01:2024-12-31", help="periodStart:periodEnd of the export")
     parser.add_argument("--no-validate", action="store_true", help="download and parse only (no profile validation)")
+    parser.add_argument("--jobs", type=int, default=None, help="validation processes (default: every core)")
     args = parser.parse_args()
     start, _, end = args.window.partition(":")
     for n in args.patients:
-        run(n, (start, end), not args.no_validate)
+        run(n, (start, end), not args.no_validate, args.jobs)
 
 
 if __name__ == "__main__":

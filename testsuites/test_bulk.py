@@ -78,6 +78,7 @@ def export(ra) -> Export:
         for item in checks.items(result.manifest, kind):
             audit = checks.FileAudit(item, validator=ra.validator, keep=True)
             result.files.append((kind, audit, ap.download(ra.client, item["url"], audit)))
+            audit.finish()  # the file's validations ran on every core while it streamed
     return result
 
 

@@ -14,6 +14,7 @@ from ..fhir import resources as fr
 from ..fhir.client import FhirResponse
 from ..fhir.async_pattern import Download, Kickoff, NdjsonLine, PollResult, manifest_problems
 from ..fhir.operation import OperationAnswer
+from ..validation.parallel import StreamingValidation
 from .findings import Finding, error, warning
 from .http import rejected_with_outcome
 from .profiles import issue_finding
@@ -159,9 +160,12 @@ def items(manifest: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
 class FileAudit:
     """The on_line callback of a download: judges each line as it streams; ``findings()`` afterwards."""
 
-    def __init__(self, item: dict[str, Any], *, validator: Any | None = None, keep: bool = False) -> None:
+    def __init__(self, item: dict[str, Any], *, validator: Any | None = None, keep: bool = False,
+                 jobs: int | None = None) -> None:
         self.item = item
         self.validator = validator
+        # profile validation on every core (jobs None) while the download streams; drained by the findings
+        self.stream = StreamingValidation(validator, jobs) if validator is not None else None
         self.keep = keep
         self.kept: list[dict[str, Any]] = []
         self.broken: list[tuple[int, str]] = []
@@ -188,12 +192,12 @@ class FileAudit:
 
     def _validate(self, line: NdjsonLine) -> None:
         resource = line.resource
-        assert resource is not None
-        if resource.get("resourceType") == "Bundle":
-            issues = self.validator.validate_answer_bundle(resource)
-        else:
-            issues = self.validator.validate(resource)
+        assert resource is not None and self.stream is not None
         where = f"{self.item.get('url')} line {line.number}"
+        self.stream.submit(resource, lambda issues: self._record(issues, where),
+                           answer=resource.get("resourceType") == "Bundle")
+
+    def _record(self, issues: list[Any], where: str) -> None:
         for made in (issue_finding(i, where) for i in issues):
             if made is None:
                 continue
@@ -227,7 +231,13 @@ class FileAudit:
                                   expected=str(count), actual=f"{download.lines} lines"))
         return findings
 
+    def finish(self) -> None:
+        """Wait for the validations still running (and stop their worker processes)."""
+        if self.stream is not None:
+            self.stream.close()
+
     def profile_findings(self) -> list[Finding]:
+        self.finish()
         out = list(self.profile)
         if self.profile_total > len(self.profile):
             out.append(error("REQ-029", f"… and {self.profile_total - len(self.profile)} more profile issues",

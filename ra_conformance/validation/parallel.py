@@ -61,3 +61,89 @@ def ordered_map(fn: Callable[[list[T]], list[R]], items: Iterable[T], jobs: int,
 def _chain(head: list[list[T]], rest: Iterator[list[T]]) -> Iterator[list[T]]:
     yield from head
     yield from rest
+
+
+# -- a streaming pool for validations that arrive one by one (bulk NDJSON downloads) ------------------------
+
+_POOL_WORKER: dict[str, Any] = {}
+
+
+def _pool_init(version: str) -> None:
+    from ra_conformance.validation.engine import validator_for
+
+    _POOL_WORKER["validator"] = validator_for(version)
+
+
+def _validate_batch(batch: list[tuple[bytes, bool]]) -> list[list[Any]]:
+    """Issues of each (raw JSON, is answer Bundle) in ``batch``, in order."""
+    import orjson
+
+    validator = _POOL_WORKER["validator"]
+    out = []
+    for raw, answer in batch:
+        resource = orjson.loads(raw)
+        out.append(validator.validate_answer_bundle(resource) if answer else validator.validate(resource))
+    return out
+
+
+class StreamingValidation:
+    """Validate resources on every core as they stream in; each result goes to its callback, in order.
+
+    The first batch is held back: an input of fewer than BATCH resources is validated inline at
+    :meth:`drain` (no process is started). ``validator`` is the Validator used inline; workers build
+    their own for its IG version."""
+
+    def __init__(self, validator: Any, jobs: int | None = None) -> None:
+        self.validator = validator
+        self.jobs = jobs or default_jobs()
+        self._batch: list[tuple[bytes, bool]] = []
+        self._callbacks: list[Callable[[list[Any]], None]] = []
+        self._pending: deque[tuple[Any, list[Callable[[list[Any]], None]]]] = deque()
+        self._pool: Any = None
+
+    def submit(self, resource: dict[str, Any], callback: Callable[[list[Any]], None], *, answer: bool = False) -> None:
+        import orjson
+
+        self._batch.append((orjson.dumps(resource), answer))
+        self._callbacks.append(callback)
+        if len(self._batch) >= BATCH and self.jobs > 1:
+            self._dispatch()
+            while len(self._pending) >= 4 * self.jobs:
+                self._collect()
+
+    def drain(self) -> None:
+        """Wait for every submitted resource; call the remaining callbacks."""
+        if self._batch:
+            if self._pool is None:
+                self._inline()
+            else:
+                self._dispatch()
+        while self._pending:
+            self._collect()
+
+    def close(self) -> None:
+        self.drain()
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def _inline(self) -> None:
+        import orjson
+
+        for (raw, answer), callback in zip(self._batch, self._callbacks):
+            resource = orjson.loads(raw)
+            callback(self.validator.validate_answer_bundle(resource) if answer else self.validator.validate(resource))
+        self._batch, self._callbacks = [], []
+
+    def _dispatch(self) -> None:
+        if self._pool is None:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self._pool = multiprocessing.get_context(method).Pool(self.jobs, _pool_init, (self.validator.version,))
+        self._pending.append((self._pool.apply_async(_validate_batch, (self._batch,)), self._callbacks))
+        self._batch, self._callbacks = [], []
+
+    def _collect(self) -> None:
+        job, callbacks = self._pending.popleft()
+        for issues, callback in zip(job.get(), callbacks):
+            callback(issues)
