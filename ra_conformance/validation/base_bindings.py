@@ -2,9 +2,11 @@
 
 - required: a code outside the value set is an error (struct-binding); a CodeableConcept needs at least
   one coding from it (text alone does not satisfy a required binding);
-- extensible: codings present but none from the value set is a warning (struct-binding-extensible); text
-  alone is allowed (no code may fit);
-- preferred: the same as information (struct-binding-preferred); example bindings are not checked.
+- extensible: codings present but none from the value set is information (struct-binding-extensible); text
+  alone is allowed. FHIR makes another code conformant when the value set has no suitable concept, which
+  no validator can judge (a member-number identifier type, v2-0203#MB, is such a code): reported, but
+  never as a warning that would turn legal variation into a WARN verdict of the harness;
+- preferred: the same, information (struct-binding-preferred); example bindings are not checked.
 Only value sets the definitions expand completely are judged (tables.valueset_codes); the others
 (SNOMED CT, LOINC, MIME types, languages, UCUM, ...) are not checked here rather than judged wrongly.
 """
@@ -15,9 +17,9 @@ from functools import lru_cache
 from typing import Any, Callable, NamedTuple
 
 from ra_conformance.validation import tables
-from ra_conformance.validation.issue import ERROR, INFORMATION, WARNING
+from ra_conformance.validation.issue import ERROR, INFORMATION
 
-SEVERITY = {"required": ERROR, "extensible": WARNING, "preferred": INFORMATION}
+SEVERITY = {"required": ERROR, "extensible": INFORMATION, "preferred": INFORMATION}
 RULE = {"required": "struct-binding", "extensible": "struct-binding-extensible",
         "preferred": "struct-binding-preferred"}
 

@@ -209,10 +209,10 @@ def test_probe_fails_when_broken_and_passes_when_not(name, bad, expected, good):
         assert _errors(bad) == [expected]
 
 
-def test_extensible_binding_outside_the_value_set_is_a_warning():
+def test_extensible_binding_outside_the_value_set_is_information():
     condition = {"resourceType": "Condition", "subject": {"reference": "Patient/p"},
                  "category": [_cc("http://hl7.org/fhir/us/core/CodeSystem/condition-category", "health-concern")]}
-    assert _issues(condition) == [("warning", "struct-binding-extensible", "Condition.category[0]")]
+    assert _issues(condition) == [("information", "struct-binding-extensible", "Condition.category[0]")]
     condition["category"] = [_cc(THO + "condition-category", "problem-list-item")]
     assert _issues(condition) == []
     condition["category"] = [{"text": "free text"}]
