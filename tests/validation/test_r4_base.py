@@ -176,6 +176,10 @@ PROBES: list[tuple[str, dict[str, Any], tuple[str, str], dict[str, Any]]] = [
         {"low": {"value": 1, "comparator": "<"}}]}, ("sqty-1", "Observation.referenceRange[0].low"),
      {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "referenceRange": [
          {"low": {"value": 1}}]}),
+    ("age-1", {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, "onsetAge": {
+        "value": -1, "system": "http://unitsofmeasure.org", "code": "a"}}, ("age-1", "Condition.onsetAge"),
+     {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, "onsetAge": {
+         "value": 40, "unit": "yr", "system": "http://unitsofmeasure.org", "code": "a"}}),
     # required bindings, one per family
     ("binding-code", obs(status="done"), ("struct-binding", "Observation.status"), obs(status="final")),
     ("binding-codeableconcept", {"resourceType": "Condition", "subject": {"reference": "Patient/p"},

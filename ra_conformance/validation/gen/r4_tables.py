@@ -212,6 +212,12 @@ class Generator:
                     plain.append(sd["type"])  # not a DomainResource: no text, contained, dom-*
             if sd["kind"] != "primitive-type":
                 self.structure(sd)
+        for sd in self.sds:  # Age, Count, Distance, Duration: specialisations of Quantity, a concrete type
+            base = sd.get("baseDefinition", "").rsplit("/", 1)[-1]
+            if sd.get("derivation") == "specialization" and sd["kind"] == "complex-type" and base in self.types \
+                    and base not in ("Element", "BackboneElement"):
+                self.types[sd["type"]] = {**self.types[base], **self.types.get(sd["type"], {})}
+                self.constraints[sd["type"]] = self.constraints.get(base, []) + self.constraints.get(sd["type"], [])
         for url, prof in self.type_profiles.items():  # e.g. "Quantity:SimpleQuantity"
             name = prof["type"] + ":" + prof["name"]
             self.types[name] = self.types[prof["type"]]
