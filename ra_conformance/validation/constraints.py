@@ -33,7 +33,13 @@ def _has_value(inputs: list[Any]) -> list[bool]:
     return [len(inputs) == 1 and inputs[0] is not None and not isinstance(inputs[0], (dict, list))]
 
 
-_USER = {"hasValue": {"fn": _has_value, "arity": {0: []}}}
+def _resolve(_: list[Any]) -> list[Any]:
+    """FHIRPath resolve() (not in fhirpathpy): references are not followed offline; an empty result is what
+    the one base invariant using it (ctm-1: ``member.resolve().iif(empty(), true, ...)``) expects then."""
+    return []
+
+
+_USER = {"hasValue": {"fn": _has_value, "arity": {0: []}}, "resolve": {"fn": _resolve, "arity": {0: []}}}
 _USER_TABLE = process_user_invocation_table(_USER)
 
 
