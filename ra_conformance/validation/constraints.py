@@ -17,7 +17,6 @@ from typing import Any, Callable
 import orjson
 from fhirpathpy import apply_parsed_path
 from fhirpathpy.engine.nodes import ResourceNode
-from fhirpathpy.engine.util import process_user_invocation_table
 from fhirpathpy.models import models
 from fhirpathpy.parser import parse
 
@@ -40,7 +39,8 @@ def _resolve(_: list[Any]) -> list[Any]:
 
 
 _USER = {"hasValue": {"fn": _has_value, "arity": {0: []}}, "resolve": {"fn": _resolve, "arity": {0: []}}}
-_USER_TABLE = process_user_invocation_table(_USER)
+# trace() (in several R4 expressions) prints to stdout unless given a function: never in our output
+_OPTIONS = {"userInvocationTable": _USER, "traceFn": lambda label, value: None}
 
 
 def _present(node: dict[str, Any], name: str) -> bool:
@@ -128,7 +128,7 @@ def _evaluate(c: Constraint, node: Any, resource: dict[str, Any]) -> bool | str:
     try:
         result = apply_parsed_path(ResourceNode.create_node(node, c.base), _parsed(c.expression),
                                    {"resource": resource, "rootResource": resource}, _R4,
-                                   {"userInvocationTable": _USER})
+                                   _OPTIONS)
         verdict: bool | str = not (len(result) == 1 and result[0] is False)
     except Exception as exc:  # noqa: BLE001 - fhirpathpy raises assorted errors; reported, not swallowed
         verdict = f"{type(exc).__name__}: {exc}"[:200]

@@ -333,3 +333,15 @@ def test_probe_mutations_are_independent():
     resource = copy.deepcopy(VALID["contained-referenced"])
     _errors(resource)
     assert resource == VALID["contained-referenced"]
+
+
+def test_every_base_invariant_evaluates_quietly_on_a_minimal_node(capsys):
+    """No expression raises on a bare node, and fhirpathpy's trace() prints nothing to our output."""
+    unevaluable = []
+    for tname, constraints in by_type().items():
+        for c in constraints:
+            verdict = c.holds({"id": "x"} if c.native is None else {}, {"resourceType": tname.split(".")[0]})
+            if verdict not in (True, False):
+                unevaluable.append((tname, c.key, verdict))
+    assert unevaluable == []
+    assert capsys.readouterr().out == ""
