@@ -94,7 +94,7 @@ def _init_worker(version: str, profile: str | None) -> None:
 def _judge_batch(batch: list[Item]) -> list[Result]:
     validator, profile = _WORKER["validator"], _WORKER["profile"]
     out = []
-    for ordinal, item in enumerate(batch, 1):
+    for item in batch:
         if item.problem is not None or item.data is None:
             out.append(_unreadable(item, item.problem or "unreadable"))
             continue
@@ -109,7 +109,7 @@ def _judge_batch(batch: list[Item]) -> list[Result]:
         rtype, rid = resource.get("resourceType"), resource.get("id")
         out.append(Result(item.file, item.line, rtype if isinstance(rtype, str) else None,
                           rid if isinstance(rid, str) else None,
-                          validator.validate(resource, profile, ordinal=item.line or ordinal)))
+                          validator.validate(resource, profile, ordinal=item.line or 1)))
     return out
 
 
