@@ -170,16 +170,20 @@ class Generator:
                     coded = binding if suffix in ("Code", "Coding", "CodeableConcept") else None
                     table[group + suffix] = [tname, is_list, False, targets if suffix == "Reference" else None,
                                              group, coded]
-                    if coded:
-                        self.bound.add(coded[1])
+                    self._bind(suffix.lower() if suffix == "Code" else suffix, coded)
                 self.choices.setdefault(parent, {})[group] = min1
             else:
                 tname = kinds[0][1] if kinds else "p:string"
                 bare = tname[2:] if tname.startswith("p:") else tname
                 coded = binding if bare in CODED else None
-                if coded:
-                    self.bound.add(coded[1])
+                self._bind(bare, coded)
                 table[name] = [tname, is_list, min1, targets, None, coded]
+
+    def _bind(self, type_name: str, binding: list[str] | None) -> None:
+        """Value sets worth expanding: those the validator judges (required on code; required, extensible
+        and preferred on Coding and CodeableConcept)."""
+        if binding and (binding[0] == "required" or type_name != "code" and binding[0] != "example"):
+            self.bound.add(binding[1])
 
     @staticmethod
     def _host(path: str, root: str, backbones: set[str]) -> tuple[str, str]:
