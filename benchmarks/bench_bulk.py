@@ -36,7 +36,7 @@ def _rss_mb() -> float:
 
 
 def _children_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child (server included)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest waited-for child
 
 
 def _free_port() -> int:
@@ -105,8 +105,8 @@ def _export(base: str, window: tuple[str, str], validate: bool, jobs: int | None
     print(f"  {what}: {lines} lines, {resources} resources, {size / 1e6:.0f} MB in {t2 - t1:.1f} s "
           f"({resources / (t2 - t1):,.0f} resources/s, {size / 1e6 / (t2 - t1):.1f} MB/s)")
     print(f"  wall time {wall:.1f} s; {resources / wall:,.0f} resources/s overall; findings {problems}")
-    print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB; validation workers: "
-          f"{_children_rss_mb():.0f} MB peak each at most)")
+    print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB; largest child process, "
+          f"the server or a validation worker: {_children_rss_mb():.0f} MB)")
 
 
 def main() -> None:
