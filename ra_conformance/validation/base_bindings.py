@@ -59,7 +59,8 @@ def check_coded(value: dict[str, Any], type_name: str, binding: Binding, loc: st
             add("struct-binding", loc, f"no coding from the required value set {binding.url} (text only)", ERROR)
         return
     for coding in codings:
-        if (coding.get("system"), coding.get("code")) in binding.pairs:
+        system, code = coding.get("system"), coding.get("code")
+        if isinstance(system, str) and isinstance(code, str) and (system, code) in binding.pairs:
             return
     if binding.strength != "required" and not any("code" in c for c in codings):
         return

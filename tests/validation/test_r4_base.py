@@ -345,3 +345,9 @@ def test_every_base_invariant_evaluates_quietly_on_a_minimal_node(capsys):
                 unevaluable.append((tname, c.key, verdict))
     assert unevaluable == []
     assert capsys.readouterr().out == ""
+
+
+def test_hostile_codings_never_raise():
+    condition = {"resourceType": "Condition", "subject": {"reference": "Patient/p"},
+                 "clinicalStatus": {"coding": [{"system": ["x"], "code": {"a": 1}}]}}
+    assert ("struct-binding", "Condition.clinicalStatus") in _errors(condition)
