@@ -60,6 +60,7 @@ class Settings:
     verbose: bool = False
     load_fixtures: bool = False  # load the kit into the target before the run
     allure: bool = True  # write allure-results/ (one file per test and exchange: the slowest report)
+    search_handling: str | None = None  # `Prefer: handling=strict|lenient` on searches (None: not sent)
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     def validate(self) -> "Settings":
@@ -74,6 +75,8 @@ class Settings:
         _validate_auth(self)
         if self.request_deadline <= 0 or self.max_response_bytes <= 0:
             raise SettingsError("request_deadline and max_response_bytes must be positive")
+        if self.search_handling not in (None, "strict", "lenient"):
+            raise SettingsError(f"search handling must be strict or lenient, got {self.search_handling!r}")
         if self.target is not None and self.fault:
             raise SettingsError("--fault applies to the embedded server only; it cannot be combined with --target")
         if self.target is not None and self.variant:

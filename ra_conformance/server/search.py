@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..dates import DateFormatError, day_range
-from .cc_gaps import cited_refs, group_members
+from .cc_gaps import cited_refs, evidence_faults, group_members, profile_faults
 from .errors import bad_request
 from .faults import FaultSet
 from .refs import local_ref, valid_id
@@ -104,6 +104,8 @@ def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: 
         q.applied.append((raw_name, value))
     matches = store.query(rtype, q.where, q.args)
     page = matches[offset:offset + count]
+    if rtype == "MeasureReport":
+        page = [profile_faults(r, faults) for r in page]
     included = _included(store, page, base, faults) if includes else []
     bundle = _bundle(rtype, page, included, q.applied, base)
     bundle["total"] = len(matches)
@@ -208,7 +210,7 @@ def _included(store: Store, matches: list[dict[str, Any]], base: str, faults: Fa
         for ref in cited_refs(report, base):
             if ref not in seen:
                 seen.add(ref)
-                target = store.get_ref(ref)
+                target = evidence_faults(store.get_ref(ref), faults)
                 if target is not None:
                     out.append(target)
     if out and faults.on("include-misses-evidence"):  # FAULT: include-misses-evidence
