@@ -85,6 +85,8 @@ def read_declarations(cs: Any) -> Declarations:
                 profiles.append(res["profile"])
             entry["profiles"].extend(profiles)
             entry["interactions"].extend(i.get("code") for i in fr.as_list(res.get("interaction")) if isinstance(i, dict) and isinstance(i.get("code"), str))
+            if res.get("updateCreate") is True:  # R4: the client may PUT to a new id (update as create)
+                entry["interactions"].append("update-create")
             entry["search"].extend(s.get("name") for s in fr.as_list(res.get("searchParam")) if isinstance(s, dict) and isinstance(s.get("name"), str))
             if res["type"] == "MeasureReport" and _expands_groups(res):
                 decl.group_expansion = True

@@ -85,6 +85,15 @@ def test_req_087_searchset_flags_matches_and_includes(ra, verdict, scenario_id):
     verdict.add(sc.search_modes(search))
 
 
+@pytest.mark.req("REQ-087")
+@pytest.mark.parametrize("scenario_id", PATIENTS_WITH_REPORTS)
+def test_req_087_searchset_carries_self_link(ra, verdict, scenario_id):
+    """Every searchset page carries a `self` link (R4: SHALL) — the parameters the server actually used."""
+    search, _ = ra.search_answer(ra.kit.scenario(scenario_id))
+    verdict.add(sc.answered_with_searchset(search))
+    verdict.add(sc.has_self_link(search))
+
+
 @pytest.mark.req("REQ-070", "REQ-087", "REQ-084")
 def test_req_070_paging_is_followed_to_the_end(ra, verdict):
     """With _count=3, the next links lead through every page once: all matches, none twice, total agrees."""

@@ -77,10 +77,14 @@ def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: 
     includes: list[str] = []
     known = supported_params(rtype)
     count, offset = _paging(items)
+    ignored: list[str] = []
     for raw_name, value in items:
         if raw_name in _PAGING_PARAMS:
             continue
         name, _, modifier = raw_name.partition(":")
+        if name in _LENIENT_FAULT_PARAMS and rtype == "MeasureReport" and faults.on("search-ignores-leniently"):
+            ignored.append(raw_name)  # FAULT: search-ignores-leniently (left out of the self link, said in an outcome)
+            continue
         if raw_name == "_include":
             if rtype == "MeasureReport" and value in INCLUDES:
                 includes.append(value)
@@ -108,8 +112,12 @@ def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: 
         page = [profile_faults(r, faults) for r in page]
     included = _included(store, page, base, faults) if includes else []
     bundle = _bundle(rtype, page, included, q.applied, base)
+    if ignored:
+        bundle.setdefault("entry", []).append(_ignored_outcome(ignored))
     bundle["total"] = len(matches)
     bundle["link"] += _page_links(rtype, q.applied, base, count, offset, len(matches), faults)
+    if faults.on("search-no-self-link"):  # FAULT: search-no-self-link
+        bundle["link"] = [link for link in bundle["link"] if link["relation"] != "self"]
     return bundle
 
 
@@ -233,6 +241,17 @@ def _bundle(rtype: str, matches: list[dict], included: list[dict], applied: list
     if entries:
         bundle["entry"] = entries
     return bundle
+
+
+_LENIENT_FAULT_PARAMS = ("subject", "period", "category", "measurereport-category", "_include")
+
+
+def _ignored_outcome(names: list[str]) -> dict[str, Any]:
+    """An OperationOutcome entry about the search (search.mode=outcome), as lenient R4 servers add."""
+    issues = [{"severity": "warning", "code": "not-supported",
+               "diagnostics": f"Unknown search parameter '{n}' for resource type 'MeasureReport': ignored"}
+              for n in dict.fromkeys(names)]
+    return {"resource": {"resourceType": "OperationOutcome", "issue": issues}, "search": {"mode": "outcome"}}
 
 
 def _entry(resource: dict[str, Any], mode: str, base: str) -> dict[str, Any]:
