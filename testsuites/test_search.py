@@ -20,8 +20,11 @@ from .scenarios import (GROUPS_WITH_MEMBERS, NEEDS_KIT, PAGED_CASE, PATIENT_SCEN
 pytestmark = [SEARCH, NEEDS_KIT]
 
 PREFIXES = ("eq", "ge", "le", "gt", "lt", "sa", "eb")
-PREFIX_VALUES = ("2024-01-01", "2024-12-31")
 PREFIX_PATIENT = "Patient/rac-p02"  # the overlap-matrix patient: reports at every edge
+EDGE_PATIENT = "Patient/rac-p07"  # month-precision and leap-year edges
+# (patient, value): day values on the overlap matrix; month-precision and leap-day values on the edge patient
+PREFIX_VALUES = ((PREFIX_PATIENT, "2024-01-01"), (PREFIX_PATIENT, "2024-12-31"), (EDGE_PATIENT, "2024-02"),
+                 (EDGE_PATIENT, "2024-02-29"))
 
 
 def _content(verdict, ra, answer, scenario):
@@ -51,14 +54,14 @@ def test_req_084_overlap_matrix_by_search(ra, verdict, overlap_case):
 
 
 @pytest.mark.req("REQ-074", "REQ-084")
-@pytest.mark.parametrize("value", PREFIX_VALUES)
+@pytest.mark.parametrize("patient,value", PREFIX_VALUES, ids=[f"{p[-3:]}-{v}" for p, v in PREFIX_VALUES])
 @pytest.mark.parametrize("prefix", PREFIXES)
-def test_req_074_period_prefix_has_r4_range_semantics(ra, verdict, prefix, value):
-    """period=<prefix><day> selects exactly the reports the R4 range rule for that prefix selects."""
-    reports = {ref: r for ref, r in ra.kit.reports.items() if r["patient"] == PREFIX_PATIENT}
+def test_req_074_period_prefix_has_r4_range_semantics(ra, verdict, prefix, patient, value):
+    """period=<prefix><day or month> selects exactly the reports the R4 range rule for that prefix selects."""
+    reports = {ref: r for ref, r in ra.kit.reports.items() if r["patient"] == patient}
     expected = {ref for ref, r in reports.items() if sc.prefix_matches(prefix, value, r["period"])}
     in_utc = {ref for ref, r in reports.items() if sc.prefix_matches(prefix, value, r["period"], utc=True)}
-    params = [("patient", PREFIX_PATIENT), ("period", f"{prefix}{value}"), ra_filter(ra.category_param)]
+    params = [("patient", patient), ("period", f"{prefix}{value}"), ra_filter(ra.category_param)]
     search = ra.search(params)
     verdict.add(sc.answered_with_searchset(search, ("REQ-074", "REQ-084")))
     query = f"period={prefix}{value}"
@@ -118,9 +121,13 @@ def test_req_084_unknown_patient_gives_an_empty_searchset(ra, verdict):
 @pytest.mark.req("REQ-085", "REQ-077")
 @SEARCH_CATEGORY
 def test_req_085_category_ra_selects_ra_reports(ra, verdict):
-    """category=ra returns only reports carrying the measurereport-category code ra."""
-    search, _ = ra.search_answer(ra.kit.scenario(PATIENTS_WITH_REPORTS[0]))
+    """category=ra returns only reports carrying the measurereport-category code ra — never the patient's
+    quality-measure report of the same period (the kit's `otherReports`), and every RA report of the window."""
+    scenario = ra.kit.scenario(PATIENTS_WITH_REPORTS[0])
+    search, answer = ra.search_answer(scenario)
     verdict.add(sc.matches_carry_category(search))
+    verdict.add(sc.none_of(search, set(ra.kit.other_reports), "REQ-085", "category=ra"))
+    verdict.add(checks.expected_reports_present(answer, scenario))
 
 
 @pytest.mark.req("REQ-085", "REQ-077")

@@ -98,6 +98,14 @@ def only_requested_patients(answer: OperationAnswer, scenario: Scenario, reqs: s
     return []
 
 
+def none_of(search: SearchAnswer, excluded: set[str], reqs: str | tuple[str, ...], query: str) -> list[Finding]:
+    """The search's filter leaves out reports it must never select (e.g. the kit's non-RA reports)."""
+    wrong = set(search.match_keys()) & excluded
+    if wrong:
+        return [error(reqs, f"{query} returned reports it must not select (not RA coding-gap reports)", actual=_fmt(wrong))]
+    return []
+
+
 def matches_carry_category(search: SearchAnswer, code: str = "ra") -> list[Finding]:
     """REQ-085: with category=ra, every match carries the measurereport-category extension with code ra."""
     wrong = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -207,7 +208,13 @@ def _date_option(value: str, faults: FaultSet, param: str = "period",
     first_col, last_col = targets[param]
     sql, ends = _DATE_SQL[prefix or "eq"]
     sql = sql.format(s=first_col, e=last_col)
-    bound = {"f": rng.first.isoformat(), "l": rng.last.isoformat()}
+    last = rng.last
+    if len(date_text) == 7:  # month precision: the faults of engines that get "the end of the month" wrong
+        if faults.on("search-month-end-rolls-over"):  # FAULT: search-month-end-rolls-over
+            last = last + timedelta(days=1)
+        elif faults.on("search-february-28-days") and last.month == 2 and last.day == 29:
+            last = last - timedelta(days=1)  # FAULT: search-february-28-days
+    bound = {"f": rng.first.isoformat(), "l": last.isoformat()}
     return sql, [bound[e] for e in ends]
 
 
