@@ -72,24 +72,14 @@ def test_new_check_catches_its_fault(tmp_path, fault, catcher):
     assert all(s in (PASS, WARN) for n, s in states.items() if n.split("[")[0] != name)
 
 
-def test_an_informational_outcome_entry_is_legal_a_warning_not_a_failure(tmp_path, monkeypatch):
-    """Legal variation (R4 search.mode=outcome): a correct server that adds an OperationOutcome about the search
-    passes, with the diagnostics shown as warnings (the lead may register it as a variant once the catalogue lands)."""
-    from ra_conformance.server import app as server_app
+def test_an_informational_outcome_entry_is_legal_a_warning_not_a_failure(tmp_path):
+    """The search-outcome-note variant (R4 search.mode=outcome): a correct server that adds an OperationOutcome about
+    the search passes, its diagnostics shown as warnings (test_selftest runs every suite against it too)."""
+    from ra_conformance.server.variants.outcomes import NOTE
 
-    correct = server_app.search
-    note = "Results limited to the reports this payer holds"
-
-    def with_note(*args, **kwargs):
-        bundle = correct(*args, **kwargs)
-        bundle.setdefault("entry", []).append({"resource": {"resourceType": "OperationOutcome", "issue": [
-            {"severity": "information", "code": "informational", "diagnostics": note}]}, "search": {"mode": "outcome"}})
-        return bundle
-
-    monkeypatch.setattr(server_app, "search", with_note)
-    results = _run(tmp_path, keyword="test_search.py or test_search_parameters.py")
+    results = _run(tmp_path, keyword="test_search.py or test_search_parameters.py", variant=("search-outcome-note",))
     assert results.exit_code() == 0, [(t.nodeid, t.message) for t in results.tests if t.state == FAIL]
     warned = [t for t in results.tests if t.state == WARN]
-    assert warned and all(any(note in (f.get("actual") or "") for f in t.findings) for t in warned)
+    assert warned and all(any(NOTE in (f.get("actual") or "") for f in t.findings) for t in warned)
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["search"]["outcomes"] == [f"information: {note}"] and summary["search"]["ignoredParameters"] == []
+    assert summary["search"]["outcomes"] == [f"information: {NOTE}"] and summary["search"]["ignoredParameters"] == []
