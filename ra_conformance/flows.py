@@ -43,8 +43,11 @@ def planned_labels(version: str, decl: Declarations, operation_name: str, *, ope
 def exercised_label(method: str, url: str, base_url: str) -> str | None:
     """The retrieval flow an HTTP exchange belongs to, if any: a GET on [base]/MeasureReport (search, and its
     next pages on the same path), or [base]/MeasureReport/$<operation>."""
-    base_path = urlsplit(base_url).path.rstrip("/")
-    path = urlsplit(url).path
+    try:
+        base_path = urlsplit(base_url).path.rstrip("/")
+        path = urlsplit(url).path
+    except ValueError:  # a URL a hostile server made up (e.g. an unclosed IPv6 bracket) belongs to no flow
+        return None
     rel = path[len(base_path):] if path.startswith(base_path) else path
     rel = rel.strip("/")
     if rel == "MeasureReport" and method.upper() == "GET":
