@@ -7,6 +7,7 @@ from typing import Any
 
 from .fhir import resources as fr
 from .ig import IG_CANONICAL, OPERATION_DEFINITIONS, REPORT_STYLE_OPERATIONS
+from .ig.capabilities import GROUP_EXPANSION, GROUP_EXPANSION_EXTENSION
 
 DISCOVERY_ORDER = ("cc-gaps", "report", "ra.cc-gaps")
 
@@ -23,6 +24,8 @@ class Declarations:
     patch_formats: list[str] = field(default_factory=list)  # CapabilityStatement.patchFormat (media types)
     # resource type -> {"profiles": [...], "interactions": [...], "operations": {name: definition}, "search": [...]}
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    group_expansion: bool = False  # MeasureReport `subject` searchParam carries GROUP_EXPANSION_EXTENSION = true
+
 
     def operations(self, resource_type: str = "MeasureReport") -> dict[str, str]:
         return self.resources.get(resource_type, {}).get("operations", {})
@@ -39,6 +42,8 @@ class Declarations:
             return False
         if len(parts) == 2:
             return parts[1] == "resource" or parts[1] in res["interactions"]
+        if item == GROUP_EXPANSION:
+            return self.group_expansion
         if parts[1] == "search":
             aliases = {"evaluated-resource": ("evaluated-resource", "evaluatedResource"), "measurereport-category": ("measurereport-category", "category")}
             return any(a in res["search"] for a in aliases.get(parts[2], (parts[2],)))
@@ -80,11 +85,21 @@ def read_declarations(cs: Any) -> Declarations:
                 profiles.append(res["profile"])
             entry["profiles"].extend(profiles)
             entry["interactions"].extend(i.get("code") for i in fr.as_list(res.get("interaction")) if isinstance(i, dict) and isinstance(i.get("code"), str))
+            if res.get("updateCreate") is True:  # R4: the client may PUT to a new id (update as create)
+                entry["interactions"].append("update-create")
             entry["search"].extend(s.get("name") for s in fr.as_list(res.get("searchParam")) if isinstance(s, dict) and isinstance(s.get("name"), str))
+            if res["type"] == "MeasureReport" and _expands_groups(res):
+                decl.group_expansion = True
             for op in fr.as_list(res.get("operation")):
                 if isinstance(op, dict) and isinstance(op.get("name"), str):
                     entry["operations"][op["name"].lstrip("$")] = op.get("definition") if isinstance(op.get("definition"), str) else ""
     return decl
+
+
+def _expands_groups(res: dict[str, Any]) -> bool:
+    return any(isinstance(sp, dict) and sp.get("name") == "subject" and any(
+        isinstance(e, dict) and e.get("url") == GROUP_EXPANSION_EXTENSION and e.get("valueBoolean") is True
+        for e in fr.as_list(sp.get("extension"))) for sp in fr.as_list(res.get("searchParam")))
 
 
 def discover_operation(decl: Declarations, ig_version: str | None = None) -> str | None:

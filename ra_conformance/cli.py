@@ -72,6 +72,9 @@ _RUN_OPTIONS = [
     *AUTH_OPTIONS,
     click.option("--fault", multiple=True, help="Embedded server only: switch on a named defect (self-testing)."),
     click.option("--variant", multiple=True, help="Embedded server only: switch on a legal variation (see `ra-conform variants`)."),
+    click.option("--search-handling", type=click.Choice(("strict", "lenient")),
+                 help="Send `Prefer: handling=strict|lenient` on every search (R4), so a server that supports it refuses "
+                      "(strict) what it would otherwise ignore; default: none sent."),
     click.option("--config", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Settings file (default ./ra-conform.toml)."),
 ]
 

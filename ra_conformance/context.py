@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from . import capability
+from . import flows
 from . import kit as kitmod
 from .fhir import resources as fr
 from .connect import token_provider
@@ -13,6 +14,8 @@ from .fhir import auth as fauth
 from .fhir.client import Exchange, FhirClient, FhirResponse
 from .fhir import search as fsearch
 from .fhir.operation import CodingGapOperation, OperationAnswer
+from .checks import search as sc
+from .checks.findings import Finding
 from .fhir.risk_gap import RiskGapOperation
 from .ig import DEFAULT_IG_VERSION
 from .settings import Settings
@@ -30,7 +33,14 @@ class RaContext:
         self._answers: dict[tuple[Any, ...], OperationAnswer] = {}
         self._searches: dict[tuple[Any, ...], fsearch.SearchAnswer] = {}
         self._current: list[dict[str, Any]] | None = None
+        self.ignored: dict[str, tuple[str, ...]] = {}  # search parameters the target ignored -> REQ ids (run-wide)
+        self.outcome_texts: list[str] = []  # diagnostics of searchset `outcome` entries (run-wide, distinct)
+        self._test_ignored: dict[str, None] = {}
+        self._test_self_links: list[str] = []
+        self._test_outcomes: dict[str, None] = {}
+        self.exercised: set[str] = set()  # retrieval flows the run's exchanges used ('search', '$cc-gaps', …)
         self.client.log.listeners.append(self.attach)
+        self.client.log.listeners.append(self._note_flow)
 
     def close(self) -> None:
         self.client.close()
@@ -38,13 +48,38 @@ class RaContext:
     # -- exchange capture per test -----------------------------------------------------------
     def begin_test(self, sink: list[dict[str, Any]]) -> None:
         self._current = sink
+        self._test_ignored, self._test_self_links, self._test_outcomes = {}, [], {}
 
     def end_test(self) -> None:
         self._current = None
 
+    def search_notes(self) -> list[Finding]:
+        """What the current test's searches said about themselves, once per test: the parameters the server
+        ignored (root cause: the test's first finding) and the diagnostics of `outcome` entries (warnings)."""
+        return (sc.ignored_parameters(list(self._test_ignored), self._test_self_links)
+                + sc.search_outcomes(list(self._test_outcomes)))
+
+    def _note_search(self, found: fsearch.SearchAnswer) -> None:
+        ignored = found.ignored_parameters()
+        for name in ignored:
+            self._test_ignored.setdefault(name, None)
+            self.ignored.setdefault(name, sc.reqs_of_parameters([name]))
+        if ignored and found.self_link and found.self_link not in self._test_self_links:
+            self._test_self_links.append(found.self_link)
+        for outcome in found.outcomes:
+            text = sc.outcome_diagnostics(outcome)
+            self._test_outcomes.setdefault(text, None)
+            if text not in self.outcome_texts:
+                self.outcome_texts.append(text)
+
     def attach(self, exchange: Exchange) -> None:
         if self._current is not None and all(e.get("id") != exchange.id for e in self._current):
             self._current.append(exchange.to_dict())
+
+    def _note_flow(self, exchange: Exchange) -> None:
+        label = flows.exercised_label(exchange.method, exchange.url, self.client.base_url)
+        if label is not None:
+            self.exercised.add(label)
 
     # -- what the target declares ------------------------------------------------------------
     @cached_property
@@ -101,6 +136,16 @@ class RaContext:
         if self.auth is not None:
             self.auth.configure_scope(fauth.default_scope(capabilities))
 
+    @cached_property
+    def content_flows(self) -> tuple[str, ...]:
+        """The retrieval flows the content and profile checks judge (flows.content_flows: as the plan decides)."""
+        return flows.content_flows(self.ig_version, self.declarations, operation_forced=bool(self.settings.operation))
+
+    @cached_property
+    def planned_flows(self) -> list[str]:
+        return flows.planned_labels(self.ig_version, self.declarations, self.operation_name,
+                                    operation_forced=bool(self.settings.operation))
+
     # -- the fixture kit ---------------------------------------------------------------------
     @cached_property
     def kit(self) -> kitmod.Expectations:
@@ -154,15 +199,23 @@ class RaContext:
         return found or (None if self.ig_version == "stu1" else "category")
 
     def search(self, params: list[tuple[str, str]]) -> fsearch.SearchAnswer:
-        """GET MeasureReport?<params>, every page followed; asked once per run and query."""
+        """GET MeasureReport?<params>, every page followed; asked once per run and query. What the answer says
+        about itself (ignored parameters, `outcome` entries) is noted for the current test (search_notes)."""
         cache_key = ("search", *params)
         found = self._searches.get(cache_key)
         if found is None:
-            found = fsearch.fetch_all(self.client, "MeasureReport", params)
+            found = fsearch.fetch_all(self.client, "MeasureReport", params, headers=self.search_headers)
             self._searches[cache_key] = found
         for page in found.pages:
             self.attach(page.exchange)
+        self._note_search(found)
         return found
+
+    @property
+    def search_headers(self) -> dict[str, str] | None:
+        """`Prefer: handling=strict|lenient` on every search when asked (--search-handling; R4 search)."""
+        handling = self.settings.search_handling
+        return {"Prefer": f"handling={handling}"} if handling else None
 
     def search_answer(self, scenario: kitmod.Scenario, *, count: int | None = None,
                       include: bool = True) -> tuple[fsearch.SearchAnswer, OperationAnswer]:
@@ -178,6 +231,34 @@ class RaContext:
             answer = fsearch.to_answer(found, patients=list(scenario.returns))
             self._answers[cache_key] = answer
         return found, answer
+
+    def retrieved(self, scenario: kitmod.Scenario) -> list[OperationAnswer]:
+        """The scenario's answer by every retrieval flow the content checks judge (search, then the operation).
+        A Group subject is searched member by member unless the target declares group expansion (REQ-086 ⚑)."""
+        out = []
+        for flow in self.content_flows:
+            if flow == flows.OPERATION:
+                out.append(self.answer(scenario))
+            elif scenario.subject.startswith("Group/") and not self.declarations.group_expansion:
+                out.append(self._member_search_answer(scenario))
+            else:
+                out.append(self.search_answer(scenario)[1])
+        return out
+
+    def _member_search_answer(self, scenario: kitmod.Scenario) -> OperationAnswer:
+        found = [self.search(fsearch.coding_gap_query(member, scenario.period_start, scenario.period_end,
+                                                      category_param=self.category_param))
+                 for member in scenario.returns]
+        cache_key = ("member-search", scenario.subject, scenario.period_start, scenario.period_end)
+        answer = self._answers.get(cache_key)
+        if answer is None:
+            merged = fsearch.SearchAnswer(pages=[p for f in found for p in f.pages],
+                                          problems=[p for f in found for p in f.problems],
+                                          paging_problems=[p for f in found for p in f.paging_problems])
+            answer = (fsearch.to_answer(merged, patients=list(scenario.returns)) if merged.pages
+                      else OperationAnswer(response=self.metadata_response, problems=["no member to search"]))
+            self._answers[cache_key] = answer
+        return answer
 
     @cached_property
     def risk_gap(self) -> RiskGapOperation:

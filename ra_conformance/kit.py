@@ -93,6 +93,17 @@ class Expectations:
         return self.raw["reports"]
 
     @cached_property
+    def other_reports(self) -> dict[str, dict[str, Any]]:
+        """'MeasureReport/x' -> {patient, measure, period, excludedBy}: the kit's reports that are NOT RA coding-gap
+        reports (e.g. quality measures); no RA retrieval may return them (absent from older kits: none)."""
+        return self.raw.get("otherReports", {})
+
+    @cached_property
+    def all_reports(self) -> dict[str, dict[str, Any]]:
+        """Every MeasureReport of the kit, RA or not (what a search without the RA filter selects from)."""
+        return {**self.reports, **self.other_reports}
+
+    @cached_property
     def patients(self) -> dict[str, dict[str, Any]]:
         return self.raw["patients"]
 

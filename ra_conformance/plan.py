@@ -1,6 +1,6 @@
 """The test plan: for each collected test, whether it runs and why — decided before any test request.
 
-Inputs: the test's markers (req, capability, kit), the IG's expectations (ra_conformance.ig.capabilities),
+Inputs: the test's markers (req, capability, ig_versions, kit), the IG's expectations (ra_conformance.ig.capabilities),
 the target's /metadata declarations, and whether the fixture kit is loaded on the target.
 """
 
@@ -53,6 +53,9 @@ def plan_entry(item: pytest.Item, ctx: "RaContext") -> PlanEntry:
     existing = next(iter(item.iter_markers("skip")), None)
     if existing is not None:
         return PlanEntry(item.nodeid, reqs, False, str(existing.kwargs.get("reason", existing.args[0] if existing.args else "skipped")))
+    versions = next(iter(item.iter_markers("ig_versions")), None)
+    if versions is not None and ctx.ig_version not in versions.args:
+        return PlanEntry(item.nodeid, reqs, False, f"applies to IG {', '.join(versions.args)} only (this run: {ctx.ig_version})")
     forced = frozenset({CODING_GAP_OPERATION}) if ctx.settings.operation else frozenset()
     reasons = []
     for capability in needed_capabilities(item):

@@ -32,6 +32,7 @@ MARKERS = (
     "ra_needs(capability=ITEM, kit=False): what a test depends on — an IG CapabilityStatement item "
     "(ra_conformance.ig.capabilities) and/or the fixture kit loaded on the target",
     "smart(needs=None): runs when the target uses SMART (REQ-006); needs='client': the run's client credentials, 'key': its SMART key",
+    "ig_versions(*versions): the IG versions a test applies to (skipped in the plan for others)",
 )
 
 
@@ -45,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ra-timeout", default=None, type=float, help="HTTP timeout in seconds")
     group.addoption("--ra-auth-token", default=None, help="bearer token sent to the target (redacted in reports)")
     group.addoption("--ra-report-dir", default=None, help="write summary.json and report.html here")
+    group.addoption("--ra-search-handling", default=None, choices=("strict", "lenient"),
+                    help="send `Prefer: handling=strict|lenient` on every search (default: none, the server's choice)")
     group.addoption("--ra-async-timeout", default=None, type=float, help="total seconds to poll an asynchronous job (default 120)")
     group.addoption("--ra-request-deadline", default=None, type=float, help="whole-request limit in seconds (default 120)")
     group.addoption("--ra-max-response-bytes", default=None, type=int, help="largest answer held in memory (default 64 MiB)")
@@ -71,7 +74,8 @@ def _settings(config: pytest.Config) -> Settings:
         "target": opt.ra_target, "operation": opt.ra_operation, "ig_version": opt.ra_ig_version, "kit_dir": opt.ra_kit,
         "strict": opt.ra_strict, "timeout": opt.ra_timeout, "auth_token": opt.ra_auth_token, "report_dir": opt.ra_report_dir,
         "async_timeout": opt.ra_async_timeout, "request_deadline": opt.ra_request_deadline, "full_exchanges": opt.ra_full_exchanges,
-        "max_response_bytes": opt.ra_max_response_bytes, **{name: getattr(opt, f"ra_{name}") for name in _AUTH_OPTIONS},
+        "max_response_bytes": opt.ra_max_response_bytes, "search_handling": opt.ra_search_handling,
+        **{name: getattr(opt, f"ra_{name}") for name in _AUTH_OPTIONS},
     }
     return build(flags)
 
@@ -183,8 +187,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if ctx is None:
         return
     ctx.configure_scope([c for item in items for c in needed_capabilities(item)])  # before any token
-    results_of(config).ig_version = ctx.ig_version
-    results_of(config).operation = ctx.operation_name
+    results = results_of(config)
+    results.ig_version = ctx.ig_version
+    results.retrieval = list(ctx.planned_flows)  # what the plan will exercise; a run replaces it with what it did
+    results.operation = ctx.operation_name if f"${ctx.operation_name}" in results.retrieval else ""
+    results.search_handling = ctx.settings.search_handling or ""
     plan = [plan_entry(item, ctx) for item in items]
     for item, entry in zip(items, plan):
         if not entry.run:
@@ -233,6 +240,9 @@ def pytest_runtest_call(item: pytest.Item):
     if result is not None:
         _allure_annotate(result)
     v = item.stash.get(VERDICT_KEY, None)
+    ctx = item.config.stash.get(CONTEXT_KEY, None)
+    if v is not None and ctx is not None:  # what the test's searches said about themselves comes first (issue 16)
+        v.findings[:0] = ctx.search_notes()
     if v is None or outcome.excinfo is not None:
         return
     failing = v.errors + (v.warnings if settings_of(item.config).strict else [])
@@ -312,6 +322,9 @@ class _Recorder:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.worker_resources: list[dict[str, Any]] = []
+        self.worker_flows: set[str] = set()
+        self.worker_ignored: dict[str, list[str]] = {}
+        self.worker_outcomes: list[str] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "ra_result", None)
@@ -326,6 +339,10 @@ class _Recorder:
         for key in ("ig_version", "operation"):
             if output.get(f"ra_{key}") and not getattr(results, key):
                 setattr(results, key, output[f"ra_{key}"])
+        self.worker_flows.update(output.get("ra_flows", []))
+        for name, reqs in output.get("ra_ignored", {}).items():
+            self.worker_ignored.setdefault(name, list(reqs))
+        self.worker_outcomes.extend(t for t in output.get("ra_outcomes", []) if t not in self.worker_outcomes)
 
 
 RECORDER_KEY = pytest.StashKey[_Recorder]()
@@ -339,11 +356,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             out = config.workeroutput  # type: ignore[attr-defined]
             out["ra_resources"] = ctx.answered_resources()
             out["ra_ig_version"], out["ra_operation"] = ctx.ig_version, ctx.operation_name
+            out["ra_flows"] = sorted(ctx.exercised)
+            out["ra_ignored"] = {k: list(v) for k, v in ctx.ignored.items()}
+            out["ra_outcomes"] = list(ctx.outcome_texts)
         return
     results = results_of(config)
     results.finished = time.time()
     if exitstatus == pytest.ExitCode.INTERRUPTED:  # Ctrl-C / SIGTERM: never a verdict on what did not run
         results.interrupted = interrupts.signal_name() or "SIGINT"
+    recorder = config.stash[RECORDER_KEY]
+    if results.tests:  # a run (not `plan`): name what was exercised and what the target's searches said
+        _note_run(results, ctx, recorder)
     resources = ctx.answered_resources() if ctx is not None else []
     resources.extend(config.stash[RECORDER_KEY].worker_resources)
     report_dir = settings_of(config).report_dir if config.option.ra_report_dir else None
@@ -352,6 +375,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
         write_reports(results, report_dir, resources=resources, validator=_validator(results.ig_version),
                       full_exchanges=settings_of(config).full_exchanges)
+
+
+def _note_run(results: RunResults, ctx: RaContext | None, recorder: _Recorder) -> None:
+    from .flows import ordered
+
+    exercised = set(recorder.worker_flows) | (ctx.exercised if ctx is not None else set())
+    results.retrieval = ordered(exercised)
+    name = ctx.operation_name if ctx is not None else results.operation
+    results.operation = name if f"${name}" in exercised else ""
+    ignored = dict(recorder.worker_ignored)
+    outcomes = list(recorder.worker_outcomes)
+    if ctx is not None:
+        for k, v in ctx.ignored.items():
+            ignored.setdefault(k, list(v))
+        outcomes += [t for t in ctx.outcome_texts if t not in outcomes]
+    results.ignored_parameters = {k: list(v) for k, v in ignored.items()}
+    results.search_outcomes = outcomes
 
 
 def _validator(version: str) -> Any | None:

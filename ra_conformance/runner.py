@@ -165,7 +165,7 @@ def pytest_args(settings: Settings, rerun: str | None = None) -> list[str]:
         args += ["-p", "ra_conformance.plugin", "-p", "allure_pytest.plugin"]
     auth = (("--ra-smart-client-id", settings.smart_client_id), ("--ra-smart-key", settings.smart_key), ("--ra-smart-scope", settings.smart_scope),
             ("--ra-token-url", settings.token_url), ("--ra-client-secret", settings.client_secret), ("--ra-client-auth", settings.client_auth))
-    for flag, value in (("--ra-ig-version", settings.ig_version), ("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("-k", settings.keyword), ("-m", settings.markers), *auth):
+    for flag, value in (("--ra-ig-version", settings.ig_version), ("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("--ra-search-handling", settings.search_handling), ("-k", settings.keyword), ("-m", settings.markers), *auth):
         if value:
             args += [flag, str(value)]
     if settings.strict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .capability import Declarations
-from .ig.capabilities import CODING_GAP_OPERATION, MAY, SHALL, expectation
+from .ig.capabilities import CODING_GAP_OPERATION, GROUP_EXPANSION, MAY, SHALL, expectation
 
 IG_LABEL = {"stu1": "STU1", "2.1.0": "2.1.0", "stu3-ballot": "STU3 ballot"}
 
@@ -32,4 +32,6 @@ def decide(item: str, version: str, decl: Declarations, *, forced: frozenset[str
     if declared:
         return Decision(True, f"declared by the target; IG {label}: {exp.level}")
     note = " (2.1.0 and later retrieve reports by search)" if item == CODING_GAP_OPERATION and exp.level == MAY else ""
+    if item == GROUP_EXPANSION:
+        note = " (not base FHIR: declared by the search-subject-group-expansion extension on `subject`)"
     return Decision(False, f"target does not declare {item}; IG {label}: {exp.level}{note}")

@@ -62,6 +62,7 @@ class Settings:
     load_fixtures: bool = False  # load the kit into the target before the run
     allure: bool = False  # write allure-results/ (one file per test and exchange: large; on request)
     full_exchanges: bool = False  # summary.json keeps every exchange body whole (default: passed tests' bodies capped)
+    search_handling: str | None = None  # `Prefer: handling=strict|lenient` on searches (None: not sent)
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     def validate(self) -> "Settings":
@@ -76,6 +77,8 @@ class Settings:
         _validate_auth(self)
         if self.request_deadline <= 0 or self.max_response_bytes <= 0:
             raise SettingsError("request_deadline and max_response_bytes must be positive")
+        if self.search_handling not in (None, "strict", "lenient"):
+            raise SettingsError(f"search handling must be strict or lenient, got {self.search_handling!r}")
         if self.target is not None and self.fault:
             raise SettingsError("--fault applies to the embedded server only; it cannot be combined with --target")
         if self.target is not None and self.variant:

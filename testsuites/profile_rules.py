@@ -7,6 +7,8 @@ resource can break them here: REQ-118 (unbounded cardinalities), REQ-119 and REQ
 US Core profiles / the Measure), REQ-169 (data-exchange extensions). REQ-133 is test_req_029's.
 """
 
+# Rules of the `$report` answer's per-patient Bundle (ra-measurereport-bundle): judged where that flow runs.
+BUNDLE_RULES = ("REQ-130", "REQ-131", "REQ-132", "REQ-134")
 RULE_ALIASES = {"REQ-107": ("ra-1",), "REQ-170": ("ra-2",), "REQ-175": ("ext-1",)}
 
 ALL = ("stu1", "2.1.0", "stu3-ballot")

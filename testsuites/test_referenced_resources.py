@@ -1,5 +1,5 @@
 """Referenced resources: the Groups used as subjects, the Measures reports cite, and the must-support
-elements of the reports themselves (REQ-040, REQ-135..REQ-139, REQ-189, REQ-003)."""
+elements of the reports themselves (REQ-040, REQ-135..REQ-139, REQ-189, REQ-003), on every retrieval flow."""
 
 import pytest
 
@@ -8,7 +8,7 @@ from ra_conformance.checks.findings import error
 from ra_conformance.fhir import resources as fr
 from ra_conformance.ig import PROFILE_MODEL_MEASURE, PROFILE_PATIENT_GROUP
 
-from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, OPERATION, PATIENTS_WITH_REPORTS, capability
+from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, PATIENTS_WITH_REPORTS, capability
 
 pytestmark = NEEDS_KIT
 
@@ -30,14 +30,13 @@ def test_req_040_group_subjects_conform_to_patient_group(ra, verdict):
             verdict.add(checks.issues_as_findings(validator.validate(group, PROFILE_PATIENT_GROUP), "REQ-040", ref))
 
 
-@OPERATION
 @capability("Measure:read")
 @pytest.mark.req("REQ-189", "REQ-137", "REQ-138", "REQ-139", "REQ-102")
 def test_req_189_cited_measures_resolve_to_model_measures(ra, verdict):
     """Every Measure the returned reports cite resolves on the target and conforms to ra-model-measure."""
     validator = _validator(ra)
-    canonicals = sorted({r["measure"] for s in ANSWERED_WITH_BUNDLES for b in ra.answer(ra.kit.scenario(s)).returns
-                         for r in b.reports if isinstance(r.get("measure"), str)})
+    canonicals = sorted({r["measure"] for s in ANSWERED_WITH_BUNDLES for a in ra.retrieved(ra.kit.scenario(s))
+                         for b in a.returns for r in b.reports if isinstance(r.get("measure"), str)})
     if not canonicals:
         verdict.add(error("REQ-102", "no returned report cites a Measure"))
     for canonical in canonicals:
@@ -48,13 +47,12 @@ def test_req_189_cited_measures_resolve_to_model_measures(ra, verdict):
         verdict.add(checks.issues_as_findings(validator.validate(measure, PROFILE_MODEL_MEASURE), "REQ-137", canonical))
 
 
-@OPERATION
 @pytest.mark.req("REQ-003")
 @pytest.mark.parametrize("scenario_id", PATIENTS_WITH_REPORTS)
 def test_req_003_returned_reports_keep_every_must_support_element(ra, verdict, scenario_id):
     """Each returned report carries every must-support element of the report the target was loaded with."""
     validator = _validator(ra)
-    for bundle in ra.answer(ra.kit.scenario(scenario_id)).returns:
+    for bundle in (b for a in ra.retrieved(ra.kit.scenario(scenario_id)) for b in a.returns):
         for report in bundle.reports:
             held = ra.kit_resources.get(str(fr.key(report)))
             if held is not None:

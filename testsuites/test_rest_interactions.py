@@ -56,6 +56,18 @@ def test_req_184_measurereport_update(ra, verdict, scratch):
             verdict.add(error("REQ-184", "the updated status does not read back", expected="pending", actual=str(after.get("status"))))
 
 
+@pytest.mark.req("REQ-184")
+@capability("MeasureReport:update-create")
+def test_req_184_update_as_create_answers_201(ra, verdict):
+    """Where /metadata allows update-as-create (updateCreate), PUT [base]/MeasureReport/[new id] answers 201 Created (R4)."""
+    rid = rest.scratch_id()
+    try:
+        resp = ra.client.put(f"MeasureReport/{rid}", json=rest.scratch_copy(ra.kit_resources[KIT_REPORT], rid))
+        verdict.add(rest.update_created(resp, "REQ-184"))
+    finally:
+        ra.client.delete(f"MeasureReport/{rid}")
+
+
 @pytest.mark.req("REQ-185")
 @capability("MeasureReport:patch")
 def test_req_185_measurereport_json_patch(ra, verdict, scratch):
@@ -128,3 +140,24 @@ def test_req_181_transaction(ra, verdict):
     """POST [base] with a transaction Bundle is answered with a transaction-response."""
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [{"request": {"method": "GET", "url": KIT_PATIENT}}]}
     verdict.add(rest.batch_answered(ra.client.post("", json=bundle), "transaction", 1, "REQ-181"))
+
+
+@pytest.mark.req("REQ-181")
+@capability("system:transaction")
+def test_req_181_transaction_is_atomic(ra, verdict):
+    """A transaction whose second entry fails (a PUT whose body id differs from its URL id: R4 400) fails as a
+    whole and leaves nothing changed: the report its first entry wrote does not exist."""
+    kept, other = rest.scratch_id(), rest.scratch_id()
+    report = ra.kit_resources[KIT_REPORT]
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": f"{ra.client.base_url}/MeasureReport/{kept}", "resource": rest.scratch_copy(report, kept),
+         "request": {"method": "PUT", "url": f"MeasureReport/{kept}"}},
+        {"fullUrl": f"{ra.client.base_url}/MeasureReport/{other}", "resource": rest.scratch_copy(report, rest.scratch_id()),
+         "request": {"method": "PUT", "url": f"MeasureReport/{other}"}},
+    ]}
+    try:
+        verdict.add(rest.transaction_refused(ra.client.post("", json=bundle), "REQ-181"))
+        verdict.add(rest.nothing_kept(ra.client, f"MeasureReport/{kept}", "REQ-181"))
+    finally:
+        for rid in (kept, other):
+            ra.client.delete(f"MeasureReport/{rid}")

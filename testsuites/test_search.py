@@ -11,16 +11,20 @@ from ra_conformance.checks import answer as checks
 from ra_conformance.checks import profiles
 from ra_conformance.checks import search as sc
 from ra_conformance.checks import zones
-from ra_conformance.fhir.search import declares_group_expansion, ra_filter
+from ra_conformance.fhir.search import ra_filter
+from ra_conformance.ig.capabilities import GROUP_EXPANSION
 
 from .scenarios import (GROUPS_WITH_MEMBERS, NEEDS_KIT, PAGED_CASE, PATIENT_SCENARIOS, PATIENTS_WITH_REPORTS, SEARCH,
-                        SEARCH_CATEGORY, SEARCH_SUBJECT, UNKNOWN_PATIENT)
+                        SEARCH_CATEGORY, SEARCH_SUBJECT, UNKNOWN_PATIENT, capability)
 
 pytestmark = [SEARCH, NEEDS_KIT]
 
 PREFIXES = ("eq", "ge", "le", "gt", "lt", "sa", "eb")
-PREFIX_VALUES = ("2024-01-01", "2024-12-31")
 PREFIX_PATIENT = "Patient/rac-p02"  # the overlap-matrix patient: reports at every edge
+EDGE_PATIENT = "Patient/rac-p07"  # month-precision and leap-year edges
+# (patient, value): day values on the overlap matrix; month-precision and leap-day values on the edge patient
+PREFIX_VALUES = ((PREFIX_PATIENT, "2024-01-01"), (PREFIX_PATIENT, "2024-12-31"), (EDGE_PATIENT, "2024-02"),
+                 (EDGE_PATIENT, "2024-02-29"))
 
 
 def _content(verdict, ra, answer, scenario):
@@ -50,14 +54,14 @@ def test_req_084_overlap_matrix_by_search(ra, verdict, overlap_case):
 
 
 @pytest.mark.req("REQ-074", "REQ-084")
-@pytest.mark.parametrize("value", PREFIX_VALUES)
+@pytest.mark.parametrize("patient,value", PREFIX_VALUES, ids=[f"{p[-3:]}-{v}" for p, v in PREFIX_VALUES])
 @pytest.mark.parametrize("prefix", PREFIXES)
-def test_req_074_period_prefix_has_r4_range_semantics(ra, verdict, prefix, value):
-    """period=<prefix><day> selects exactly the reports the R4 range rule for that prefix selects."""
-    reports = {ref: r for ref, r in ra.kit.reports.items() if r["patient"] == PREFIX_PATIENT}
+def test_req_074_period_prefix_has_r4_range_semantics(ra, verdict, prefix, patient, value):
+    """period=<prefix><day or month> selects exactly the reports the R4 range rule for that prefix selects."""
+    reports = {ref: r for ref, r in ra.kit.reports.items() if r["patient"] == patient}
     expected = {ref for ref, r in reports.items() if sc.prefix_matches(prefix, value, r["period"])}
     in_utc = {ref for ref, r in reports.items() if sc.prefix_matches(prefix, value, r["period"], utc=True)}
-    params = [("patient", PREFIX_PATIENT), ("period", f"{prefix}{value}"), ra_filter(ra.category_param)]
+    params = [("patient", patient), ("period", f"{prefix}{value}"), ra_filter(ra.category_param)]
     search = ra.search(params)
     verdict.add(sc.answered_with_searchset(search, ("REQ-074", "REQ-084")))
     query = f"period={prefix}{value}"
@@ -84,6 +88,15 @@ def test_req_087_searchset_flags_matches_and_includes(ra, verdict, scenario_id):
     verdict.add(sc.search_modes(search))
 
 
+@pytest.mark.req("REQ-087")
+@pytest.mark.parametrize("scenario_id", PATIENTS_WITH_REPORTS)
+def test_req_087_searchset_carries_self_link(ra, verdict, scenario_id):
+    """Every searchset page carries a `self` link (R4: SHALL) — the parameters the server actually used."""
+    search, _ = ra.search_answer(ra.kit.scenario(scenario_id))
+    verdict.add(sc.answered_with_searchset(search))
+    verdict.add(sc.has_self_link(search))
+
+
 @pytest.mark.req("REQ-070", "REQ-087", "REQ-084")
 def test_req_070_paging_is_followed_to_the_end(ra, verdict):
     """With _count=3, the next links lead through every page once: all matches, none twice, total agrees."""
@@ -108,9 +121,13 @@ def test_req_084_unknown_patient_gives_an_empty_searchset(ra, verdict):
 @pytest.mark.req("REQ-085", "REQ-077")
 @SEARCH_CATEGORY
 def test_req_085_category_ra_selects_ra_reports(ra, verdict):
-    """category=ra returns only reports carrying the measurereport-category code ra."""
-    search, _ = ra.search_answer(ra.kit.scenario(PATIENTS_WITH_REPORTS[0]))
+    """category=ra returns only reports carrying the measurereport-category code ra — never the patient's
+    quality-measure report of the same period (the kit's `otherReports`), and every RA report of the window."""
+    scenario = ra.kit.scenario(PATIENTS_WITH_REPORTS[0])
+    search, answer = ra.search_answer(scenario)
     verdict.add(sc.matches_carry_category(search))
+    verdict.add(sc.none_of(search, set(ra.kit.other_reports), "REQ-085", "category=ra"))
+    verdict.add(checks.expected_reports_present(answer, scenario))
 
 
 @pytest.mark.req("REQ-085", "REQ-077")
@@ -126,11 +143,10 @@ def test_req_085_category_filter_is_applied(ra, verdict):
 
 @pytest.mark.req("REQ-086", "REQ-084")
 @SEARCH_SUBJECT
+@capability(GROUP_EXPANSION)
 @pytest.mark.parametrize("scenario_id", GROUPS_WITH_MEMBERS)
 def test_req_086_group_subject_returns_the_members_reports(ra, verdict, scenario_id):
     """Where declared, subject=Group/g returns each member's overlapping reports and nothing else (MAY)."""
-    if not declares_group_expansion(ra.metadata.resource):
-        pytest.skip("the target does not declare group expansion of subject=Group/<id> (REQ-086: MAY, not base FHIR)")
     scenario = ra.kit.scenario(scenario_id)
     search, answer = ra.search_answer(scenario)
     verdict.add(sc.answered_with_searchset(search, ("REQ-086", "REQ-087")))

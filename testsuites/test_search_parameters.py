@@ -13,7 +13,8 @@ PATIENT = "Patient/rac-p02"  # the edge patient: many reports, two risk models
 
 
 def _kit_reports(ra, patient: str) -> dict[str, dict]:
-    return {ref: ra.kit_resources[ref] for ref, r in ra.kit.reports.items() if r["patient"] == patient}
+    """Every MeasureReport of the patient, RA or not (these searches carry no category filter)."""
+    return {ref: ra.kit_resources[ref] for ref, r in ra.kit.all_reports.items() if r["patient"] == patient}
 
 
 @pytest.mark.req("REQ-073")

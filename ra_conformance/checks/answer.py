@@ -16,6 +16,10 @@ from .findings import Finding, error, warning
 
 
 def _where(b: PatientBundle) -> str:
+    """Where a finding points: the `return` parameter of an operation answer, or the entries of a grouped
+    answer (search: 'searchset entries for Patient/x')."""
+    if b.origin is not None:
+        return f"{b.origin} for {b.patient_ref or 'unidentified patient'}"
     return f"Parameters.parameter[{b.position}] (return for {b.patient_ref or 'unidentified patient'})"
 
 

@@ -47,16 +47,30 @@ def rule_findings(validator: Any, answers: list[OperationAnswer], req: str, alia
 
 
 def _answer_issues(validator: Any, answer: OperationAnswer) -> list[tuple[str, Any]]:
+    """Every profile issue of an answer with where it is: a `return` Bundle validated in its context, or — for
+    answers grouped from a searchset or a `$risk-gap` Bundle (no per-patient Bundle) — each entry on its own
+    (reports against ra-measurereport, the rest against their claimed profiles / base R4)."""
     cache = answer.__dict__.setdefault("_profile_issues", {})
     key = id(validator)
     if key not in cache:
-        cache[key] = [
-            (f"Parameters.parameter[{b.position}]", issue)
-            for b in answer.returns
-            if b.bundle is not None
-            for issue in validator.validate_answer_bundle(b.bundle)
-        ]
+        found: list[tuple[str, Any]] = []
+        for b in answer.returns:
+            if b.bundle is not None:
+                found += [(f"Parameters.parameter[{b.position}]", i) for i in validator.validate_answer_bundle(b.bundle)]
+                continue
+            for entry in b.entries:
+                resource = entry.get("resource")
+                if isinstance(resource, dict):
+                    where = f"{b.origin or 'entries'} for {b.patient_ref or 'unidentified patient'}: {fr.key(resource)}"
+                    found += [(where, i) for i in validator.validate(resource, _profile_for(resource))]
+        cache[key] = found
     return cache[key]
+
+
+def _profile_for(resource: dict[str, Any]) -> str | None:
+    from ..ig import PROFILE_MEASUREREPORT
+
+    return PROFILE_MEASUREREPORT if resource.get("resourceType") == "MeasureReport" else None
 
 
 US_CORE_TYPES = ("Condition", "Encounter", "Observation", "DocumentReference", "Practitioner", "Organization", "Patient",

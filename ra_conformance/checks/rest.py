@@ -118,3 +118,43 @@ def with_group_extension(report: Any, extension: dict[str, Any], req: str) -> tu
     first = groups[0]
     extensions = first.get("extension") if isinstance(first.get("extension"), list) else []
     return {**report, "group": [{**first, "extension": [*extensions, extension]}, *(dict(g) for g in groups[1:])]}, []
+
+
+def scratch_copy(kit_report: dict[str, Any], rid: str) -> dict[str, Any]:
+    """A copy of a kit report under a new id, in the scratch period no window asks for."""
+    report = {k: v for k, v in copy.deepcopy(kit_report).items() if k not in ("id", "meta")}
+    report["meta"] = {k: v for k, v in (kit_report.get("meta") or {}).items() if k == "profile"}
+    return {"resourceType": kit_report.get("resourceType", "MeasureReport"), "id": rid, **report,
+            "period": dict(SCRATCH_PERIOD)}
+
+
+def scratch_id() -> str:
+    return f"rac-scratch-{uuid.uuid4().hex[:16]}"
+
+
+def update_created(resp: FhirResponse, req: str) -> list[Finding]:
+    """R4 update: a PUT to an id the server does not hold, where update-as-create is allowed, answers 201 Created."""
+    if resp.status == 201:
+        return []
+    if resp.status == 200:
+        return [error(req, "an update that created the resource was answered 200 OK (R4: 201 Created)", expected="201", actual="200")]
+    return [error(req, "the update-as-create failed", expected="201", actual=resp.describe())]
+
+
+def transaction_refused(resp: FhirResponse, req: str) -> list[Finding]:
+    """R4 transaction: when one entry fails, the whole transaction fails (an error status, no transaction-response)."""
+    body = resp.resource or {}
+    if resp.status is not None and 200 <= resp.status < 300:
+        return [error(req, "a transaction with a failing entry was answered as a success (R4: all entries succeed or "
+                           "the transaction fails)", expected="4xx + OperationOutcome", actual=f"HTTP {resp.status} {body.get('type') or body.get('resourceType')}")]
+    if resp.status is not None and resp.status >= 500:
+        return [warning(req, "a failing entry should fail the transaction with a 4xx, not a server error", actual=resp.describe())]
+    return []
+
+
+def nothing_kept(client: FhirClient, ref: str, req: str) -> list[Finding]:
+    """After a failed transaction, the resource its successful entry wrote does not exist (atomicity)."""
+    resp = client.get(ref)
+    if resp.status in (404, 410):
+        return []
+    return [error(req, f"the transaction failed but its other entry's change was kept: {ref} exists", expected="404 or 410", actual=resp.describe())]

@@ -14,6 +14,7 @@ from .. import dates
 from ..fhir import resources as fr
 from ..fhir.operation import OperationAnswer
 from ..fhir.search import SearchAnswer
+from ..fhir.search import link_of as fr_link
 from ..ig import MEASUREREPORT_CATEGORY_EXT
 from ..kit import Scenario
 from .findings import Finding, error, warning
@@ -42,6 +43,8 @@ def search_modes(search: SearchAnswer) -> list[Finding]:
     for e in search.entries:
         mode = e.get("search", {}).get("mode") if isinstance(e.get("search"), dict) else None
         resource = e.get("resource") if isinstance(e.get("resource"), dict) else {}
+        if mode == "outcome" and resource.get("resourceType") == "OperationOutcome":
+            continue  # R4: an OperationOutcome about the search itself (shown as a warning, see search_outcomes)
         want = "match" if resource.get("resourceType") == "MeasureReport" else "include"
         if mode is None and want == "match":
             unflagged.append(str(fr.entry_key(e)))
@@ -92,6 +95,14 @@ def only_requested_patients(answer: OperationAnswer, scenario: Scenario, reqs: s
     extra = {b.patient_ref or "?" for b in answer.returns if b.reports and b.patient_ref not in scenario.returns}
     if extra:
         return [error(reqs, "reports of patients the request did not ask for", expected=_fmt(set(scenario.returns)), actual=_fmt(extra))]
+    return []
+
+
+def none_of(search: SearchAnswer, excluded: set[str], reqs: str | tuple[str, ...], query: str) -> list[Finding]:
+    """The search's filter leaves out reports it must never select (e.g. the kit's non-RA reports)."""
+    wrong = set(search.match_keys()) & excluded
+    if wrong:
+        return [error(reqs, f"{query} returned reports it must not select (not RA coding-gap reports)", actual=_fmt(wrong))]
     return []
 
 
@@ -147,3 +158,54 @@ def exact_matches(search: SearchAnswer, expected: set[str], query: str, reqs: st
     if got - expected:
         findings.append(error(reqs, f"{query}: reports that do not match were returned", expected=_fmt(expected), actual=_fmt(got - expected)))
     return findings
+
+
+# -- what a search answer says about itself: the self link and `outcome` entries (R4 search; issue 16) ------------
+
+# The requirement each MeasureReport search parameter serves (RA-SPEC §9.3): named when a server ignored it.
+PARAMETER_REQS: dict[str, tuple[str, ...]] = {
+    "date": ("REQ-071",), "measure": ("REQ-072",), "patient": ("REQ-073",), "period": ("REQ-074", "REQ-084"),
+    "status": ("REQ-075",), "subject": ("REQ-076", "REQ-084"), "category": ("REQ-077", "REQ-085"),
+    "measurereport-category": ("REQ-077", "REQ-085"), "_include": ("REQ-080",), "_profile": ("REQ-084",),
+}
+IGNORED_HINT = "see MeasureReport search parameters in its CapabilityStatement"
+
+
+def reqs_of_parameters(names: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r for n in names for r in PARAMETER_REQS.get(n, ("REQ-087",))))
+
+
+def ignored_parameters(names: list[str], self_links: list[str] | None = None) -> list[Finding]:
+    """The root cause of a search's wrong content: parameters the server ignored (sent, but absent from the
+    searchset's self link, which R4 says shows the parameters actually used). One finding for a test."""
+    if not names:
+        return []
+    return [error(reqs_of_parameters(names), f"the server ignored: {', '.join(names)} — {IGNORED_HINT}",
+                  where="the searchset's self link (R4: the parameters the server actually used)",
+                  actual="; ".join((self_links or [])[:3]) or None)]
+
+
+def outcome_diagnostics(outcome: dict) -> str:
+    """The text of an OperationOutcome's issues (diagnostics, else details.text), for reports."""
+    texts = []
+    for issue in fr.as_list(outcome.get("issue")):
+        if isinstance(issue, dict):
+            details = issue.get("details") if isinstance(issue.get("details"), dict) else {}
+            text = issue.get("diagnostics") or details.get("text") or issue.get("code") or ""
+            texts.append(f"{issue.get('severity', '?')}: {text}")
+    return "; ".join(str(t) for t in texts) or "(an OperationOutcome without issues)"
+
+
+def search_outcomes(diagnostics: list[str]) -> list[Finding]:
+    """`search.mode=outcome` entries are legal (R4): shown as warnings with their diagnostics."""
+    return [warning("REQ-087", "the server added an OperationOutcome about the search (search.mode=outcome)", actual=d)
+            for d in diagnostics]
+
+
+def has_self_link(search: SearchAnswer) -> list[Finding]:
+    """REQ-087 (R4 search: SHALL): every searchset page carries a `self` link."""
+    missing = [n for n, b in enumerate(search.bundles, 1) if fr_link(b, "self") is None]
+    if missing:
+        return [error("REQ-087", "a searchset Bundle must carry a `self` link (the parameters the server used)",
+                      where=", ".join(f"page {n}" for n in missing))]
+    return []

@@ -25,6 +25,7 @@ class PatientBundle:
     patients: list[dict[str, Any]]
     reports: list[dict[str, Any]]
     subject: str | None = None  # set for answers grouped by report subject (search, $risk-gap): 'Patient/id'
+    origin: str | None = None  # grouped answers: what the entries came from, for findings ('searchset entries')
 
     @property
     def patient_ref(self) -> str | None:
@@ -191,12 +192,13 @@ RETRIEVAL: dict[str, tuple[Retrieval, ...]] = {
 
 
 def group_by_patient(entries: list[dict[str, Any]], *, reports: list[dict[str, Any]] | None = None,
-                     patients: tuple[str, ...] | list[str] = ()) -> list[PatientBundle]:
+                     patients: tuple[str, ...] | list[str] = (), origin: str = "Bundle entries") -> list[PatientBundle]:
     """Per-patient groups of a Bundle-shaped answer (a searchset, a `$risk-gap` Bundle).
 
     Reports (by default every MeasureReport entry) are grouped by their subject; each group's entries are its
     reports, the entries they cite in evaluatedResource, and the patient's own Patient entry. ``patients``
     pre-creates (possibly empty) groups, so an expected patient without an answer still has a group to judge.
+    ``origin`` names the entries in findings (e.g. 'searchset entries', '$risk-gap Bundle entries').
     """
     by_key: dict[str, list[dict[str, Any]]] = {}
     for e in entries:
@@ -219,5 +221,5 @@ def group_by_patient(entries: list[dict[str, Any]], *, reports: list[dict[str, A
         carried = [e["resource"] for e in picked if isinstance(e.get("resource"), dict)]
         out.append(PatientBundle(position=position, bundle=None, entries=picked,
                                  patients=[r for r in carried if fr.key(r) == patient],
-                                 reports=list(group_reports), subject=patient))
+                                 reports=list(group_reports), subject=patient, origin=origin))
     return out

@@ -60,7 +60,7 @@ def parse_answer(response: FhirResponse, patients: tuple[str, ...] | list[str] =
     elif body.get("resourceType") != "Bundle":
         answer.problems.append(f"the response is a {body.get('resourceType')} (HTTP {response.status}), not a Bundle")
     else:
-        answer.returns = group_by_patient(fr.entries(body), patients=patients)
+        answer.returns = group_by_patient(fr.entries(body), patients=patients, origin="$risk-gap Bundle entries")
     return answer
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from ..ig import PROFILE_MEASUREREPORT
 from ..ig.capabilities import GROUP_EXPANSION_EXTENSION
@@ -30,6 +30,7 @@ class SearchAnswer:
     pages: list[FhirResponse] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # unusable pages (transport, not JSON, not a Bundle)
     paging_problems: list[str] = field(default_factory=list)  # a next link that loops, or too many pages
+    sent: list[tuple[str, str]] = field(default_factory=list)  # the parameters of the first request
 
     @property
     def response(self) -> FhirResponse | None:
@@ -61,18 +62,45 @@ class SearchAnswer:
         return [k for k in (fr.key(r) for r in self.matches) if k]
 
     @property
+    def outcomes(self) -> list[dict[str, Any]]:
+        """OperationOutcomes the server added about the search itself (search.mode=outcome, legal in R4)."""
+        return [e["resource"] for e in self.entries_in_mode("outcome")
+                if isinstance(e.get("resource"), dict) and e["resource"].get("resourceType") == "OperationOutcome"]
+
+    @property
+    def self_link(self) -> str | None:
+        """The first page's `self` link (R4: the parameters the server actually used), None when absent."""
+        return link_of(self.bundles[0], "self") if self.bundles else None
+
+    def ignored_parameters(self) -> list[str]:
+        """Parameters sent but missing from the first page's self link: what the server ignored (R4 lenient
+        handling). Empty when there is no self link to read (judged apart, REQ-087) or nothing was ignored."""
+        link = self.self_link
+        if link is None or not self.sent:
+            return []
+        try:
+            used = {_base_name(n) for n, _ in parse_qsl(urlsplit(link).query, keep_blank_values=True)}
+        except ValueError:
+            return []
+        used |= {alias for n in used for alias in _ALIASES.get(n, ())}
+        sent = [_base_name(n) for n, _ in self.sent if n not in RESULT_PARAMS]
+        return list(dict.fromkeys(n for n in sent if n not in used))
+
+    @property
     def total(self) -> Any:
         """`total` of the first page as sent (None when absent)."""
         return self.bundles[0].get("total") if self.bundles else None
 
 
-def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, max_pages: int = MAX_PAGES) -> SearchAnswer:
+def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, max_pages: int = MAX_PAGES,
+              headers: dict[str, str] | None = None) -> SearchAnswer:
     """GET the search, then each `next` link, until none is left, a link repeats or leaves the target's origin
     (the token must not travel elsewhere), or ``max_pages`` are read. Any link on the target's own origin is
-    followed, whatever its shape (R4 leaves paging URLs to the server, e.g. ``[base]?_getpages=ID&…``)."""
-    answer = SearchAnswer()
+    followed, whatever its shape (R4 leaves paging URLs to the server, e.g. ``[base]?_getpages=ID&…``).
+    ``headers`` go with every page (e.g. ``Prefer: handling=strict``)."""
+    answer = SearchAnswer(sent=list(params))
     seen: set[str] = set()
-    resp = client.get(path, params=params)
+    resp = client.get(path, params=params, headers=headers)
     while True:
         answer.pages.append(resp)
         body = resp.resource
@@ -99,7 +127,7 @@ def fetch_all(client: FhirClient, path: str, params: list[tuple[str, str]], *, m
             answer.paging_problems.append(f"more than {max_pages} pages: stopped following next links")
             return answer
         seen.add(nxt)
-        resp = client.get(nxt)
+        resp = client.get(nxt, headers=headers)
 
 
 def same_origin(url: str, base_url: str) -> bool:
@@ -108,10 +136,25 @@ def same_origin(url: str, base_url: str) -> bool:
 
 
 def next_link(bundle: dict[str, Any]) -> str | None:
+    return link_of(bundle, "next")
+
+
+def link_of(bundle: dict[str, Any], relation: str) -> str | None:
     for link in fr.as_list(bundle.get("link")):
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+        if isinstance(link, dict) and link.get("relation") == relation and isinstance(link.get("url"), str):
             return link["url"]
     return None
+
+
+# Parameters that shape the answer rather than select: never expected in a self link.
+RESULT_PARAMS = ("_count", "_offset", "_format", "_pretty", "_summary", "_elements", "_total")
+_ALIASES = {"category": ("measurereport-category",), "measurereport-category": ("category",),
+            "evaluated-resource": ("evaluatedResource",), "evaluatedResource": ("evaluated-resource",)}
+
+
+def _base_name(name: str) -> str:
+    """A parameter's name without modifier (`subject:Patient` -> `subject`); `_include` stays itself."""
+    return name.split(":", 1)[0]
 
 
 def to_answer(search: SearchAnswer, patients: tuple[str, ...] | list[str] = ()) -> OperationAnswer:
@@ -119,7 +162,7 @@ def to_answer(search: SearchAnswer, patients: tuple[str, ...] | list[str] = ()) 
     if search.response is None:
         raise ValueError("a search answer without pages")
     answer = OperationAnswer(response=search.response, problems=[*search.problems, *search.paging_problems])
-    answer.returns = group_by_patient(search.entries, reports=search.matches, patients=patients)
+    answer.returns = group_by_patient(search.entries, reports=search.matches, patients=patients, origin="searchset entries")
     return answer
 
 

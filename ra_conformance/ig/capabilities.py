@@ -20,6 +20,8 @@ FHIRPATH_PATCH_FORMAT = "patchFormat:application/fhir+json"
 # ra-conform's own declaration that MeasureReport?subject=Group/<id> returns the members' reports (REQ-086 ⚑,
 # not base FHIR): an extension (valueBoolean true) on the `subject` searchParam of MeasureReport.
 GROUP_EXPANSION_EXTENSION = "https://ra-conform.example.org/fhir/StructureDefinition/search-subject-group-expansion"
+# The capability item of that declaration (MAY everywhere; capability.Declarations reads the extension).
+GROUP_EXPANSION = "MeasureReport:search:subject=Group"
 
 _SYSTEM = {"system:batch": SHOULD, "system:transaction": MAY, "system:search-system": MAY, "system:history-system": MAY}
 _MR_REST = {

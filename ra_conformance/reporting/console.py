@@ -117,6 +117,12 @@ class PlainProgress:
 
 
 def print_results(console: Console, results: RunResults, *, verbose: bool = False) -> None:
+    from .summary import ignored_text, summary_dict
+
+    search = summary_dict(results)["search"]
+    ignored = ignored_text(search)
+    if ignored:  # the root cause of many failures, said once before them (issue 16)
+        console.print(f"[bold red]ROOT CAUSE[/] {ignored}", highlight=False)
     for state in (FAIL, ERROR, WARN):
         shown = [t for t in results.tests if t.state == state]
         if not shown:
@@ -132,7 +138,7 @@ def print_results(console: Console, results: RunResults, *, verbose: bool = Fals
         for t in results.tests:
             if t.state == SKIP:
                 console.print(f"[dim]SKIP {safe(t.suite)} › {safe(t.name)}: {safe(t.message)}[/]")
-    table = Table(title=f"ra-conform · {safe(results.target)} · IG {safe(results.ig_version)} · ${safe(results.operation)}")
+    table = Table(title=f"ra-conform · {safe(results.target)} · IG {safe(results.ig_version)} · {safe(_flows(results))}")
     table.add_column("suite")
     for state in STATES:
         table.add_column(state, justify="right", style=STYLE[state])
@@ -141,6 +147,8 @@ def print_results(console: Console, results: RunResults, *, verbose: bool = Fals
     totals = results.counts()
     table.add_row("[bold]total", *(f"[bold]{totals[s]}" for s in STATES))
     console.print(table)
+    if results.search_handling:
+        console.print(f"searches sent Prefer: handling={results.search_handling}")
     console.print(f"wall time {results.wall_s:.2f} s · exit code {results.exit_code()}")
     if results.interrupted:
         console.print(f"[bold]INTERRUPTED[/] ({results.interrupted}): {len(results.tests)} of {len(results.planned) or '?'} "
@@ -161,7 +169,7 @@ def print_plan_brief(console: Console, plan: list[Any]) -> None:
 
 def print_plan(console: Console, plan: list[Any], results: RunResults) -> None:
     """`ra-conform plan`: per REQ id, the tests that will run or be skipped, and why."""
-    table = Table(title=f"ra-conform plan · {safe(results.target)} · IG {safe(results.ig_version)} · ${safe(results.operation)}")
+    table = Table(title=f"ra-conform plan · {safe(results.target)} · IG {safe(results.ig_version)} · {safe(_flows(results))}")
     for col in ("REQ", "test", "decision", "why"):
         table.add_column(col, overflow="fold")
     rows = sorted(((req, e) for e in plan for req in (e.reqs or ("(none)",))), key=lambda r: (r[0], r[1].nodeid))
@@ -170,6 +178,12 @@ def print_plan(console: Console, plan: list[Any], results: RunResults) -> None:
     console.print(table)
     runs = sum(1 for e in plan if e.run)
     console.print(f"{runs} tests will run, {len(plan) - runs} will be skipped")
+
+
+def _flows(results: RunResults) -> str:
+    from .summary import retrieval_text
+
+    return "retrieval: " + retrieval_text(results.retrieval)
 
 
 def _indent(text: str, limit: int = 4000) -> str:

@@ -173,13 +173,45 @@ def _section(sid: str, heading: str, inner: str) -> str:
     return f'<section id="{sid}">\n<h2>{esc(heading)}</h2>\n{inner}</section>\n'
 
 
+def _retrieval_fact(summary: dict[str, Any]) -> str:
+    flows = summary.get("retrieval")
+    if not isinstance(flows, list) or not flows:
+        return '<span class="nodata">none exercised</span>'
+    return " + ".join(f"<code>{esc(f)}</code>" for f in flows)
+
+
+def _handling_fact(summary: dict[str, Any]) -> str:
+    search = summary.get("search") if isinstance(summary.get("search"), dict) else {}
+    handling = search.get("handling")
+    if handling in ("strict", "lenient"):
+        return f"<code>Prefer: handling={esc(handling)}</code>"
+    return '<span class="nodata">none sent (the server\'s default)</span>'
+
+
+def _search_notes(search: Any) -> str:
+    """Issue 16: the parameters the server ignored (the root cause, said once) and its `outcome` diagnostics."""
+    from .summary import ignored_text
+
+    out = ""
+    ignored = ignored_text(search)
+    if ignored:
+        out += f'<p class="root-cause" id="ignored-parameters"><strong>Root cause:</strong> {esc(ignored)}</p>\n'
+    outcomes = search.get("outcomes") if isinstance(search, dict) else None
+    if isinstance(outcomes, list) and outcomes:
+        items = "".join(f"<li>{esc(o)}</li>" for o in outcomes[:20])
+        out += f'<div class="search-outcomes" id="search-outcomes"><strong>The server\'s notes on its searches (search.mode=outcome, warnings):</strong><ul>{items}</ul></div>\n'
+    return out
+
+
 def _verdict_section(summary: dict[str, Any], verdict: str, tests: list[dict[str, Any]], texts: dict[str, str]) -> str:
     tool = summary.get("tool") or {}
     operation = summary.get("operation") or ""
     facts = (
         ("Target", esc(summary.get("target", ""))),
         ("IG version", esc(summary.get("igVersion", ""))),
+        ("Retrieval", _retrieval_fact(summary)),
         ("Operation", f"<code>${esc(operation)}</code>" if operation else '<span class="nodata">none</span>'),
+        ("Search handling", _handling_fact(summary)),
         ("Strict", "yes (warnings fail)" if summary.get("strict") else "no"),
         ("Wall time", seconds(summary.get("wallSeconds"))),
         ("Tool", f"{esc(tool.get('name', ''))} {esc(tool.get('version', ''))}"),
@@ -204,6 +236,7 @@ def _verdict_section(summary: dict[str, Any], verdict: str, tests: list[dict[str
         f'<div class="banner banner-{verdict}" role="status"><span class="big">{verdict.upper()}</span>'
         f'<span class="why">{esc(_verdict_text(summary, verdict))}{detail}</span></div>\n'
         + _not_run(stopped)
+        + _search_notes(summary.get("search"))
         + '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>\n"
         f'<div class="counts">{chips}</div>\n'
     )

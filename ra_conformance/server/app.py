@@ -168,8 +168,11 @@ async def _instance(ctx: _Context, request: Request) -> Answer:
         if ctx.faults.on("patch-ignored"):  # FAULT: patch-ignored
             return rest.read(ctx.store, rtype, rid, ctx.base(request))
         return rest.patch(ctx.store, rtype, rid, body, media, ctx.base(request), ctx.check, if_match=request.headers.get("if-match"))
-    return rest.update(ctx.store, rtype, rid, await _json_body(ctx, request), ctx.base(request), ctx.check,
-                       if_match=request.headers.get("if-match"))
+    answer = rest.update(ctx.store, rtype, rid, await _json_body(ctx, request), ctx.base(request), ctx.check,
+                         if_match=request.headers.get("if-match"))
+    if answer.status == 201 and ctx.faults.on("update-create-200"):  # FAULT: update-create-200
+        answer.status = 200
+    return answer
 
 
 # -- plumbing ------------------------------------------------------------------------------------------

@@ -229,7 +229,7 @@ def patient_bundle(store: ReadStore, patient: dict[str, Any], reports: list[dict
     """Patient first, then the reports, then every cited resource, each exactly once (REQ-021/027/028)."""
     patient_ref = f"Patient/{patient['id']}"
     entries = [] if faults.on("omit-patient-entry") else [patient]  # FAULT: omit-patient-entry
-    entries += [_profile_faults(r, faults) for r in reports]
+    entries += [profile_faults(r, faults) for r in reports]
     if not faults.on("omit-cited-resources"):  # FAULT: omit-cited-resources
         base_seen = {patient_ref, *(f"MeasureReport/{r['id']}" for r in reports)}
         seen = set(base_seen)
@@ -241,15 +241,21 @@ def patient_bundle(store: ReadStore, patient: dict[str, Any], reports: list[dict
                     continue
                 seen.add(ref)
                 target = store.get_ref(ref)
-                if target is not None and faults.on("malformed-evidence"):  # FAULT: malformed-evidence
-                    target = {**target, "recordedWhen": "yesterday"}
+                target = evidence_faults(target, faults)
                 if target is not None:  # a dangling citation cannot be returned
                     entries.append(target)
     return _bundle(entries, base=base, faults=faults)
 
 
-def _profile_faults(report: dict[str, Any], faults: FaultSet) -> dict[str, Any]:
-    """A copy of a report broken against its profile (self-testing the profile suite)."""
+def evidence_faults(target: dict[str, Any] | None, faults: FaultSet) -> dict[str, Any] | None:
+    """A cited resource as returned (by `$cc-gaps` or search `_include`), broken when a fault says so."""
+    if target is not None and faults.on("malformed-evidence"):  # FAULT: malformed-evidence
+        return {**target, "recordedWhen": "yesterday"}
+    return target
+
+
+def profile_faults(report: dict[str, Any], faults: FaultSet) -> dict[str, Any]:
+    """A copy of a report broken against its profile (self-testing the profile suite; `$cc-gaps` and search)."""
     if faults.on("report-type-summary"):  # FAULT: report-type-summary
         return {**report, "type": "summary"}
     if faults.on("drop-evidence-status-date"):  # FAULT: drop-evidence-status-date

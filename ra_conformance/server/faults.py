@@ -91,6 +91,19 @@ _CATALOGUE = (
     Fault("next-link-drops-page", "the searchset's next link skips a page of matches", ("REQ-070", "REQ-087")),
     Fault("search-ignores-category", "MeasureReport search ignores category / measurereport-category",
           ("REQ-077", "REQ-085")),
+    Fault("search-ignores-leniently",
+          "MeasureReport search ignores subject, period, category and _include as unknown (R4 lenient handling): "
+          "every report returned, the self link without them, an OperationOutcome entry with search.mode=outcome",
+          ("REQ-076", "REQ-074", "REQ-077", "REQ-080", "REQ-084", "REQ-085")),
+    Fault("search-month-end-rolls-over", "MeasureReport search reads a month-precision period value up to the first "
+          "day of the next month (period=le2024-02 matches a report starting 2024-03-01)", ("REQ-074", "REQ-084")),
+    Fault("search-february-28-days", "MeasureReport search ends a month-precision February on the 28th even in a "
+          "leap year (period=le2024-02 misses a report starting 2024-02-29)", ("REQ-074", "REQ-084")),
+    Fault("search-no-self-link", "the searchset Bundle carries no `self` link (R4: SHALL)", ("REQ-087",)),
+    Fault("update-create-200", "an update (PUT) that creates a new resource is answered 200 instead of 201 Created",
+          ("REQ-184",)),
+    Fault("transaction-not-atomic", "a transaction whose later entry fails keeps the changes of the entries before it",
+          ("REQ-181",)),
     Fault("risk-gap-ignores-filter", "$risk-gap ignores the ccType filter", ("REQ-225", "REQ-227")),
     Fault("risk-gap-accepts-missing-coverage", "$risk-gap answers a request without `coverage` as if it were complete",
           ("REQ-223",)),

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from ..dates import DateFormatError, day_range
-from .cc_gaps import cited_refs, group_members
+from .cc_gaps import cited_refs, evidence_faults, group_members, profile_faults
 from .errors import bad_request
 from .faults import FaultSet
 from .refs import local_ref, valid_id
@@ -77,10 +78,14 @@ def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: 
     includes: list[str] = []
     known = supported_params(rtype)
     count, offset = _paging(items)
+    ignored: list[str] = []
     for raw_name, value in items:
         if raw_name in _PAGING_PARAMS:
             continue
         name, _, modifier = raw_name.partition(":")
+        if name in _LENIENT_FAULT_PARAMS and rtype == "MeasureReport" and faults.on("search-ignores-leniently"):
+            ignored.append(raw_name)  # FAULT: search-ignores-leniently (left out of the self link, said in an outcome)
+            continue
         if raw_name == "_include":
             if rtype == "MeasureReport" and value in INCLUDES:
                 includes.append(value)
@@ -104,10 +109,16 @@ def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: 
         q.applied.append((raw_name, value))
     matches = store.query(rtype, q.where, q.args)
     page = matches[offset:offset + count]
+    if rtype == "MeasureReport":
+        page = [profile_faults(r, faults) for r in page]
     included = _included(store, page, base, faults) if includes else []
     bundle = _bundle(rtype, page, included, q.applied, base)
+    if ignored:
+        bundle.setdefault("entry", []).append(_ignored_outcome(ignored))
     bundle["total"] = len(matches)
     bundle["link"] += _page_links(rtype, q.applied, base, count, offset, len(matches), faults)
+    if faults.on("search-no-self-link"):  # FAULT: search-no-self-link
+        bundle["link"] = [link for link in bundle["link"] if link["relation"] != "self"]
     return bundle
 
 
@@ -197,7 +208,13 @@ def _date_option(value: str, faults: FaultSet, param: str = "period",
     first_col, last_col = targets[param]
     sql, ends = _DATE_SQL[prefix or "eq"]
     sql = sql.format(s=first_col, e=last_col)
-    bound = {"f": rng.first.isoformat(), "l": rng.last.isoformat()}
+    last = rng.last
+    if len(date_text) == 7:  # month precision: the faults of engines that get "the end of the month" wrong
+        if faults.on("search-month-end-rolls-over"):  # FAULT: search-month-end-rolls-over
+            last = last + timedelta(days=1)
+        elif faults.on("search-february-28-days") and last.month == 2 and last.day == 29:
+            last = last - timedelta(days=1)  # FAULT: search-february-28-days
+    bound = {"f": rng.first.isoformat(), "l": last.isoformat()}
     return sql, [bound[e] for e in ends]
 
 
@@ -208,7 +225,7 @@ def _included(store: Store, matches: list[dict[str, Any]], base: str, faults: Fa
         for ref in cited_refs(report, base):
             if ref not in seen:
                 seen.add(ref)
-                target = store.get_ref(ref)
+                target = evidence_faults(store.get_ref(ref), faults)
                 if target is not None:
                     out.append(target)
     if out and faults.on("include-misses-evidence"):  # FAULT: include-misses-evidence
@@ -231,6 +248,17 @@ def _bundle(rtype: str, matches: list[dict], included: list[dict], applied: list
     if entries:
         bundle["entry"] = entries
     return bundle
+
+
+_LENIENT_FAULT_PARAMS = ("subject", "period", "category", "measurereport-category", "_include")
+
+
+def _ignored_outcome(names: list[str]) -> dict[str, Any]:
+    """An OperationOutcome entry about the search (search.mode=outcome), as lenient R4 servers add."""
+    issues = [{"severity": "warning", "code": "not-supported",
+               "diagnostics": f"Unknown search parameter '{n}' for resource type 'MeasureReport': ignored"}
+              for n in dict.fromkeys(names)]
+    return {"resource": {"resourceType": "OperationOutcome", "issue": issues}, "search": {"mode": "outcome"}}
 
 
 def _entry(resource: dict[str, Any], mode: str, base: str) -> dict[str, Any]:

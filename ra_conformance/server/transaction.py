@@ -45,6 +45,11 @@ def _transaction(store: Store, entries: list[Any], *, base: str, check: Incoming
     parsed = [_parse_entry(e, n) for n, e in enumerate(entries)]
     _assign_ids(parsed)
     results: list[Answer | None] = [None] * len(parsed)
+    if faults.on("transaction-not-atomic"):  # FAULT: transaction-not-atomic (each entry committed on its own)
+        for n in sorted(range(len(parsed)), key=lambda i: _ORDER[parsed[i]["method"]]):
+            with store.atomic():
+                results[n] = _execute(store, parsed[n], base=base, check=check, faults=faults)
+        return [r for r in results if r is not None]
     with store.atomic():
         for n in sorted(range(len(parsed)), key=lambda i: _ORDER[parsed[i]["method"]]):
             try:

@@ -149,6 +149,8 @@ def argument_pool(body: Any, client: FhirClient) -> dict[str, Any]:
         "code": "ra", "prefix": "ge", "value": "2024-01-01", "period": body, "name": "cc-gaps", "issue": issues[0] if issues else None,
         "key": "output", "statuses": (200,), "severity": "error", "operation": "cc-gaps", "report": body,
         "extension": {"url": "http://x", "valueString": "y"},
+        "rid": "x", "names": ["subject", "_include"], "excluded": {"MeasureReport/x"}, "diagnostics": ["x"],
+        "outcome": body if isinstance(body, dict) else {},
     }
     return pool
 

@@ -25,6 +25,16 @@ def index(resources: list[JSON]) -> dict[str, JSON]:
     return {key(r): r for r in resources}
 
 
+def is_ra_report(resource: JSON) -> bool:
+    """An RA coding-gap report (claims ra-measurereport); the kit's other MeasureReports (quality measures,
+    expectations `otherReports`) are plain R4 MeasureReports no RA retrieval may return."""
+    return resource["resourceType"] == "MeasureReport" and RA_SD + "ra-measurereport" in resource.get("meta", {}).get("profile", [])
+
+
+def is_other_report(resource: JSON) -> bool:
+    return resource["resourceType"] == "MeasureReport" and not is_ra_report(resource)
+
+
 # ---- single resources ---------------------------------------------------------------------------
 def file_problems(kit_dir: Path) -> list[str]:
     """Each resources/*.json is one JSON resource, named <Type>-<id>.json."""
@@ -56,7 +66,7 @@ def identity_problems(resources: list[JSON]) -> list[str]:
     for r in resources:
         if not str(r.get("id", "")).startswith("rac-"):
             out.append(f"{key(r)}: id lacks the rac- prefix")
-        if not r.get("meta", {}).get("profile"):
+        if not r.get("meta", {}).get("profile") and not is_other_report(r):  # a quality report claims none
             out.append(f"{key(r)}: no meta.profile")
     return out
 
@@ -128,7 +138,7 @@ def reference_problems(resources: list[JSON], allowed_missing: set[str]) -> list
         for target in _references(r):
             if target not in idx and target not in allowed_missing:
                 out.append(f"{key(r)}: dangling reference {target}")
-        if r["resourceType"] == "MeasureReport" and r.get("measure") not in measures:
+        if is_ra_report(r) and r.get("measure") not in measures:
             out.append(f"{key(r)}: measure {r.get('measure')} is no Measure of the kit")
     return out
 
@@ -142,9 +152,17 @@ def inventory_problems(exp: Expectations, resources: list[JSON]) -> list[str]:
     """The expectations' patients/groups/reports sections describe exactly the kit's resources."""
     idx = index(resources)
     out = []
-    reports = {k: r for k, r in idx.items() if k.startswith("MeasureReport/")}
+    reports = {k: r for k, r in idx.items() if is_ra_report(r)}
     if set(exp.reports) != set(reports):
         out.append(f"reports differ: {sorted(set(exp.reports) ^ set(reports))}")
+    others = {k: r for k, r in idx.items() if is_other_report(r)}
+    if set(exp.other_reports) != set(others):
+        out.append(f"other reports differ: {sorted(set(exp.other_reports) ^ set(others))}")
+    for ref, mr in others.items():
+        actual = {"patient": mr["subject"]["reference"], "measure": mr["measure"], "period": mr["period"]}
+        for field, value in actual.items():
+            if exp.other_reports.get(ref, {}).get(field) != value:
+                out.append(f"{ref}: {field} declared {exp.other_reports.get(ref, {}).get(field)!r}, kit has {value!r}")
     for ref, mr in reports.items():
         declared = exp.reports.get(ref, {})
         actual = {"patient": mr["subject"]["reference"], "measure": mr["measure"], "period": mr["period"],
@@ -178,7 +196,7 @@ def derive_answer(subject: str, period_start: str, period_end: str,
     win = dates.window(period_start, period_end)
 
     def matching(patient: str) -> list[str]:
-        return sorted(k for k, r in idx.items() if r["resourceType"] == "MeasureReport"
+        return sorted(k for k, r in idx.items() if is_ra_report(r)
                       and r["subject"]["reference"] == patient and dates.period_overlaps(r["period"], win))
 
     if subject.startswith("Patient/"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from kit_checks import reference_problems
+from kit_checks import is_ra_report, reference_problems
 
 
 def _allowed(expectations):
@@ -26,7 +26,7 @@ def test_reference_check_catches_a_dangling_reference(resources, expectations):
 
 def test_reference_check_catches_an_unknown_measure(resources, expectations):
     broken = copy.deepcopy(resources)
-    next(r for r in broken if r["resourceType"] == "MeasureReport")["measure"] = "http://example.org/Measure/x"
+    next(r for r in broken if is_ra_report(r))["measure"] = "http://example.org/Measure/x"
     assert len(reference_problems(broken, _allowed(expectations))) == 1
 
 

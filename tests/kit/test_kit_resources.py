@@ -9,7 +9,7 @@ import pytest
 
 from ra_conformance import jsonio
 
-from kit_checks import RA_SD, file_problems, identity_problems, key, r4_model_problems, report_problems
+from kit_checks import RA_SD, file_problems, identity_problems, is_other_report, is_ra_report, key, r4_model_problems, report_problems
 
 
 def test_every_file_is_json_named_after_its_resource(kit_dir):
@@ -51,8 +51,19 @@ def test_identity_check_catches_a_foreign_id(resources):
 
 
 def test_every_report_follows_ra_measurereport(resources):
-    problems = [p for r in resources if r["resourceType"] == "MeasureReport" for p in report_problems(r)]
+    problems = [p for r in resources if is_ra_report(r) for p in report_problems(r)]
     assert problems == []
+
+
+def test_the_kit_holds_reports_that_are_not_ra_for_patients_the_scenarios_ask_about(resources, expectations):
+    """Non-RA MeasureReports (quality measures) for RA patients and periods: category/_profile filters and the
+    `$report` family can never pass vacuously (issue 16)."""
+    others = [r for r in resources if is_other_report(r)]
+    assert others and all(key(r) in expectations.other_reports for r in others)
+    subjects = {r["subject"]["reference"] for r in others}
+    asked = {p for sc in expectations.scenarios.values() for p, reports in sc.returns.items() if reports}
+    assert subjects & asked
+    assert not any(r.get("extension") for r in others)  # no measurereport-category at all
 
 
 def _ext(element, name):
@@ -87,13 +98,13 @@ def test_report_check_catches(resources, name):
 
 def _codes(resources, ext_name):
     return {e["valueCodeableConcept"]["coding"][0]["code"]
-            for r in resources if r["resourceType"] == "MeasureReport"
+            for r in resources if is_ra_report(r)
             for g in r["group"] for e in g["extension"] if e["url"] == RA_SD + ext_name}
 
 
 def test_kit_holds_what_the_issue_asks_for(resources):
     by_type = Counter(r["resourceType"] for r in resources)
-    reports = [r for r in resources if r["resourceType"] == "MeasureReport"]
+    reports = [r for r in resources if is_ra_report(r)]
     assert by_type["Patient"] >= 6 and by_type["Group"] >= 2 and len(reports) >= 10
     assert {"Condition", "Encounter", "Observation", "DocumentReference", "Organization", "Practitioner"} <= set(by_type)
     assert len({r["measure"] for r in reports}) >= 2

@@ -7,6 +7,8 @@ import copy
 
 import pytest
 
+from kit_checks import key
+
 from ra_conformance.validation.engine import validator_for
 
 # 2.1.0 features STU1 lacks: the category extension (REQ-111) and ccType/dxCode/confidenceScale (REQ-125).
@@ -31,6 +33,6 @@ def test_under_stu1_only_the_v21_features_are_flagged(resources):
 
 
 def test_validator_check_can_fail(resources):
-    mr = copy.deepcopy(next(r for r in resources if r["resourceType"] == "MeasureReport"))
+    mr = copy.deepcopy(next(r for r in resources if key(r) == "MeasureReport/rac-mr-p01-v24"))
     mr["group"][0]["extension"] = mr["group"][0]["extension"][1:]  # drop the 1..1 ccType
     assert _issues([mr], "2.1.0")

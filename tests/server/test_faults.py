@@ -84,9 +84,49 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "risk-gap-ignores-filter": lambda c: len(_risk_gap(c, ccType="suspected").json().get("entry", [])) > 1,
     "risk-gap-accepts-missing-coverage": lambda c: _risk_gap(c, coverage=False).status_code == 200,
     "risk-gap-drops-contextid": lambda c: "ra-contextId" not in _risk_gap(c, headers={"contextId": "req-1"}).text,
+    # issue 9/16: search self link and lenient ignoring, update-as-create, atomic transactions, month edges
+    "search-ignores-leniently": lambda c: _lenient(c.get("/MeasureReport?subject=Patient/p1&period=ge2099-01-01").json()),
+    "search-no-self-link": lambda c: "self" not in {link["relation"] for link in c.get("/MeasureReport?patient=p1").json()["link"]},
+    "update-create-200": lambda c: c.put(f"/Patient/{(pid := _new_id())}", json=patient(pid)).status_code == 200,
+    "transaction-not-atomic": lambda c: _half_transaction(c),
+    "search-month-end-rolls-over": lambda c: "MeasureReport/r4" in _matches(c.get("/MeasureReport?patient=p2&period=le2024-02").json())
+    and "MeasureReport/r4" not in _matches(c.get("/MeasureReport?patient=p2&period=le2024-01").json()),  # period applied
+    "search-february-28-days": lambda c: "MeasureReport/r10" not in _matches(_with_leap_day_report(c)),
 }
 PROBES.update(BULK_PROBES)  # the asynchronous pattern (tests/server/bulk_probes.py)
 PROBES.update(SMART_PROBES)  # SMART Backend Services under --smart (tests/server/smart_probes.py)
+
+
+def _new_id() -> str:
+    import uuid
+
+    return f"p-{uuid.uuid4().hex[:12]}"
+
+
+def _matches(bundle: dict[str, Any]) -> set[str]:
+    return {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle.get("entry", [])
+            if e.get("search", {}).get("mode") == "match"}
+
+
+def _lenient(bundle: dict[str, Any]) -> bool:
+    """Every report despite a window nothing overlaps, the self link without the window, an outcome entry."""
+    self_link = next((link["url"] for link in bundle.get("link", []) if link["relation"] == "self"), "")
+    modes = [e.get("search", {}).get("mode") for e in bundle.get("entry", [])]
+    return bundle.get("total", 0) > 0 and "period" not in self_link and "outcome" in modes
+
+
+def _half_transaction(c: Any) -> bool:
+    """A transaction whose second entry fails (body id differs from the URL id): is the first entry kept?"""
+    kept, other = _new_id(), _new_id()
+    c.post("/", json={"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": patient(kept), "request": {"method": "PUT", "url": f"Patient/{kept}"}},
+        {"resource": patient(_new_id()), "request": {"method": "PUT", "url": f"Patient/{other}"}}]})
+    return c.get(f"/Patient/{kept}").status_code == 200
+
+
+def _with_leap_day_report(c: Any) -> dict[str, Any]:
+    c.put("/MeasureReport/r10", json=report("r10", "p2", "2024-02-29", "2024-02-29"))
+    return c.get("/MeasureReport?patient=p2&period=le2024-02").json()
 
 
 def _with_grouped_report(c: Any) -> dict[str, Any]:
@@ -136,7 +176,9 @@ def test_fault_leaves_the_clean_behaviour_elsewhere_mostly_alone(client_for: Cal
     """Each fault is one defect: the other probes stay clean (except knowingly entangled ones)."""
     if name == "get-not-supported":
         pytest.skip("most probes use the GET form")
-    entangled = {"ignore-period": {"utc-date-normalisation"}, "wrong-content-type": {"missing-charset"}}
+    entangled = {"ignore-period": {"utc-date-normalisation"}, "wrong-content-type": {"missing-charset"},
+                 # ignoring subject/period/category/_include shows as each of those single defects
+                 "search-ignores-leniently": {"include-misses-evidence", "search-ignores-category", "search-ignores-period"}}
     c = client_for(name)
     showing = {other for other, probe in PROBES.items() if other != name and probe(c)}
     assert showing <= entangled.get(name, set())

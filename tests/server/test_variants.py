@@ -110,6 +110,8 @@ PROBES: dict[str, Callable[[Any], bool]] = {
     "no-match-mode": lambda c: (not ids(search(c, f"patient={P02}&_include=MeasureReport:evaluated-resource"), "match")
                                 and bool(ids(search(c, f"patient={P02}&_include=MeasureReport:evaluated-resource"), "include"))),
     "reversed-entries": _reversed,
+    "search-outcome-note": lambda c: [e["resource"]["issue"][0]["severity"] for e in search(c, f"patient={P02}")["entry"]
+                                      if e.get("search", {}).get("mode") == "outcome"] == ["information"],
     "json-patch-only": _patch_refused,
     "instant-period-search": _instants,
     "transactions-capped-50": _capped,

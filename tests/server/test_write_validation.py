@@ -21,7 +21,7 @@ GROUP_REF = "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/ra-groupRefer
 
 
 def two_group_report() -> dict[str, Any]:
-    report = copy.deepcopy(next(r for r in variant_resources("stu1") if r["resourceType"] == "MeasureReport"))
+    report = copy.deepcopy(next(r for r in variant_resources("stu1") if r["id"] == "rac-mr-p01-v24"))  # an RA report
     report["id"] = "rac-two-groups"
     cited = report["evaluatedResource"][0]
     cited["extension"] = [{"url": GROUP_REF, "valueString": g.get("id", "g")} for g in report["group"][:1]] * 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import capability, entries, instants, minimal_return, paging, patching, transactions, transport
+from . import capability, entries, instants, minimal_return, outcomes, paging, patching, transactions, transport
 from .base import Variant
 
 _CATALOGUE: tuple[Variant, ...] = (
@@ -11,6 +11,7 @@ _CATALOGUE: tuple[Variant, ...] = (
     paging.NO_TOTAL,
     entries.NO_MATCH_MODE,
     entries.REVERSED_ENTRIES,
+    outcomes.SEARCH_OUTCOME_NOTE,
     patching.JSON_PATCH_ONLY,
     instants.INSTANT_PERIOD_SEARCH,
     transactions.TRANSACTIONS_CAPPED,
