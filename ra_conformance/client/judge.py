@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..checks.findings import Finding, error, warning
 from .judge_base import (
-    TYPED_REF, Check, Observed, describe, headers_findings, is_date, op_params, operation_requests, token_findings,
+    TYPED_REF, Check, Observed, describe, headers_findings, is_date, op_params, operation_requests,
 )
 from .recorder import Recorded
 
@@ -65,7 +65,7 @@ def _op_headers(obs: Observed) -> list[Finding]:
     out: list[Finding] = []
     for r in operation_requests(obs):
         out += headers_findings(r, body_expected=r.method == "POST")
-    return out + token_findings(obs, obs.records)
+    return out
 
 
 def _did_operation(obs: Observed) -> bool:
@@ -130,7 +130,7 @@ def _search_form(obs: Observed) -> list[Finding]:
             out.append(error("REQ-192", "a POST _search carries its parameters form-encoded",
                              expected="application/x-www-form-urlencoded", actual=r.header("content-type") or "none", where=describe(r)))
         out += headers_findings(r, ("REQ-192", "REQ-009"), body_expected=False)
-    return out + token_findings(obs, obs.records)
+    return out
 
 
 SEARCH_CHECKS = (
@@ -159,7 +159,7 @@ def _read(obs: Observed) -> list[Finding]:
         if r.query and any(k not in ("_format", "_pretty", "_summary", "_elements") for k, _ in r.query):
             out.append(warning("REQ-192", "a read carries search parameters", where=describe(r)))
         out += headers_findings(r, ("REQ-192", "REQ-009"), body_expected=False)
-    return out + token_findings(obs, obs.records)
+    return out
 
 
 READ_CHECKS = (

@@ -13,6 +13,7 @@ from ..dates import DATE_RE
 from ..ig import REPORT_STYLE_OPERATIONS
 from .recorder import Recorded
 from .scenarios import IDS, Ids, Scenario
+from .tokens import TokenRule, bearer_of, protected, refusal
 
 FHIR_JSON_TYPES = ("application/fhir+json", "application/json")
 ACCEPTABLE = (*FHIR_JSON_TYPES, "*/*", "application/*")
@@ -28,8 +29,13 @@ class Observed:
     records: list[Recorded]
     base: str
     ids: Ids = IDS
-    auth_token: str | None = None
+    auth_token: str | None = None  # --auth-token (shorthand for tokens=TokenRule(fixed=…))
     snapshot: dict[str, Any] | None = None  # the remark scenario's report as it was before the client acted
+    tokens: TokenRule | None = None  # which bearer tokens are valid (None: the server is open)
+
+    def __post_init__(self) -> None:
+        if self.tokens is None and self.auth_token:
+            self.tokens = TokenRule(fixed=self.auth_token)
 
 
 # A check returns findings (empty: pass), or None when it does not apply to what the client did (skip).
@@ -114,12 +120,24 @@ def headers_findings(r: Recorded, reqs: tuple[str, ...] = ("REQ-009",), *, body_
 
 
 def token_findings(obs: Observed, records: list[Recorded], reqs: tuple[str, ...] = ("REQ-006",)) -> list[Finding]:
-    """With --auth-token: every request carries it as a bearer token."""
-    if not obs.auth_token:
+    """With --auth-token or SMART: every request that needs one carries a valid bearer token (the given token, or
+    one the server's token endpoint issued), and the server did not refuse it (expired, scopes too narrow)."""
+    rule = obs.tokens
+    if rule is None:
         return []
-    wanted = f"bearer {obs.auth_token}".lower()
-    return [error(reqs, "the request does not carry the bearer token", where=describe(r))
-            for r in records if (r.header("authorization") or "").strip().lower() != wanted]
+    out: list[Finding] = []
+    for r in protected(records):
+        token = bearer_of(r)
+        if token is None:
+            out.append(error(reqs, "the request carries no bearer token (the server requires one)", expected=rule.how(),
+                             actual=f"HTTP {r.status}" if r.status is not None else None, where=describe(r)))
+        elif not rule.valid(token):
+            what = "the token given to client-test" if not rule.smart else "a token this server's token endpoint issued"
+            out.append(error(reqs, f"the bearer token is not {what}", expected=rule.how(), where=describe(r)))
+        elif rule.smart and (why := refusal(r)):
+            out.append(error(reqs, "the server refused the request's access token (expired, or its scopes do not cover "
+                             "the request)", actual=why, where=describe(r)))
+    return out
 
 
 def never_performed(obs: Observed, reqs: tuple[str, ...]) -> list[Finding]:

@@ -8,10 +8,11 @@ from ..fhir.redact import redact_headers, redact_text, redact_url
 from ..results import ERROR, FAIL, PASS, SKIP, WARN, TestResult
 from .async_checks import ASYNC_CHECKS, file_findings, manifest_of
 from .judge import OPERATION_CHECKS, READ_CHECKS, SEARCH_CHECKS
-from .judge_base import Check, Observed, never_performed
+from .judge_base import Check, Observed, never_performed, token_findings
 from .recorder import Recorded
 from .remark_checks import REMARK_CHECKS, remark_requests
 from .submit_checks import RISK_GAP_CHECKS, SUBMIT_CHECKS
+from .tokens import protected
 
 BODY_KEPT = 64 * 1024
 
@@ -26,6 +27,22 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     "submit-data": SUBMIT_CHECKS,
     "risk-gap": RISK_GAP_CHECKS,
 }
+
+
+def _tokens(obs: Observed) -> list[Finding] | None:
+    """REQ-006: a protected client-test (--auth-token, SMART) refuses requests without a valid token; not applicable
+    when the client sent no request that needs one (the scenario's own checks report that)."""
+    return token_findings(obs, obs.records) if protected(obs.records) else None
+
+
+# Judged in every scenario when client-test requires a token (--auth-token or SMART Backend Services).
+TOKEN_CHECK = Check("test_req_006_requests_carry_a_valid_token",
+                    "every request carries a bearer token the server issued (or the one given), and none is refused",
+                    ("REQ-006",), _tokens, lambda o: True)
+
+
+def checks_for(obs: Observed) -> tuple[Check, ...]:
+    return CHECKS[obs.scenario.name] + ((TOKEN_CHECK,) if obs.tokens is not None else ())
 
 
 def reqs_of(scenario: str) -> list[str]:
@@ -52,7 +69,7 @@ def complete(obs: Observed) -> bool:
 
 def judge(obs: Observed, secrets: tuple[str, ...] = ()) -> list[TestResult]:
     exchanges = [exchange(r, obs.base, secrets) for r in obs.records]
-    return [_result(obs, check, exchanges) for check in CHECKS[obs.scenario.name]]
+    return [_result(obs, check, exchanges) for check in checks_for(obs)]
 
 
 def _result(obs: Observed, check: Check, exchanges: list[dict]) -> TestResult:

@@ -182,6 +182,8 @@ class _RecordingMiddleware:
     def __init__(self, app: Any, recorder: Recorder) -> None:
         self.app, self.recorder = app, recorder
         self._seq = 0
+        # SMART Backend Services (server/auth.py): a held poll is answered here, so it must pass the token check first
+        self.smart = getattr(getattr(getattr(app, "state", None), "ctx", None), "smart", None)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope.get("type") != "http":
@@ -208,7 +210,8 @@ class _RecordingMiddleware:
             await _answer(send, 413, jsonio.dumps(outcome), JSON_HEADERS, record)
             self.recorder._answered(record)
             return
-        if path.startswith("/$async/") and scope.get("method") == "GET" and self.recorder._hold_poll(path):
+        if path.startswith("/$async/") and scope.get("method") == "GET" and self._may_pass(path, record) \
+                and self.recorder._hold_poll(path):
             record.synthetic = True
             headers = [(b"retry-after", str(self.recorder.hold.seconds).encode()), (b"x-progress", b"in progress")]
             await _answer(send, 202, b"", headers, record)
@@ -219,6 +222,11 @@ class _RecordingMiddleware:
         if record.status == 202 and location:
             self.recorder._job_started(location)
         self.recorder._answered(record)
+
+
+    def _may_pass(self, path: str, record: Recorded) -> bool:
+        """True when the server's SMART enforcement (if on) lets the request through (then it may be held)."""
+        return self.smart is None or self.smart.refusal("GET", path, record.header("authorization")) is None
 
 
 async def _read_body(receive: Any) -> tuple[bytes, bool]:

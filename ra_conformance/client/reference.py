@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from .. import jsonio
 from ..fhir import async_pattern
+from ..fhir.auth import TokenProvider, default_scope, provider_for
 from ..fhir.client import Exchange, FhirClient
 from ..fhir.risk_gap import CONTEXT_ID_HEADER, data_bundle
 from ..fhir.search import fetch_all
@@ -23,18 +26,38 @@ FHIR_JSON = "application/fhir+json"
 POLL_LIMIT = 60.0
 
 
+@dataclass(frozen=True)
+class ClientCredentials:
+    """SMART Backend Services (a private key) or an OAuth 2.0 client secret; the token URL is discovered from the
+    target unless given (fhir/auth.py does the token flow)."""
+
+    client_id: str
+    key: Path | None = None
+    secret: str | None = None
+    token_url: str | None = None
+
+    def provider(self, base: str) -> TokenProvider | None:
+        """Raises KeyFileError for an unusable key file. The scope reads and writes (remarks, submissions)."""
+        provider = provider_for(base, client_id=self.client_id, key_path=self.key, client_secret=self.secret,
+                                token_url=self.token_url)
+        if provider is not None:
+            provider.configure_scope(default_scope(write=True))
+        return provider
+
+
 class ReferenceClient:
     def __init__(self, base: str, ig_version: str = "2.1.0", *, auth_token: str | None = None, faults: tuple[str, ...] = (),
                  log: Callable[[str], None] | None = None, timeout: float = 30.0, remark_by: str = "patch",
-                 operation_by: str = "mixed") -> None:
+                 operation_by: str = "mixed", credentials: ClientCredentials | None = None) -> None:
         """``remark_by``: patch | put | transaction (REQ-202..REQ-204, all legal); ``operation_by``: GET | POST for both
-        coding-gap scenarios, or mixed (patient by GET, group by POST)."""
+        coding-gap scenarios, or mixed (patient by GET, group by POST); ``credentials``: get (and renew) access tokens."""
         if remark_by not in REMARK_FORMS or operation_by not in ("GET", "POST", "mixed"):
             raise ValueError(f"unknown form: remark_by={remark_by!r}, operation_by={operation_by!r}")
         self.remark_by, self.operation_by = remark_by, operation_by
         self.base, self.ig_version = base.rstrip("/"), ig_version
         self.faults = set(check_faults(faults))
-        self.http = FhirClient(self.base, auth_token=auth_token, timeout=timeout)
+        auth = credentials.provider(self.base) if credentials is not None else None
+        self.http = FhirClient(self.base, auth_token=auth_token, timeout=timeout, auth=auth)
         if log is not None:
             self.http.log.listeners.append(lambda x: log(_line(x)))
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -22,6 +22,10 @@ from .judge_base import Observed
 from .judging import complete, judge
 from .recorder import DONE_PATH, STATUS_PATH, AsyncHold, Recorder
 from .scenarios import IDS, Scenario, applicable, operation_name
+from .tokens import SMART, TokenRule, issued_tokens
+
+if TYPE_CHECKING:
+    from ..server.auth import SmartConfig
 
 DEFAULT_TIMEOUT = 120.0
 SETTLE = 0.5  # seconds of quiet after a scenario looks complete, for stragglers (skipped when the client says done)
@@ -44,15 +48,32 @@ class ClientTestOptions:
     timeout: float = DEFAULT_TIMEOUT
     report_dir: Path = Path("reports")
     auth_token: str | None = None
+    smart: "SmartConfig | None" = None  # SMART Backend Services on the reference server (exclusive with auth_token)
     kit_dir: Path | None = None
     settle: float = SETTLE
     hold: AsyncHold = field(default_factory=AsyncHold)
 
 
+def auth_of(base: str, opts: ClientTestOptions) -> dict[str, Any] | None:
+    """How the client authenticates (the status document's `auth`; None: the server is open)."""
+    from ..server.auth import DISCOVERY_PATH, TOKEN_PATH
+
+    if opts.smart is not None:
+        return {"type": SMART, "tokenUrl": base + TOKEN_PATH, "discovery": base + DISCOVERY_PATH,
+                "scope": "system/*.read system/*.write (SMART v1) or system/*.rs system/*.cud (v2)"}
+    return {"type": "bearer", "token": "the token given to client-test (--auth-token)"} if opts.auth_token else None
+
+
+def instruction_of(scenario: Scenario, base: str, opts: ClientTestOptions) -> str:
+    auth = auth_of(base, opts)
+    note = f" (send a bearer token from {auth['tokenUrl']}, {SMART})" if auth and "tokenUrl" in auth else ""
+    return scenario.instruction(base, opts.ig_version) + note
+
+
 def status_of(base: str, opts: ClientTestOptions, scenarios: list[Scenario], current: Scenario | None) -> dict[str, Any]:
     return {"base": base, "igVersion": opts.ig_version, "operation": operation_name(opts.ig_version),
             "scenario": current.name if current else None,
-            "instruction": current.instruction(base, opts.ig_version) if current else None,
+            "instruction": instruction_of(current, base, opts) if current else None, "auth": auth_of(base, opts),
             "index": scenarios.index(current) + 1 if current else None, "total": len(scenarios),
             "scenarios": [s.name for s in scenarios], "ids": IDS.__dict__,
             "done": f"POST {base}{DONE_PATH}?scenario=<name> when a scenario is finished"}
@@ -65,6 +86,8 @@ def run_client_test(opts: ClientTestOptions, *, out: IO[str] | None = None, cons
 
     out = out or sys.stdout
     console = console or Console(stderr=True)
+    if opts.auth_token and opts.smart is not None:
+        raise ClientTestError("--auth-token and --smart-client/--smart-client-secret exclude each other", EXIT_USAGE)
     scenarios = applicable(opts.ig_version, list(opts.scenarios))
     try:
         kit_dir = opts.kit_dir or kitmod.default_kit_dir()
@@ -74,7 +97,8 @@ def run_client_test(opts: ClientTestOptions, *, out: IO[str] | None = None, cons
         raise ClientTestError(f"no fixture kit at {kit_dir}", EXIT_USAGE)
     recorder = Recorder(hold=opts.hold)
     server = EmbeddedServer(load=[kit_dir], ig_version=opts.ig_version, host=opts.host, port=opts.port,
-                            auth_tokens=(opts.auth_token,) if opts.auth_token else (), wrap=recorder.middleware)
+                            auth_tokens=(opts.auth_token,) if opts.auth_token else (), smart=opts.smart,
+                            wrap=recorder.middleware)
     try:
         server.start()
     except LoadError as exc:
@@ -87,16 +111,19 @@ def run_client_test(opts: ClientTestOptions, *, out: IO[str] | None = None, cons
         base = server.base_url
         console.print(f"client-test: reference server at {base} (IG {opts.ig_version}); {len(scenarios)} scenario(s); "
                       f"follow along with GET {base}{STATUS_PATH}")
+        auth = auth_of(base, opts)
+        if auth is not None and "tokenUrl" in auth:
+            console.print(f"client-test: {SMART}: token endpoint {auth['tokenUrl']} (discovery {auth['discovery']})")
         if on_ready is not None:
             on_ready(base)
         for scenario in scenarios:
             assert server.store is not None
             snapshot = copy.deepcopy(server.store.get("MeasureReport", IDS.report))
             recorder.begin(scenario.name, status_of(base, opts, scenarios, scenario), hold_async=scenario.name == "async")
-            print(scenario.instruction(base, opts.ig_version), file=out, flush=True)
+            print(instruction_of(scenario, base, opts), file=out, flush=True)
             started = time.monotonic()
             obs = _wait(recorder, scenario, opts, base, snapshot)
-            tests = judge(obs, (opts.auth_token,) if opts.auth_token else ())
+            tests = judge(obs, _secrets(obs, opts))
             for t in tests:
                 t.duration_s = round(time.monotonic() - started, 3)
             results.tests += tests
@@ -110,8 +137,20 @@ def run_client_test(opts: ClientTestOptions, *, out: IO[str] | None = None, cons
 
 
 def _observed(recorder: Recorder, scenario: Scenario, opts: ClientTestOptions, base: str, snapshot: Any) -> Observed:
+    tokens = None
+    if opts.smart is not None:  # any token the server issued so far is valid (the server enforces expiry and scopes)
+        from ..server.auth import TOKEN_PATH
+
+        tokens = TokenRule(issued=issued_tokens(recorder.records()), token_url=base + TOKEN_PATH)
     return Observed(scenario, opts.ig_version, recorder.records(scenario.name), base, auth_token=opts.auth_token,
-                    snapshot=snapshot)
+                    snapshot=snapshot, tokens=tokens)
+
+
+def _secrets(obs: Observed, opts: ClientTestOptions) -> tuple[str, ...]:
+    """Values redacted from the reports: the fixed token, the issued access tokens, the registered client secrets."""
+    issued = tuple(obs.tokens.issued) if obs.tokens is not None else ()
+    client_secrets = tuple(opts.smart.secrets.values()) if opts.smart is not None else ()
+    return ((opts.auth_token,) if opts.auth_token else ()) + issued + client_secrets
 
 
 def _wait(recorder: Recorder, scenario: Scenario, opts: ClientTestOptions, base: str, snapshot: Any) -> Observed:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..checks.findings import Finding, error, warning
 from ..ig import SD
-from .judge_base import Check, Observed, describe, headers_findings, is_date, op_params, token_findings
+from .judge_base import Check, Observed, describe, headers_findings, is_date, op_params
 from .recorder import Recorded
 from .remark_checks import validator
 
@@ -66,7 +66,7 @@ def _form(obs: Observed) -> list[Finding]:
         elif obs.ig_version == "2.1.0":
             out.append(error("REQ-208", "IG 2.1.0 submits evidence with $submit-data, not a plain create",
                              expected="POST [base]/Measure/$submit-data", actual=describe(r)))
-    return out + token_findings(obs, obs.records)
+    return out
 
 
 def _datax_valid(obs: Observed) -> list[Finding]:
@@ -121,7 +121,7 @@ def _invocation(obs: Observed) -> list[Finding]:
             continue
         out += [error("REQ-220", p, where=describe(r)) for p in op_params(r)[1]]
         out += headers_findings(r, ("REQ-220",), body_expected=True)
-    return out + token_findings(obs, obs.records)
+    return out
 
 
 def _one(r: Recorded, name: str, req: str, kind: str) -> tuple[Any, list[Finding]]:

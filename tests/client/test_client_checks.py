@@ -7,14 +7,16 @@ import pytest
 
 from ra_conformance.client.async_checks import ASYNC_CHECKS
 from ra_conformance.client.judge import OPERATION_CHECKS, READ_CHECKS, SEARCH_CHECKS
-from ra_conformance.client.judging import CHECKS, complete, judge
+from ra_conformance.client.judging import CHECKS, TOKEN_CHECK, complete, judge
 from ra_conformance.client.remark_checks import CC_REMARK, REMARK_CHECKS
 from ra_conformance.client.scenarios import IDS, ScenarioError, applicable
 from ra_conformance.client.submit_checks import RISK_GAP_CHECKS, SUBMIT_CHECKS
+from ra_conformance.client.tokens import TokenRule, issued_tokens
 
-from .records import kit_report, observed, req
+from .records import BASE, kit_report, observed, req
 
 OP = "/MeasureReport/$cc-gaps"
+READ_PATH = f"/MeasureReport/{IDS.report}"
 GOOD_QUERY = [("subject", IDS.patient), ("periodStart", IDS.period_start), ("periodEnd", IDS.period_end)]
 
 
@@ -71,9 +73,46 @@ def test_post_parameters_must_be_typed_and_declared_as_json():
 
 def test_a_token_given_to_client_test_must_be_sent():
     obs = observed("cc-gaps-patient", req("GET", OP, query=GOOD_QUERY), auth_token="t0k")
-    assert errors(by_name(OPERATION_CHECKS, "test_req_009"), obs)
+    assert [f.reqs for f in errors(TOKEN_CHECK, obs)] == [("REQ-006",)]
+    assert errors(by_name(OPERATION_CHECKS, "test_req_009"), obs) == []  # the token has its own check
     sent = observed("cc-gaps-patient", req("GET", OP, query=GOOD_QUERY, headers={"authorization": "Bearer t0k"}), auth_token="t0k")
-    assert errors(by_name(OPERATION_CHECKS, "test_req_009"), sent) == []
+    assert errors(TOKEN_CHECK, sent) == []
+    assert "test_req_006_requests_carry_a_valid_token" in [t.name for t in judge(obs)]
+    assert "test_req_006_requests_carry_a_valid_token" not in [t.name for t in judge(observed("read", req("GET", OP)))]
+
+
+def _smart(*records, issued=("issued-1",)):
+    return observed("read", *records, tokens=TokenRule(issued=frozenset(issued), token_url=BASE + "/auth/token"))
+
+
+def test_smart_any_issued_token_is_valid_and_the_token_flow_needs_none():
+    token_flow = [req("GET", "/.well-known/smart-configuration", headers={}), req("POST", "/auth/token", headers={}),
+                  req("GET", "/metadata", headers={})]
+    good = [req("GET", READ_PATH, headers={"authorization": f"Bearer {t}"}) for t in ("issued-1", "issued-2")]
+    assert errors(TOKEN_CHECK, _smart(*token_flow, *good, issued=("issued-1", "issued-2"))) == []
+    assert TOKEN_CHECK.run(_smart(*token_flow)) is None  # nothing that needs a token: the scenario's checks say so
+
+
+@pytest.mark.parametrize("headers,status,response_headers,says", [
+    ({}, 401, {"www-authenticate": 'Bearer realm="ra-conform"'}, "carries no bearer token"),
+    ({"authorization": "Bearer forged"}, 401, {"www-authenticate": 'Bearer error="invalid_token"'}, "not a token this server"),
+    ({"authorization": "Basic issued-1"}, 401, {}, "carries no bearer token"),
+    ({"authorization": "Bearer issued-1"}, 401, {"www-authenticate": 'Bearer error="invalid_token"'}, "refused the request's access token"),
+    ({"authorization": "Bearer issued-1"}, 403, {"www-authenticate": 'Bearer error="insufficient_scope"'}, "refused the request's access token"),
+], ids=["none", "forged", "basic", "expired", "scope"])
+def test_smart_a_request_without_a_valid_token_is_a_client_failure(headers, status, response_headers, says):
+    obs = _smart(req("GET", READ_PATH, headers=headers, status=status, response_headers=response_headers))
+    found = errors(TOKEN_CHECK, obs)
+    assert len(found) == 1 and says in found[0].message and found[0].reqs == ("REQ-006",)
+    if not headers:
+        assert "/auth/token" in (found[0].expected or "")
+
+
+def test_smart_issued_tokens_are_read_from_the_token_answers():
+    answers = [req("POST", "/auth/token", response={"access_token": "a1", "token_type": "bearer"}),
+               req("POST", "/auth/token", status=400, response={"access_token": "never"}),
+               req("GET", "/auth/token", response={"access_token": "no"})]
+    assert issued_tokens(answers) == {"a1"}
 
 
 # -- search and read -------------------------------------------------------------------------------
@@ -151,7 +190,7 @@ def test_async_checks_catch_each_defect():
     assert not complete(_async_run(fetch=False))
     no_token = _async_run(token="tk")
     no_token.records[-1] = req("GET", "/$async/job1/file/1", received=3.0, seq=4)
-    assert any("without the bearer token" in f.message for f in errors(files, no_token))
+    assert any("without a valid bearer token" in f.message for f in errors(files, no_token))
 
 
 # -- remark ----------------------------------------------------------------------------------------
