@@ -4,17 +4,22 @@ registered key passes, a client without a token fails on REQ-006; --auth-token a
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import threading
 
+import httpx
 from click.testing import CliRunner
+from rich.console import Console
 
 from ra_conformance.cli import cli
-from ra_conformance.client import ClientTestOptions
+from ra_conformance.client import ClientTestOptions, run_client_test
 from ra_conformance.client.recorder import AsyncHold
 from ra_conformance.client.reference import ClientCredentials
 from ra_conformance.client.selftest import run_reference
+from ra_conformance.fhir.client import FhirClient
 from ra_conformance.fhir.keys import generate, write_pair
 from ra_conformance.server.auth import SmartConfig, parse_client
 
@@ -92,3 +97,35 @@ def test_client_test_and_client_demo_with_smart_as_two_processes(tmp_path):
             test.kill()
             test.communicate()
     assert test.returncode == 0, (out, err)
+
+
+def test_reference_client_with_a_client_secret_passes(tmp_path):
+    opts = ClientTestOptions(scenarios=("cc-gaps-patient",), report_dir=tmp_path, timeout=15.0,
+                             smart=SmartConfig({}, secrets={"demo-client": "s3cret-for-client-test"}), **FAST)
+    results = run_reference(opts, credentials=ClientCredentials("demo-client", secret="s3cret-for-client-test"))
+    assert results.exit_code() == 0, [(t.nodeid, t.message) for t in results.tests if t.state != "pass"]
+    assert "s3cret-for-client-test" not in (tmp_path / "summary.json").read_text(encoding="utf-8")
+
+
+def test_a_held_async_poll_still_needs_a_token(tmp_path):
+    """client-test answers the first polls itself (Retry-After); under SMART a poll without a token is refused first."""
+    private, public = _keys(tmp_path)
+    seen: list[int] = []
+
+    def client(base: str) -> None:
+        def run() -> None:
+            provider = ClientCredentials("demo-client", key=private).provider(base)
+            with FhirClient(base, auth=provider) as http:
+                kick = http.get("MeasureReport/$cc-gaps", params=[("subject", "Group/rac-group-a"), ("periodStart", "2024-01-01"),
+                                                                  ("periodEnd", "2024-12-31")], headers={"Prefer": "respond-async"})
+                location = kick.headers.get("content-location")
+                seen.append(kick.status)
+                seen.append(httpx.get(location, headers={"Accept": "application/json"}).status_code)  # no token
+                seen.append(http.get(location, headers={"Accept": "application/json"}).status)  # with the token: held
+        threading.Thread(target=run, daemon=True).start()
+
+    opts = ClientTestOptions(scenarios=("async",), report_dir=tmp_path / "reports", smart=_smart(public), timeout=3.0, **FAST)
+    results = run_client_test(opts, out=io.StringIO(), console=Console(file=io.StringIO()), on_ready=client)
+    assert seen == [202, 401, 202]
+    token = next(t for t in results.tests if t.name == TOKEN_TEST)
+    assert token.state == "fail" and "carries no bearer token" in token.message
