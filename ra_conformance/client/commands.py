@@ -60,6 +60,7 @@ def client_test(host: str, port: int, ig_version: str, scenarios: tuple[str, ...
 
     Each scenario prints one instruction line on stdout; GET [base]/$client-test-status says the same as JSON.
     Exit 0 conformant, 1 a client failure (also a scenario never performed), 2 usage.
+
     A fixed bearer token: --auth-token. SMART Backend Services: --smart-client ID=JWKS_FILE (the server publishes
     /.well-known/smart-configuration and its token endpoint, and refuses requests without a token it issued)."""
     from .runner import ClientTestError, ClientTestOptions, run_client_test
