@@ -183,7 +183,8 @@ def serve(host: str, port: int, data_dir: Path | None, load: tuple[Path, ...], n
           auth_tokens: tuple[str, ...], smart: bool, smart_clients: tuple[str, ...], smart_secrets: tuple[str, ...],
           smart_token_lifetime: int, log_level: str) -> None:
     """Run the reference server (the embedded default target) over HTTP."""
-    from .server import LoadError, UnknownFaultError, UnknownVariantError, serve as serve_forever
+    from .server import LoadError, UnknownFaultError, UnknownVariantError
+    from .server import serve as serve_forever
     from .server.auth import ClientSpecError, SmartConfig, parse_client, parse_secret
 
     smart_config = None
@@ -300,7 +301,7 @@ def _selftest_variants(console: Console, outcomes: list) -> list[str]:
     return wrong
 
 
-from .client.commands import client_demo, client_test  # noqa: E402  (client-test / client-demo, issue 15)
+from .client.commands import client_demo, client_test
 
 cli.add_command(client_test)
 cli.add_command(client_demo)

@@ -8,11 +8,11 @@ from typing import Any
 from . import capability
 from . import flows
 from . import kit as kitmod
-from .fhir import resources as fr
 from .connect import token_provider
 from .fhir import auth as fauth
-from .fhir.client import Exchange, FhirClient, FhirResponse
+from .fhir import resources as fr
 from .fhir import search as fsearch
+from .fhir.client import Exchange, FhirClient, FhirResponse
 from .fhir.operation import CodingGapOperation, OperationAnswer
 from .checks import search as sc
 from .checks.findings import Finding

@@ -32,7 +32,7 @@ class DayRange:
     first: date
     last: date
 
-    def overlaps(self, other: "DayRange") -> bool:
+    def overlaps(self, other: DayRange) -> bool:
         return self.first <= other.last and self.last >= other.first
 
 

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 import pytest
 from rich.console import Console
 
-from . import bundled, interrupts, kit as kitmod
+from . import bundled, interrupts
+from . import kit as kitmod
+from .plan import PlanEntry
 from .reporting.console import ProgressPlugin, print_results
 from .results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
-from .plan import PlanEntry
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -70,7 +71,15 @@ def target_for(settings: Settings) -> Iterator[Settings]:
             load_fixtures(settings)
         yield settings
         return
-    from .server import EmbeddedServer, FaultSet, LoadError, ServerStartError, UnknownFaultError, UnknownVariantError, VariantSet
+    from .server import (
+        EmbeddedServer,
+        FaultSet,
+        LoadError,
+        ServerStartError,
+        UnknownFaultError,
+        UnknownVariantError,
+        VariantSet,
+    )
 
     try:
         FaultSet(settings.fault)
@@ -111,7 +120,7 @@ def authenticate(settings: Settings, base_url: str) -> None:
         raise RunError(str(exc), EXIT_USAGE) from None
 
 
-def embedded_smart(settings: Settings) -> "SmartConfig | None":
+def embedded_smart(settings: Settings) -> SmartConfig | None:
     """`run --smart-client-id ID --smart-key KEY` (or `--client-secret S`) without a target: the embedded server
     requires SMART Backend Services and registers that client (how the self-test proves the auth suite)."""
     from .fhir.keys import KeyFileError

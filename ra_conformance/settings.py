@@ -65,7 +65,7 @@ class Settings:
     search_handling: str | None = None  # `Prefer: handling=strict|lenient` on searches (None: not sent)
     extra_pytest_args: tuple[str, ...] = field(default=())
 
-    def validate(self) -> "Settings":
+    def validate(self) -> Settings:
         if self.ig_version is not None and self.ig_version not in IG_VERSIONS:
             raise SettingsError(f"unknown IG version {self.ig_version!r}; choose one of {', '.join(IG_VERSIONS)}")
         if self.target is not None and not self.target.startswith(("http://", "https://")):

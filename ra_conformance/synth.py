@@ -103,7 +103,7 @@ class _Writers:
         self.report = report
         self.files: dict[str, IO[bytes]] = {}
 
-    def __enter__(self) -> "_Writers":
+    def __enter__(self) -> _Writers:
         return self
 
     def file(self, rtype: str) -> IO[bytes]:

@@ -7,8 +7,7 @@ Listed in no CapabilityStatement of the IG: MAY, run when /metadata declares `$r
 import pytest
 
 from ra_conformance.checks import answer as checks
-from ra_conformance.checks import http
-from ra_conformance.checks import profiles
+from ra_conformance.checks import http, profiles
 from ra_conformance.checks import risk_gap as rg
 from ra_conformance.fhir import resources as fr
 from ra_conformance.fhir.risk_gap import request_body

@@ -8,14 +8,23 @@ SHALL in 2.1.0 and the STU3 ballot; MAY in STU1, where it runs when /metadata de
 import pytest
 
 from ra_conformance.checks import answer as checks
-from ra_conformance.checks import profiles
+from ra_conformance.checks import profiles, zones
 from ra_conformance.checks import search as sc
-from ra_conformance.checks import zones
 from ra_conformance.fhir.search import ra_filter
 from ra_conformance.ig.capabilities import GROUP_EXPANSION
 
-from .scenarios import (GROUPS_WITH_MEMBERS, NEEDS_KIT, PAGED_CASE, PATIENT_SCENARIOS, PATIENTS_WITH_REPORTS, SEARCH,
-                        SEARCH_CATEGORY, SEARCH_SUBJECT, UNKNOWN_PATIENT, capability)
+from .scenarios import (
+    GROUPS_WITH_MEMBERS,
+    NEEDS_KIT,
+    PAGED_CASE,
+    PATIENT_SCENARIOS,
+    PATIENTS_WITH_REPORTS,
+    SEARCH,
+    SEARCH_CATEGORY,
+    SEARCH_SUBJECT,
+    UNKNOWN_PATIENT,
+    capability,
+)
 
 pytestmark = [SEARCH, NEEDS_KIT]
 

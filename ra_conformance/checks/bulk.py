@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..fhir import resources as fr
-from ..fhir.client import FhirResponse
 from ..fhir.async_pattern import Download, Kickoff, NdjsonLine, PollResult, manifest_problems
+from ..fhir.client import FhirResponse
 from ..fhir.operation import OperationAnswer
 from ..validation.parallel import StreamingValidation
 from .findings import Finding, error, warning

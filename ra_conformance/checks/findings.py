@@ -51,7 +51,7 @@ class Verdict:
 
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, findings: list[Finding] | Finding | None) -> "Verdict":
+    def add(self, findings: list[Finding] | Finding | None) -> Verdict:
         if isinstance(findings, Finding):
             self.findings.append(findings)
         elif findings:

@@ -184,7 +184,7 @@ class FhirClient:
     def close(self) -> None:
         self._transport.close()
 
-    def __enter__(self) -> "FhirClient":
+    def __enter__(self) -> FhirClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

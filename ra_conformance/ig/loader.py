@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from ra_conformance.ig import IG_VERSIONS
 from ra_conformance.ig.rules import RuleSet
@@ -15,7 +15,7 @@ class UnknownVersion(ValueError):
     """Not one of IG_VERSIONS."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def ruleset(version: str) -> RuleSet:
     if version == "stu1":
         from ra_conformance.ig.stu1 import ruleset as build

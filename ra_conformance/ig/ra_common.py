@@ -10,7 +10,15 @@ from dataclasses import replace
 
 from ra_conformance.ig import IG_CANONICAL, SD
 from ra_conformance.ig.rules import (
-    WARNING, Binding, Element, EntrySlice, ExtensionDef, Invariant, Profile, SubExtension, ValueSet,
+    WARNING,
+    Binding,
+    Element,
+    EntrySlice,
+    ExtensionDef,
+    Invariant,
+    Profile,
+    SubExtension,
+    ValueSet,
 )
 
 CS = IG_CANONICAL + "/CodeSystem/"

@@ -9,5 +9,7 @@ from .loader import LoadError
 from .store import Store
 from .variants import VARIANTS, UnknownVariantError, Variant, VariantSet
 
-__all__ = ["FAULTS", "EmbeddedServer", "Fault", "FaultSet", "LoadError", "ServerStartError", "Store",
-           "UnknownFaultError", "UnknownVariantError", "VARIANTS", "Variant", "VariantSet", "create_app", "serve"]
+__all__ = [
+    "FAULTS", "VARIANTS", "EmbeddedServer", "Fault", "FaultSet", "LoadError", "ServerStartError", "Store",
+    "UnknownFaultError", "UnknownVariantError", "Variant", "VariantSet", "create_app", "serve",
+]

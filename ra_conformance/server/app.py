@@ -21,8 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import jsonio
 from ..ig import REPORT_STYLE_OPERATIONS
-from . import cc_gaps, rest, risk_gap, submit_data
-from . import bulk_routes
+from . import bulk_routes, cc_gaps, rest, risk_gap, submit_data
 from .auth import SmartAuth, SmartConfig, SmartMiddleware
 from .auth import routes as smart_routes
 from .bulk import BulkService, wants_async

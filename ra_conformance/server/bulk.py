@@ -272,7 +272,7 @@ class _NdjsonFile:
         self.path, self.count = path, 0
         self._fh: IO[bytes] | None = None
 
-    def __enter__(self) -> "_NdjsonFile":
+    def __enter__(self) -> _NdjsonFile:
         return self
 
     def write(self, resource: dict[str, Any], *, broken: bool = False) -> None:

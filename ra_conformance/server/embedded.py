@@ -77,7 +77,7 @@ class EmbeddedServer:
         self.store: Store | None = None
         self.base_url = ""
 
-    def start(self) -> "EmbeddedServer":
+    def start(self) -> EmbeddedServer:
         if self._given_dir is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="ra-conform-server-"))
         data_dir = self._given_dir or self._tmp
@@ -136,7 +136,7 @@ class EmbeddedServer:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    def __enter__(self) -> "EmbeddedServer":
+    def __enter__(self) -> EmbeddedServer:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -23,7 +23,7 @@ class LoadError(Exception):
     """A path cannot be loaded; the message names the file and the reason."""
 
 
-def load_paths(store: "Store", paths: Sequence[Path]) -> int:
+def load_paths(store: Store, paths: Sequence[Path]) -> int:
     """Streamed into one transaction: a bad resource anywhere rolls the whole load back (LoadError)."""
     count = 0
     with store.atomic():

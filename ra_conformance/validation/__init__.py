@@ -5,4 +5,4 @@ from ra_conformance.validation.issue import Issue
 from ra_conformance.validation.outcome import to_operation_outcome
 from ra_conformance.validation.runner import run_validate
 
-__all__ = ["Validator", "Issue", "validator_for", "run_validate", "to_operation_outcome", "check_incoming"]
+__all__ = ["Issue", "Validator", "check_incoming", "run_validate", "to_operation_outcome", "validator_for"]

@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ra_conformance.ig.rules import Binding, RuleSet
 from ra_conformance.validation.issue import ERROR, WARNING

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
 
 from ra_conformance.ig import PROFILE_BUNDLE, SD
 from ra_conformance.ig.loader import ruleset
@@ -180,7 +181,7 @@ def _dedup(issues: list[Issue]) -> list[Issue]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator_for(version: str) -> Validator:
     """The shared Validator of an IG version ("stu1" | "2.1.0" | "stu3-ballot")."""
     return Validator(version)

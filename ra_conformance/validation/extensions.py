@@ -4,8 +4,9 @@ element, sub-extensions of complex ones (ccRemark) and their invariants (RA-SPEC
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 import orjson
 
@@ -43,7 +44,7 @@ def _check_value(vtype: str | None, value: Any, types: tuple[str, ...], binding:
             report(ERROR, type_rule, f"{vloc}.reference", f"reference to {rtype}; expected {', '.join(targets)}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _norm(types: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t[0].upper() + t[1:] for t in types)
 

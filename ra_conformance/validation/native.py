@@ -3,7 +3,8 @@ FHIRPath text kept in the ig/ tables."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ra_conformance.ig import SD
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any, NamedTuple
 
 
@@ -12,7 +12,7 @@ class Segment(NamedTuple):
     value: str | None
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_path(path: str) -> tuple[Segment, ...]:
     """Segments after the leading type name; filters are ``name(key=value)`` (value may hold dots)."""
     segments: list[Segment] = []

@@ -3,8 +3,9 @@ slices, closed extension slicing, profile invariants, and must-support coverage.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
 
 from ra_conformance.ig.rules import Element, Profile, RuleSet
 from ra_conformance.validation.bindings import Report, check_binding
@@ -33,7 +34,7 @@ def _checkable(element: Element) -> bool:
                 or element.targets)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plan(elements: tuple[Element, ...]) -> tuple[tuple[tuple[Segment, ...], tuple[tuple[Element, Segment], ...]], ...]:
     """Checkable elements grouped by parent path, so each parent is selected once."""
     groups: dict[tuple[Segment, ...], list[tuple[Element, Segment]]] = {}
@@ -105,7 +106,7 @@ def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: 
     return _entry_slices(resource, rloc, profile, report)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sliced_hosts(elements: tuple[Element, ...]) -> tuple[tuple[tuple[Segment, ...], frozenset[str]], ...]:
     """Host paths whose extensions the profile slices by url, with the urls it names there."""
     hosts: dict[tuple[Segment, ...], set[str]] = {}

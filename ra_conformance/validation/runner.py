@@ -4,8 +4,9 @@ records naming file, NDJSON line, resourceType and id with each resource's Opera
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from ra_conformance.ig import IG_VERSIONS
 from ra_conformance.jsonio import JsonError, dumps_str, loads

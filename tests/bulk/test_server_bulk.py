@@ -6,8 +6,8 @@ from typing import Any
 
 import orjson
 import pytest
-from bulk_world import ASYNC, MIXED, WINDOW, kickoff, wait_done
 
+from bulk_world import ASYNC, MIXED, WINDOW, kickoff, wait_done
 from ra_conformance.server.jobs import JobTable
 from ra_conformance.synth import GROUP_ID, patient_id
 

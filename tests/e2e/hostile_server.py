@@ -48,7 +48,7 @@ async def hostile_app(scope, receive, send):
 
 
 class HostileServer:
-    def __enter__(self) -> "HostileServer":
+    def __enter__(self) -> HostileServer:
         sock = socket.socket()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))

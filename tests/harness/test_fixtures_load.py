@@ -8,11 +8,12 @@ from typing import Any
 
 import httpx
 
-from .helpers import client_answering
+from ra_conformance.fhir.client import FhirClient
 from ra_conformance.fhir.loader import load_kit
 from ra_conformance.kit_versions import variant_resources
 from ra_conformance.server import EmbeddedServer
-from ra_conformance.fhir.client import FhirClient
+
+from .helpers import client_answering
 
 KIT_SIZE = len(variant_resources(None))
 

@@ -6,9 +6,8 @@ import copy
 
 import pytest
 
-from ra_conformance import kit
-
 from kit_checks import answer_problems, evidence, index, inventory_problems
+from ra_conformance import kit
 
 REQUIRED_SCENARIOS = ("patient-with-reports", "patient-evidence-cites-patient", "patient-no-reports",
                       "patient-no-matching-reports", "group-all-members-valid", "group-with-unknown-member",

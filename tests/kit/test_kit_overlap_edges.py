@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ra_conformance import dates
-
 from kit_checks import index, is_ra_report
 from kit_edges import REQUIRED_EDGES, REQUIRED_WINDOWS, relations, window_kinds
+from ra_conformance import dates
 
 
 def _edges(expectations, reports):

@@ -7,9 +7,17 @@ from collections import Counter
 
 import pytest
 
+from kit_checks import (
+    RA_SD,
+    file_problems,
+    identity_problems,
+    is_other_report,
+    is_ra_report,
+    key,
+    r4_model_problems,
+    report_problems,
+)
 from ra_conformance import jsonio
-
-from kit_checks import RA_SD, file_problems, identity_problems, is_other_report, is_ra_report, key, r4_model_problems, report_problems
 
 
 def test_every_file_is_json_named_after_its_resource(kit_dir):

@@ -14,7 +14,7 @@ from ra_conformance.reporting import html_assets
 from ra_conformance.reporting.html import render_html, write_html
 
 from .page import EXTERNAL, Page
-from .summaries import HOSTILE, SCHEMA_PATH, exchange, large_summary, small_summary, summary, make_test
+from .summaries import HOSTILE, SCHEMA_PATH, exchange, large_summary, make_test, small_summary, summary
 
 SECTIONS = ["verdict", "suites", "failures", "tests", "traceability", "must-support"]
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from server_world import BASE, outcomes, refs, report, returns
 from ra_conformance.server import cc_gaps
 from ra_conformance.server.errors import FhirError
 from ra_conformance.server.faults import FaultSet
 from ra_conformance.server.store import Store
+from server_world import BASE, outcomes, refs, report, returns
 
 CLEAN = FaultSet()
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from server_world import patient
 from ra_conformance import jsonio
+from server_world import patient
 
 
 def _free_port() -> int:

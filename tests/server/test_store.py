@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from server_world import patient, report, world
 from ra_conformance import jsonio, kit
 from ra_conformance.server.loader import LoadError
 from ra_conformance.server.store import Store
+from server_world import patient, report, world
 
 
 def test_data_survives_close_and_reopen(tmp_path: Path) -> None:
@@ -51,12 +51,11 @@ def test_index_columns_drive_coding_gap_lookup(tmp_path: Path) -> None:
 
 def test_atomic_rolls_back_everything_on_error(tmp_path: Path) -> None:
     with Store(tmp_path) as s:
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError), s.atomic():
+            s.put(patient("p1"))
             with s.atomic():
-                s.put(patient("p1"))
-                with s.atomic():
-                    s.put(patient("p2"))
-                raise RuntimeError("boom")
+                s.put(patient("p2"))
+            raise RuntimeError("boom")
         assert s.count() == 0
 
 

@@ -175,8 +175,8 @@ def _extension_gaps(d: dict[str, Any], definition: ExtensionDef) -> list[str]:
     elif path == "Extension.url":
         if d.get("fixed", definition.url) != definition.url:
             gaps.append("url")
-    elif path == "Extension.value[x]" or path.startswith("Extension.value[x].") is False and path.startswith(
-            "Extension.value"):
+    elif path == "Extension.value[x]" or (path.startswith("Extension.value[x].") is False and path.startswith(
+            "Extension.value")):
         if d.get("max") == "0":
             if definition.types:
                 gaps.append("value[x] 0..0")

@@ -4,15 +4,28 @@ expected issue (severity, rule, location) and nothing else; harmless variants mu
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from ra_conformance.validation import validator_for
-
 from validation_samples import (
-    CATEGORY, CS, SD, answer_bundle, cc, datax_report, ext, model_measure, patch_parameters, patient,
-    patient_group, remark, report_s1, report_v21, report_with_remark_s3,
+    CATEGORY,
+    CS,
+    SD,
+    answer_bundle,
+    cc,
+    datax_report,
+    ext,
+    model_measure,
+    patch_parameters,
+    patient,
+    patient_group,
+    remark,
+    report_s1,
+    report_v21,
+    report_with_remark_s3,
 )
 
 Mutation = Callable[[dict[str, Any]], None]

@@ -14,7 +14,7 @@ from ra_conformance.checks import search as sc
 from ra_conformance.fhir.client import FhirClient
 from ra_conformance.fhir.operation import RETRIEVAL, group_by_patient
 from ra_conformance.fhir.risk_gap import parse_answer
-from ra_conformance.fhir.search import SearchAnswer, coding_gap_query, fetch_all, to_answer
+from ra_conformance.fhir.search import coding_gap_query, fetch_all, to_answer
 from ra_conformance.ig import IG_VERSIONS
 from ra_conformance.kit import RiskGapCase, Scenario
 

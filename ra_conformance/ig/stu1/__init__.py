@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from ra_conformance.ig.ra_common import (
+    EVIDENCE_STATUS_S1,
+    HIERARCHICAL_STATUS,
+    MR,
+    RA1_S1,
+    bundle_profile,
+    code_system_valueset,
+    common_extensions,
+    ext,
+    extensible,
+    group_code,
+    group_ext,
+    model_measure,
     net_new_not_open,
-    EVIDENCE_STATUS_S1, HIERARCHICAL_STATUS, MR, RA1_S1, bundle_profile, code_system_valueset,
-    common_extensions, ext, extensible, group_code, group_ext, model_measure, patient_group, report_core,
-    simple_ext, us_core_patient,
+    patient_group,
+    report_core,
+    simple_ext,
+    us_core_patient,
 )
 from ra_conformance.ig.rules import Element, Profile, RuleSet
 

@@ -5,8 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ra_conformance.ig.ra_common import (
-    CODE_OPTIONS_EXT, MR, REMARK_BUNDLE, US_CORE_CONDITION_CODE, WITH_REMARK, bundle_profile, datax_profile,
-    model_measure, patch_profile, patient_group, simple_ext, us_core_patient, with_remark_warning,
+    CODE_OPTIONS_EXT,
+    MR,
+    REMARK_BUNDLE,
+    US_CORE_CONDITION_CODE,
+    WITH_REMARK,
+    bundle_profile,
+    datax_profile,
+    model_measure,
+    patch_profile,
+    patient_group,
+    simple_ext,
+    us_core_patient,
+    with_remark_warning,
 )
 from ra_conformance.ig.rules import Binding, Element, EntrySlice, Profile, RuleSet
 from ra_conformance.ig.v2_1_0 import build, measurereport

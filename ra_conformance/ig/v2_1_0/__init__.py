@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from ra_conformance.ig.ra_common import (
+    CC_TYPE,
+    CONFIDENCE_SCALE,
+    EVIDENCE_STATUS_V21,
+    HIERARCHICAL_STATUS,
+    MR,
+    RA1_V21,
+    bundle_profile,
+    category_slice,
+    cc_remark,
+    code_system_valueset,
+    common_extensions,
+    datax_profile,
+    ext,
+    group_code,
+    group_ext,
+    model_measure,
     net_new_not_open,
-    CC_TYPE, CONFIDENCE_SCALE, EVIDENCE_STATUS_V21, HIERARCHICAL_STATUS, MR, RA1_V21, bundle_profile,
-    category_slice, cc_remark, code_system_valueset, common_extensions, datax_profile, ext, group_code,
-    group_ext, model_measure, patch_profile, patient_group, report_core, us_core_patient, v21_extensions,
+    patch_profile,
+    patient_group,
+    report_core,
+    us_core_patient,
+    v21_extensions,
 )
 from ra_conformance.ig.rules import Element, Profile, RuleSet
 
