@@ -406,7 +406,7 @@ def main() -> None:
     except (KeyboardInterrupt, click.Abort) as exc:
         cause = exc if isinstance(exc, KeyboardInterrupt) else exc.__cause__
         _fail("interrupted", interrupts.exit_code(cause if isinstance(cause, KeyboardInterrupt) else None))
-    except Exception as exc:  # last resort: a harness bug, never a traceback for the user
+    except Exception as exc:  # noqa: BLE001 - last resort: a harness bug, never a traceback for the user
         _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -193,7 +193,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     results.operation = ctx.operation_name if f"${ctx.operation_name}" in results.retrieval else ""
     results.search_handling = ctx.settings.search_handling or ""
     plan = [plan_entry(item, ctx) for item in items]
-    for item, entry in zip(items, plan):
+    for item, entry in zip(items, plan, strict=True):
         if not entry.run:
             item.add_marker(pytest.mark.skip(reason=entry.reason))
     config.stash[PLAN_KEY] = plan

@@ -83,7 +83,7 @@ def test_req_074_period_prefix_has_r4_range_semantics(ra, verdict, prefix, patie
 def test_req_080_include_returns_every_cited_resource(ra, verdict, scenario_id):
     """_include=MeasureReport:evaluated-resource returns every resource the matched reports cite, each once."""
     scenario = ra.kit.scenario(scenario_id)
-    search, answer = ra.search_answer(scenario)
+    _, answer = ra.search_answer(scenario)
     verdict.add(checks.cited_resources_present(answer))
     verdict.add(checks.entries_unique(answer))
 

@@ -104,7 +104,7 @@ def _transaction(client: FhirClient, resources: list[dict[str, Any]], report: Lo
         _by_puts(client, resources, report)
         return None
     retry = []
-    for resource, entry in zip(resources, entries):
+    for resource, entry in zip(resources, entries, strict=True):  # lengths checked above
         status = str((entry.get("response") or {}).get("status", "")) if isinstance(entry.get("response"), dict) else ""
         if status.strip().startswith("2"):
             report.loaded.append(_ref(resource))

@@ -35,8 +35,9 @@ SECRET_KEYS = frozenset(
     }
 )
 # "access_token": "…"  in any JSON-ish or form text
-_JSON_SECRET = re.compile(r'("(?:%s)"\s*:\s*)"(?:[^"\\]|\\.)*"' % "|".join(sorted(SECRET_KEYS)), re.IGNORECASE)
-_FORM_SECRET = re.compile(r"(\b(?:%s)=)[^&\s]+" % "|".join(sorted(SECRET_KEYS)), re.IGNORECASE)
+_KEYS = "|".join(sorted(SECRET_KEYS))
+_JSON_SECRET = re.compile(rf'("(?:{_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
+_FORM_SECRET = re.compile(rf"(\b(?:{_KEYS})=)[^&\s]+", re.IGNORECASE)
 _BEARER = re.compile(r"(\bBearer\s+)[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
 MIN_SECRET_LENGTH = 4  # a shorter value ("1", "yes") would blank ordinary text of every report
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
@@ -50,7 +50,7 @@ class _Context:
     max_body: int
     ig_version: str = "2.1.0"  # the IG version the served CapabilityStatement follows
     group_expansion: bool = True  # MeasureReport?subject=Group/<id> returns the members' reports (REQ-086 ⚑)
-    variants: VariantSet = VariantSet()  # legal variations: a layer over the correct answers (server/variants/)
+    variants: VariantSet = field(default_factory=VariantSet)  # legal variations: a layer over the correct answers (server/variants/)
     smart: SmartAuth | None = None  # `serve --smart`: SMART Backend Services protect every FHIR route (auth.py)
 
     def base(self, request: Request) -> str:

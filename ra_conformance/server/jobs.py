@@ -125,7 +125,7 @@ class JobTable:
 
 
 def _job(row: tuple[Any, ...]) -> Job:
-    data = dict(zip(_COLUMNS, row))
+    data = dict(zip(_COLUMNS, row, strict=True))
     return Job(
         id=data["id"], state=data["state"], request_url=data["request_url"], base=data["base"],
         params=[(str(k), str(v)) for k, v in jsonio.loads(data["params"])], kickoff_time=data["kickoff_time"],

@@ -63,7 +63,7 @@ def _select(resource: dict[str, Any], path: str) -> list[tuple[Any, Any]]:
         nodes = [c[k] for c, k in current]
         where = _WHERE.match(step)
         if where:
-            current = [(c, k) for (c, k), n in zip(current, nodes) if isinstance(n, dict) and n.get(where["field"]) == where["value"]]
+            current = [(c, k) for (c, k), n in zip(current, nodes, strict=True) if isinstance(n, dict) and n.get(where["field"]) == where["value"]]
             continue
         if step == "first()":
             current = current[:1]

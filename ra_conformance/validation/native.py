@@ -42,9 +42,9 @@ def group_references_resolve(report: Any, resource: dict[str, Any]) -> bool:
     for ref in refs:
         exts = ref.get("extension") if isinstance(ref, dict) else None
         for ext in exts if isinstance(exts, list) else ():
-            if isinstance(ext, dict) and ext.get("url") == url and isinstance(ext.get("valueString"), str):
-                if ext["valueString"] not in ids:
-                    return False
+            if (isinstance(ext, dict) and ext.get("url") == url and isinstance(ext.get("valueString"), str)
+                    and ext["valueString"] not in ids):
+                return False
     return True
 
 

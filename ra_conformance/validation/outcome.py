@@ -19,7 +19,7 @@ def _issue_code(rule: str) -> str:
         return "structure"
     if rule == "REQ-177" or "binding" in rule:
         return "code-invalid"
-    if rule.startswith("REQ-") or rule.startswith("profile"):
+    if rule.startswith(("REQ-", "profile")):
         return "invalid"
     return "invariant"
 

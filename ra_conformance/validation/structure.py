@@ -146,7 +146,7 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
             if not (is_resource and key == "resourceType"):
                 ctx.add("struct-unknown-element", f"{path}.{key}", f"unknown element {key!r} in {tname}")
             continue
-        code, is_list, _, enum, _, group, prim, _ = spec
+        _code, is_list, _, enum, _, group, prim, _ = spec
         if group is not None:
             if groups is None:
                 groups = {}

@@ -72,7 +72,7 @@ def test_poll_honours_retry_after_then_backs_off_without_it():
     result = ap.poll(client(handler), STATUS, limit=60, sleep=clock.sleep, clock=clock, backoff=0.5)
     assert result.completed and result.manifest == MANIFEST and not result.timed_out
     assert clock.slept == [3.0, 1.0, 2.0]  # Retry-After, then doubling (0.5 was used up by the hinted poll)
-    assert [s.x_progress for s in result.steps][0] == "10%"
+    assert result.steps[0].x_progress == "10%"
 
 
 def test_poll_stops_at_the_limit():

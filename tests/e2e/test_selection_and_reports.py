@@ -74,7 +74,7 @@ def test_reports_are_complete_and_secrets_never_leak(tmp_path):
     sent = [e["request_headers"]["authorization"] for e in exchanges if "authorization" in e["request_headers"]]
     assert sent and set(sent) == {"***redacted***"}
     allure = list((tmp_path / "allure-results").glob("*-result.json"))
-    labels = {l["value"] for f in allure for l in json.loads(f.read_text())["labels"] if l["name"] == "requirement"}
+    labels = {lb["value"] for f in allure for lb in json.loads(f.read_text())["labels"] if lb["name"] == "requirement"}
     assert "REQ-023" in labels
     rows = {r["id"]: r for r in summary["traceability"]["requirements"]}
     assert rows["REQ-023"]["outcome"] == "pass" and rows["REQ-023"]["tests"]

@@ -19,7 +19,8 @@ def bundle(*res): return {"resourceType": "Bundle", "type": "collection", "entry
 def ext(res, name): return next(e for e in res["group"][0]["extension"] if e["url"] == RA + name)
 def cc(code, system): return {"coding": [{"system": system, "code": code}]}
 def s1(r):
-    r = copy.deepcopy(r); r.pop("extension", None)
+    r = copy.deepcopy(r)
+    r.pop("extension", None)
     for g in r.get("group", []):
         new = []
         for e in g.get("extension", []):
@@ -34,7 +35,9 @@ def remark(**subs):
     exts = [{"url": k, **v} for k, v in subs.items()]
     return {"url": RA + "ra-ccRemark", "extension": exts}
 def m(f, base=report):
-    r = base(); f(r); return r
+    r = base()
+    f(r)
+    return r
 def add_g0(e):
     return lambda r: r["group"][0]["extension"].append(e)
 MUTS = {

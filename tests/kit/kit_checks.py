@@ -56,7 +56,7 @@ def r4_model_problems(resources: list[JSON]) -> list[str]:
     for r in resources:
         try:
             get_fhir_model_class(r["resourceType"]).model_validate(r)
-        except Exception as exc:  # pydantic ValidationError, or an unknown resourceType
+        except Exception as exc:  # noqa: BLE001 - pydantic ValidationError, or an unknown resourceType
             out.append(f"{key(r)}: {str(exc).splitlines()[0]}")
     return out
 

@@ -88,4 +88,4 @@ def test_p03_cites_the_patient_and_repeats_a_citation(expectations, resources):
     refs = expectations.scenario("patient-evidence-cites-patient").returns["Patient/rac-p03"]
     cited = [[er["reference"] for er in idx[r]["evaluatedResource"]] for r in refs]
     assert any("Patient/rac-p03" in c for c in cited)
-    assert any(len(c) > len(evidence(idx[r])) for c, r in zip(cited, refs))
+    assert any(len(c) > len(evidence(idx[r])) for c, r in zip(cited, refs, strict=True))

@@ -79,7 +79,6 @@ def test_verdict_counts(large: dict[str, Any], large_page: tuple[str, Page]) -> 
 
 
 def test_suites_table_counts(large: dict[str, Any], large_page: tuple[str, Page]) -> None:
-    _, page = large_page
     rows = re.findall(r"<tr><td><code>(\w+)</code></td>(.*?)</tr>", large_page[0].split('id="suites"')[1].split("</section>")[0])
     assert len(rows) == len(large["suites"]) == 4
     for name, cells in rows:
@@ -89,7 +88,7 @@ def test_suites_table_counts(large: dict[str, Any], large_page: tuple[str, Page]
 
 
 def test_every_failure_message_and_exchange_appears(large: dict[str, Any], large_page: tuple[str, Page]) -> None:
-    text, page = large_page
+    _, page = large_page
     failures = page.text("failures")
     shown = [t for t in large["tests"] if t["state"] in ("fail", "error", "warn")]
     for t in shown:

@@ -81,7 +81,7 @@ def _our_path(d: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> str:
     names = d["path"].split(".")
     ids = d["id"].split(".")
     if len(ids) != len(names):  # e.g. S1 "MeasureReport:clinicalDataCollectionDeadline"
-        ids = [n for n in names[:-1]] + [names[-1] + ":" + d.get("sliceName", "")]
+        ids = names[:-1] + [names[-1] + ":" + d.get("sliceName", "")]
     segments = [names[0]]
     for i in range(1, len(names)):
         name, part = names[i], ids[i]
@@ -137,7 +137,7 @@ def _profile_gaps(d: dict[str, Any], path: str, profile: Profile, rules: RuleSet
     if "binding" in d and (element is None or element.binding is None
                            or (element.binding.strength, element.binding.valueset) != d["binding"]):
         gaps.append(f"binding {d['binding']}")
-    for code, _, targets in d.get("type", []):
+    for _code, _, targets in d.get("type", []):
         for target in targets:
             kind = TYPE_OF_PROFILE.get(target.rsplit("/", 1)[-1])
             ok = element is not None and (target in element.target_profiles or kind in element.targets)

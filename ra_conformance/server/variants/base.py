@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.types import ASGIApp
@@ -53,7 +53,7 @@ class Call:
 class Behaviour:
     """No-op hooks; a variant overrides the ones it needs."""
 
-    search_date_targets: dict[str, tuple[str, str]] | None = None  # strategy: server/search.py _DATE_TARGETS
+    search_date_targets: ClassVar[dict[str, tuple[str, str]] | None] = None  # strategy: server/search.py _DATE_TARGETS
 
     def asgi(self, app: ASGIApp) -> ASGIApp:
         return app

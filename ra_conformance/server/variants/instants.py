@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from .base import Behaviour, Variant
 
 # A dateTime with a zone: SQLite's date() converts it to its UTC day; a date (or partial date) keeps its days.
@@ -10,7 +12,7 @@ _UTC_DAY = ("CASE WHEN length(json_extract(resources.json, '$.period.{end}')) > 
 
 
 class InstantPeriods(Behaviour):
-    search_date_targets = {
+    search_date_targets: ClassVar[dict[str, tuple[str, str]] | None] = {
         "period": (_UTC_DAY.format(end="start", column="period_start"), _UTC_DAY.format(end="end", column="period_end")),
         "date": ("date(json_extract(resources.json, '$.date'))",) * 2,
     }
