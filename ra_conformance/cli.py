@@ -7,8 +7,9 @@ Exit codes: 0 all passed, 1 conformance failures, 2 usage or configuration error
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -20,8 +21,10 @@ from .ig import IG_VERSIONS
 from .results import EXIT_FAILURES, EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE
 from .settings import PRESETS, SettingsError, build
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def _fail(message: str, code: int) -> None:
+
+def _fail(message: str, code: int) -> NoReturn:
     from .reporting.sanitize import plain  # a message may quote what a server sent
 
     click.echo(f"ra-conform: {plain(message)}", err=True)
@@ -34,7 +37,7 @@ def cli() -> None:
     """Conformance harness, validator and reference server for the Da Vinci Risk Adjustment FHIR IG."""
 
 
-def run_options(func):  # the options `run` and `plan` share
+def run_options(func: F) -> F:  # the options `run` and `plan` share
     for option in reversed(_RUN_OPTIONS):
         func = option(func)
     return func

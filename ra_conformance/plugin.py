@@ -7,10 +7,12 @@ pytest (with -k, -m and xdist). Passive unless a test uses its fixtures or marke
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pluggy import Result
 
 from . import interrupts, kit as kitmod
 from .checks.findings import ConformanceFailure, Verdict
@@ -89,7 +91,7 @@ def _pytest_rerun(settings: Settings) -> str:
 
 
 def settings_of(config: pytest.Config) -> Settings:
-    return config._ra_settings  # type: ignore[attr-defined,no-any-return]
+    return config._ra_settings  # type: ignore[attr-defined]  # set by pytest_configure; pytest.Config has no such field
 
 
 def results_of(config: pytest.Config) -> RunResults:
@@ -234,7 +236,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item):
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Result[None], None]:
     outcome = yield
     result = item.stash.get(STATE_KEY, None)
     if result is not None:
@@ -268,7 +270,7 @@ def _allure_annotate(result: TestResult) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     result = item.stash.get(STATE_KEY, None)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -25,7 +26,7 @@ from .settings import Settings
 
 # Settings a fault needs to be in scope: without the operation in /metadata, the coding-gap suites
 # only apply where the IG requires the operation (STU1 `$report`: SHALL); in 2.1.0 they are skipped.
-FAULT_SETTINGS: dict[str, dict[str, object]] = {
+FAULT_SETTINGS: dict[str, dict[str, Any]] = {
     "no-operation-in-metadata": {"ig_version": "stu1"},
     "status-never-completes": {"async_timeout": 2.0},  # a short polling limit keeps that run fast
 }
@@ -39,7 +40,7 @@ SMART_FAULTS = frozenset(n for n in FAULTS if n.startswith("smart-"))
 SELFTEST_CLIENT = "ra-conform-selftest"
 
 # Faults whose catching suite belongs to a flow not yet certified by ra-conform (with the reason).
-NOT_YET_COVERED = {
+NOT_YET_COVERED: dict[str, str] = {
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -174,9 +175,9 @@ def from_file(path: Path) -> dict[str, Any]:
     return {k.replace("-", "_"): v for k, v in section.items()}
 
 
-def from_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    env = os.environ if env is None else env
-    return {k[len(ENV_PREFIX):].lower(): v for k, v in env.items() if k.startswith(ENV_PREFIX) and k != ENV_PREFIX + "FIXTURES"}
+def from_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    source = os.environ if env is None else env
+    return {k[len(ENV_PREFIX):].lower(): v for k, v in source.items() if k.startswith(ENV_PREFIX) and k != ENV_PREFIX + "FIXTURES"}
 
 
 def _preset(name: str, file_presets: dict[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,11 @@ import pytest
 from ra_conformance.checks import answer as answer_checks
 from ra_conformance.checks import bulk as checks
 from ra_conformance.checks.findings import error
+from ra_conformance.context import RaContext
 from ra_conformance.fhir import async_pattern as ap
 from ra_conformance.fhir.client import Exchange, FhirClient
 from ra_conformance.fhir.operation import parameters_body
+from ra_conformance.kit import Scenario
 
 from .scenarios import GROUPS_WITH_MEMBERS, NEEDS_KIT, OPERATION
 
@@ -47,11 +49,11 @@ class Export:
         return [r for k, audit, _ in self.files if k == kind for r in audit.kept]
 
 
-def _params(scenario) -> list[tuple[str, str]]:
+def _params(scenario: Scenario) -> list[tuple[str, str]]:
     return [("subject", scenario.subject), ("periodStart", scenario.period_start), ("periodEnd", scenario.period_end)]
 
 
-def _attach(ra, *exchanges: Exchange | None) -> None:
+def _attach(ra: RaContext, *exchanges: Exchange | None) -> None:
     for exchange in exchanges:
         if exchange is not None:
             ra.attach(exchange)
@@ -66,7 +68,7 @@ def _skip_unless_async(kick: ap.Kickoff) -> None:
 
 
 @pytest.fixture(scope="module")
-def export(ra) -> Export:
+def export(ra: RaContext) -> Export:
     """The probe and the export every file test reads: kick-off, poll, download and audit every file."""
     scenario = ra.kit.scenario(EXPORTED)
     result = Export(ap.kickoff(ra.client, ra.operation.path, params=_params(scenario)))
@@ -83,7 +85,7 @@ def export(ra) -> Export:
 
 
 @pytest.fixture(scope="module")
-def posted(ra, export) -> ap.Kickoff:
+def posted(ra: RaContext, export: Export) -> ap.Kickoff:
     """A second job, kicked off with the POST form (cancelled by the cancel test)."""
     scenario = ra.kit.scenario(CANCELLED)
     return ap.kickoff(ra.client, ra.operation.path, method="POST", body=parameters_body(_params(scenario)))

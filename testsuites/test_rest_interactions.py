@@ -1,6 +1,8 @@
 """RESTful interactions on MeasureReport and at the system level, as the RA CapabilityStatements require
 (REQ-180..REQ-186, REQ-205). Each test works on a throw-away Patient and report it deletes afterwards."""
 
+from typing import Any
+
 import pytest
 
 from ra_conformance.checks import rest
@@ -92,7 +94,7 @@ def test_req_205_fhirpath_patch_adds_a_remark_to_the_addressed_group_only(ra, ve
     ref = f"MeasureReport/{scratch}"
     before, _ = rest.read_back(ra.client, ref, "REQ-205")
     group = rest.first_group_id(before)
-    remark = {"url": SD + "ra-ccRemark", "extension": [{"url": "author", "valueString": "ra-conform"}, {"url": "text", "valueString": "seen at visit"}]}
+    remark: dict[str, Any] = {"url": SD + "ra-ccRemark", "extension": [{"url": "author", "valueString": "ra-conform"}, {"url": "text", "valueString": "seen at visit"}]}
     body = {"resourceType": "Parameters", "parameter": [{"name": "operation", "part": [
         {"name": "type", "valueCode": "add"},
         {"name": "path", "valueString": f"MeasureReport.group.where(id='{group}')"},

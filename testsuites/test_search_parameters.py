@@ -5,6 +5,7 @@ import pytest
 
 from ra_conformance import dates
 from ra_conformance.checks import search as sc
+from ra_conformance.context import RaContext
 
 from .scenarios import NEEDS_KIT, capability
 
@@ -12,7 +13,7 @@ pytestmark = NEEDS_KIT
 PATIENT = "Patient/rac-p02"  # the edge patient: many reports, two risk models
 
 
-def _kit_reports(ra, patient: str) -> dict[str, dict]:
+def _kit_reports(ra: RaContext, patient: str) -> dict[str, dict]:
     """Every MeasureReport of the patient, RA or not (these searches carry no category filter)."""
     return {ref: ra.kit_resources[ref] for ref, r in ra.kit.all_reports.items() if r["patient"] == patient}
 

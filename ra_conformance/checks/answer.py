@@ -168,7 +168,7 @@ def entries_unique(answer: OperationAnswer) -> list[Finding]:
     findings = []
     for b in answer.returns:
         keys = Counter(b.entry_keys())
-        urls = Counter(e.get("fullUrl") for e in b.entries if isinstance(e.get("fullUrl"), str))
+        urls = Counter(u for e in b.entries if isinstance(u := e.get("fullUrl"), str))
         doubled = {k for k, n in keys.items() if n > 1} | {u for u, n in urls.items() if n > 1}
         if doubled:
             findings.append(error("REQ-028", "entries appear more than once in the Bundle", where=_where(b), actual=_fmt(doubled)))

@@ -85,7 +85,7 @@ def evidence_conforms(validator: Any, answer: OperationAnswer) -> list[Finding]:
     for b in answer.returns:
         cited = {ref for r in b.reports for ref in fr.evaluated_references(r)}
         for entry in b.entries:
-            resource = entry.get("resource")
+            resource = fr.as_dict(entry.get("resource"))
             ref = fr.key(resource)
             if ref is None or ref not in cited or ref in seen:
                 continue

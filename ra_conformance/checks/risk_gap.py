@@ -28,8 +28,9 @@ def returns_bundle(answer: OperationAnswer) -> list[Finding]:
 
 
 def _codes(group: dict, url: str) -> set[str]:
-    return {c.get("code") for e in fr.as_list(group.get("extension")) if isinstance(e, dict) and e.get("url") == url
-            for c in fr.as_list((e.get("valueCodeableConcept") or {}).get("coding")) if isinstance(c, dict)}
+    return {code for e in fr.as_list(group.get("extension")) if isinstance(e, dict) and e.get("url") == url
+            for c in fr.as_list(fr.as_dict(e.get("valueCodeableConcept")).get("coding"))
+            if isinstance(c, dict) and isinstance(code := c.get("code"), str)}
 
 
 def groups_satisfy_filters(answer: OperationAnswer, case: RiskGapCase) -> list[Finding]:

@@ -41,8 +41,8 @@ def search_modes(search: SearchAnswer) -> list[Finding]:
     match (Bundle.entry.search is 0..1), so a missing mode on a matched report is only a warning."""
     wrong, unflagged = [], []
     for e in search.entries:
-        mode = e.get("search", {}).get("mode") if isinstance(e.get("search"), dict) else None
-        resource = e.get("resource") if isinstance(e.get("resource"), dict) else {}
+        mode = fr.as_dict(e.get("search")).get("mode")
+        resource = fr.as_dict(e.get("resource"))
         if mode == "outcome" and resource.get("resourceType") == "OperationOutcome":
             continue  # R4: an OperationOutcome about the search itself (shown as a warning, see search_outcomes)
         want = "match" if resource.get("resourceType") == "MeasureReport" else "include"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import kit as kitmod
+from . import resources as fr
 from .client import FhirClient, FhirResponse
 
 BATCH_SIZES = (50, 10)  # entries per transaction after the whole kit was refused
@@ -137,7 +138,7 @@ def _why(resp: FhirResponse) -> str:
     body = resp.resource
     if body and body.get("resourceType") == "OperationOutcome":
         texts = []
-        for item in body.get("issue") if isinstance(body.get("issue"), list) else []:
+        for item in fr.as_list(body.get("issue")):
             details = item.get("details") if isinstance(item, dict) else None
             text = item.get("diagnostics") if isinstance(item, dict) else None
             text = text or (details.get("text") if isinstance(details, dict) else None)

@@ -115,7 +115,7 @@ def _patient_bundle(position: int, resource: Any, problems: list[str]) -> Patien
         problems.append(f"parameter[{position}] 'return' does not hold a Bundle")
         return PatientBundle(position, None, [], [], [])
     entries = fr.entries(resource)
-    carried = [e.get("resource") for e in entries if isinstance(e.get("resource"), dict)]
+    carried = [r for e in entries if isinstance(r := e.get("resource"), dict)]
     return PatientBundle(
         position=position,
         bundle=resource,

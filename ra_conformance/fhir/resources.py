@@ -36,6 +36,10 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def entries(bundle: Any) -> list[dict[str, Any]]:
     return [e for e in as_list(bundle.get("entry") if isinstance(bundle, dict) else None) if isinstance(e, dict)]
 

@@ -84,5 +84,5 @@ def context_ids(report: Any) -> list[str]:
     """The ra-contextId values a returned report carries."""
     if not isinstance(report, dict):
         return []
-    return [e.get("valueId") for e in fr.as_list(report.get("extension"))
-            if isinstance(e, dict) and e.get("url") == CONTEXT_ID_EXT and isinstance(e.get("valueId"), str)]
+    return [v for e in fr.as_list(report.get("extension"))
+            if isinstance(e, dict) and e.get("url") == CONTEXT_ID_EXT and isinstance(v := e.get("valueId"), str)]

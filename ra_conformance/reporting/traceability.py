@@ -25,8 +25,8 @@ def matrix(tests: list[TestResult], covered: set[str] | None = None, *, role: st
     `role`: whose SHALLs count as uncovered — "server" (the suites) or "client" (client-test)."""
     by_req: dict[str, list[TestResult]] = {}
     for t in tests:
-        for req in t.reqs:
-            by_req.setdefault(req, []).append(t)
+        for req_id in t.reqs:
+            by_req.setdefault(req_id, []).append(t)
     rows = []
     for rid, req in requirements().items():
         ts = by_req.get(rid, [])

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Protocol
 
 from ..dates import DateFormatError, DayRange, day_range, period_overlaps
@@ -218,7 +218,7 @@ def report_matches(report: dict[str, Any], win: DayRange, faults: FaultSet) -> b
     return rng.overlaps(win)
 
 
-def _utc_day(value: str):  # only for the utc-date-normalisation fault
+def _utc_day(value: str) -> date:  # only for the utc-date-normalisation fault
     if "T" not in value:
         return day_range(value).first
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc).date()

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .. import kit
 from ..ig import DEFAULT_IG_VERSION
@@ -74,6 +75,7 @@ class EmbeddedServer:
         self._thread: threading.Thread | None = None
         self._server: uvicorn.Server | None = None
         self._sock: socket.socket | None = None
+        self._app: Starlette | None = None
         self.store: Store | None = None
         self.base_url = ""
 
@@ -120,7 +122,7 @@ class EmbeddedServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = self._thread = None
-        if getattr(self, "_app", None) is not None:
+        if self._app is not None:
             shutdown_bulk(self._app)  # bulk workers stop before the store closes
             self._app = None
         if self._sock is not None:

@@ -151,13 +151,14 @@ def _response_entry(answer: Answer) -> dict[str, Any]:
         response["location"] = answer.headers["Location"]
     if "ETag" in answer.headers:
         response["etag"] = answer.headers["ETag"]
-    meta = as_dict(answer.body.get("meta"))
-    if answer.body.get("resourceType") not in ("OperationOutcome", "Bundle") and "lastUpdated" in meta:
+    body = answer.body or {}
+    meta = as_dict(body.get("meta"))
+    if body.get("resourceType") not in ("OperationOutcome", "Bundle") and "lastUpdated" in meta:
         response["lastModified"] = meta["lastUpdated"]
     entry: dict[str, Any] = {"response": response}
-    if answer.status >= 400 or answer.body.get("resourceType") == "OperationOutcome":
+    if answer.status >= 400 or body.get("resourceType") == "OperationOutcome":
         response["outcome"] = answer.body  # an error, or the issues of a resource stored anyway (write validation)
-    else:
+    elif answer.body is not None:
         entry["resource"] = answer.body
     return entry
 

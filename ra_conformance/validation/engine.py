@@ -54,7 +54,7 @@ class Validator:
         Patient on its Patient (REQ-130..REQ-134). Given the whole $report Parameters answer instead,
         every ``return`` Bundle in it gets that treatment."""
         if isinstance(bundle, dict) and bundle.get("resourceType") == "Parameters":
-            params = bundle.get("parameter") if isinstance(bundle.get("parameter"), list) else []
+            params = p if isinstance(p := bundle.get("parameter"), list) else []
             returns = [p["resource"] for p in params
                        if isinstance(p, dict) and p.get("name") == "return" and isinstance(p.get("resource"), dict)
                        and p["resource"].get("resourceType") == "Bundle"]

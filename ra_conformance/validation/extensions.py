@@ -93,10 +93,10 @@ def _check_subs(ext: dict[str, Any], loc: str, subs: tuple[SubExtension, ...], r
         if spec is None:
             report(ERROR, rule, sloc, f"sub-extension {url!r} is not defined for this version (REQ-171)")
             continue
-        counts[url] += 1
+        counts[spec.url] += 1
         vtype, value = _value(sub)
         if vtype is not None:
-            type_rule = "REQ-174" if url.startswith("author") else "REQ-172"
+            type_rule = "REQ-174" if spec.url.startswith("author") else "REQ-172"
             _check_value(vtype, value, _norm(spec.types), spec.binding, spec.targets, sloc, rules, report, type_rule)
     for spec in subs:
         if spec.max is not None and counts[spec.url] > spec.max:

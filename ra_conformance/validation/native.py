@@ -35,10 +35,10 @@ def group_references_resolve(report: Any, resource: dict[str, Any]) -> bool:
     """REQ-120: every groupReference value is the id of a group of the same report."""
     if not isinstance(report, dict):
         return True
-    groups = report.get("group") if isinstance(report.get("group"), list) else []
+    groups = g if isinstance(g := report.get("group"), list) else []
     ids = {g.get("id") for g in groups if isinstance(g, dict) and isinstance(g.get("id"), str)}
     url = SD + "ra-groupReference"
-    refs = report.get("evaluatedResource") if isinstance(report.get("evaluatedResource"), list) else []
+    refs = r if isinstance(r := report.get("evaluatedResource"), list) else []
     for ref in refs:
         exts = ref.get("extension") if isinstance(ref, dict) else None
         for ext in exts if isinstance(exts, list) else ():

@@ -64,8 +64,8 @@ def from_operation_outcome(outcome: Any, resource: str = "") -> list[Issue]:
     for item in outcome.get("issue", []) if isinstance(outcome, dict) else []:
         if not isinstance(item, dict):
             continue
-        details = item.get("details") if isinstance(item.get("details"), dict) else {}
-        codings = details.get("coding") if isinstance(details.get("coding"), list) else []
+        details = d if isinstance(d := item.get("details"), dict) else {}
+        codings = c if isinstance(c := details.get("coding"), list) else []
         rule = next((c.get("code") for c in codings if isinstance(c, dict) and c.get("system") == RULE_SYSTEM),
                     item.get("code", ""))
         expression = item.get("expression") or item.get("location") or [""]

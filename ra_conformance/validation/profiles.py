@@ -78,7 +78,7 @@ def _check_one(resource: dict[str, Any], parent: dict[str, Any], ploc: str, elem
 def _check_target(resource: dict[str, Any], reference: str, element: Element, loc: str, report: Report,
                   full_urls: dict[str, str]) -> None:
     contained = resource.get("contained")
-    ids = {c.get("id"): c.get("resourceType") for c in contained if isinstance(c, dict)} \
+    ids = {c["id"]: c.get("resourceType") for c in contained if isinstance(c, dict) and isinstance(c.get("id"), str)} \
         if isinstance(contained, list) else {}
     rtype = target_type(reference, ids, full_urls)
     if rtype is not None and rtype not in element.targets:
@@ -137,7 +137,7 @@ def _unprofiled_extensions(resource: dict[str, Any], rloc: str, profile: Profile
 def _entry_slices(bundle: dict[str, Any], rloc: str, profile: Profile, report: Report) -> list[Assignment]:
     if not profile.entries:
         return []
-    entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
+    entries = e if isinstance(e := bundle.get("entry"), list) else []
     assigned: list[Assignment] = []
     for entry_slice in profile.entries:
         if entry_slice.resource_type is None:
@@ -169,19 +169,22 @@ def with_bases(url: str, rules: RuleSet) -> Iterator[Profile]:
     return reversed(chain)
 
 
+def _populated(segs: tuple[Segment, ...]) -> Callable[[dict[str, Any]], bool]:
+    return lambda res: bool(select(res, segs, ""))
+
+
 def must_support_paths(profile: Profile) -> list[tuple[str, Callable[[dict[str, Any]], bool]]]:
     """(element path, populated?) for every must-support element and entry slice of a profile."""
     out: list[tuple[str, Callable[[dict[str, Any]], bool]]] = []
     for element in profile.elements:
         if element.must_support:
-            segs = compile_path(element.path)
-            out.append((element.path, lambda res, segs=segs: bool(select(res, segs, ""))))
+            out.append((element.path, _populated(compile_path(element.path))))
     for entry_slice in profile.entries:
         if entry_slice.must_support:
             rtype = entry_slice.resource_type
 
             def has_entry(res: dict[str, Any], rtype: str | None = rtype) -> bool:
-                entries = res.get("entry") if isinstance(res.get("entry"), list) else []
+                entries = e if isinstance(e := res.get("entry"), list) else []
                 return any(isinstance(e, dict) and isinstance(e.get("resource"), dict)
                            and (rtype is None or e["resource"].get("resourceType") == rtype) for e in entries)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 # [base/]Type/id[/_history/vid] — the R4 literal-reference form.
 _LITERAL = re.compile(
@@ -10,7 +11,7 @@ _LITERAL = re.compile(
 )
 
 
-def target_type(reference: str, contained: dict[str, str] | None = None,
+def target_type(reference: str, contained: Mapping[str, str | None] | None = None,
                 full_urls: dict[str, str] | None = None) -> str | None:
     """Resource type a literal reference points at, or None when it cannot be told offline.
 
@@ -37,6 +38,6 @@ def is_well_formed(reference: str) -> bool:
     return bool(_WELL_FORMED.match(reference))
 
 
-def is_local_unresolved(reference: str, contained: dict[str, str]) -> bool:
+def is_local_unresolved(reference: str, contained: Mapping[str, str | None]) -> bool:
     """ref-1: a local reference ('#id') must name a contained resource ('#' alone: the container)."""
     return reference.startswith("#") and reference != "#" and reference[1:] not in contained

@@ -43,7 +43,7 @@ class WalkContext:
     resources: list[tuple[dict[str, Any], str, str]] = field(default_factory=list)  # (resource, path, label)
     label: str = "?"
     ordinal: int = 0
-    contained: dict[str, str] = field(default_factory=dict)
+    contained: dict[str, str | None] = field(default_factory=dict)  # id -> resourceType (None: not given)
     full_urls: dict[str, str] = field(default_factory=dict)
     # the resource being walked: (resource, its type, its location)
     current: tuple[dict[str, Any], str, str] = ({}, "?", "")

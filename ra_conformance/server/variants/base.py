@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 from starlette.requests import Request
 from starlette.types import ASGIApp
@@ -91,5 +91,5 @@ def bundles_in(body: Any) -> Iterator[dict[str, Any]]:
                 yield res
 
 
-def is_searchset(body: Any) -> bool:
+def is_searchset(body: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(body, dict) and body.get("resourceType") == "Bundle" and body.get("type") == "searchset"

@@ -11,7 +11,8 @@ class MinimalReturn(Behaviour):
         writes = call.method in ("PUT", "PATCH") or (call.method == "POST" and call.path.strip("/").count("/") == 0
                                                      and call.path.strip("/") != "")
         asked = "return=representation" in call.header("prefer").replace(" ", "")
-        if writes and not asked and answer.status in (200, 201) and answer.body.get("resourceType") != "OperationOutcome":
+        if writes and not asked and answer.status in (200, 201) and answer.body is not None \
+                and answer.body.get("resourceType") != "OperationOutcome":
             answer.body = None
         return answer
 
