@@ -145,12 +145,12 @@ def declares_smart(cs: Any) -> bool:
         security = rest.get("security") if isinstance(rest, dict) else None
         if not isinstance(security, dict):
             continue
-        exts = security.get("extension") if isinstance(security.get("extension"), list) else []
+        exts = fr.as_list(security.get("extension"))
         if any(isinstance(e, dict) and e.get("url") == OAUTH_URIS for e in exts):
             return True
-        services = security.get("service") if isinstance(security.get("service"), list) else []
+        services = fr.as_list(security.get("service"))
         for service in services:
-            codings = service.get("coding") if isinstance(service, dict) and isinstance(service.get("coding"), list) else []
+            codings = fr.as_list(service.get("coding")) if isinstance(service, dict) else []
             if any(isinstance(c, dict) and (c.get("system"), c.get("code")) == SMART_SERVICE for c in codings):
                 return True
     return False

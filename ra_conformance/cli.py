@@ -55,7 +55,7 @@ AUTH_OPTIONS = [
 ]
 
 
-def auth_options(func):
+def auth_options(func: F) -> F:
     for option in reversed(AUTH_OPTIONS):
         func = option(func)
     return func
@@ -304,7 +304,7 @@ def _selftest_variants(console: Console, outcomes: list) -> list[str]:
     return wrong
 
 
-from .client.commands import client_demo, client_test
+from .client.commands import client_demo, client_test  # noqa: E402 - the client commands register on `cli` defined above
 
 cli.add_command(client_test)
 cli.add_command(client_demo)

@@ -8,7 +8,6 @@ from .fhir.client import FhirClient
 from .fhir.keys import KeyFileError
 from .settings import Settings
 
-
 PROBE_PATH = "MeasureReport?_count=1"  # a protected read every RA reporting server answers (or refuses)
 
 

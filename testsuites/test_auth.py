@@ -8,6 +8,7 @@ import pytest
 
 from ra_conformance.checks import auth as checks
 from ra_conformance.checks.findings import error
+from ra_conformance.context import RaContext
 from ra_conformance.fhir import auth_probes as probes
 from ra_conformance.fhir.auth import SmartBackendProvider, TokenProvider
 
@@ -17,14 +18,14 @@ WITH_CLIENT = pytest.mark.smart(needs="client")  # any client credentials (key o
 
 
 @pytest.fixture
-def smart_client(ra) -> SmartBackendProvider:
+def smart_client(ra: RaContext) -> SmartBackendProvider:
     if not isinstance(ra.auth, SmartBackendProvider):  # the plan skips these tests first; defensive
         pytest.skip("needs the run's SMART Backend Services client (--smart-client-id, --smart-key)")
     return ra.auth
 
 
 @pytest.fixture
-def token_client(ra) -> TokenProvider:
+def token_client(ra: RaContext) -> TokenProvider:
     if ra.auth is None:  # the plan skips these tests first; defensive
         pytest.skip("needs the run's client credentials (--smart-client-id with --smart-key or --client-secret)")
     return ra.auth

@@ -81,7 +81,7 @@ def token_refused(resp: FhirResponse, req: str, what: str) -> list[Finding]:
     if resp.error:
         return answered(resp, req)
     body = resp.json if isinstance(resp.json, dict) else {}
-    if resp.status is not None and 200 <= resp.status < 300 or "access_token" in body:
+    if (resp.status is not None and 200 <= resp.status < 300) or "access_token" in body:
         return [error(req, f"the token endpoint issued a token for {what}", expected="HTTP 400/401 invalid_client",
                       actual=f"HTTP {resp.status}")]
     if resp.status not in (400, 401):

@@ -3,6 +3,7 @@ polling that honours Retry-After, every manifest file downloaded (with the token
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,7 +62,7 @@ def _polling(obs: Observed) -> list[Finding]:
     for r in status_polls(obs):
         by_url.setdefault(r.path, []).append(r)
     for polls in by_url.values():
-        for prev, nxt in zip(polls, polls[1:]):
+        for prev, nxt in pairwise(polls):
             wait = _retry_after(prev)
             if prev.status not in (202, 429) or wait is None or prev.responded is None:
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -20,7 +20,7 @@ from .scenarios import REMARK_FORMS, SCENARIOS, ScenarioError
 # `ra-conform --help` and the other commands do not pay for them.
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"ra-conform: {message}", err=True)
     sys.exit(code)
 

@@ -3,6 +3,8 @@ parameters of the async kick-off), search and read. Each check names its REQ ids
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..checks.findings import Finding, error, warning
 from .judge_base import (
     TYPED_REF, Check, Observed, describe, headers_findings, is_date, op_params, operation_requests,
@@ -17,7 +19,7 @@ def _subject_of(obs: Observed) -> str:
     return obs.ids.patient if obs.scenario.name == "cc-gaps-patient" else obs.ids.group
 
 
-def _date_param(name: str, req: str, wanted: str):
+def _date_param(name: str, req: str, wanted: str) -> Callable[[Observed], list[Finding]]:
     def check(obs: Observed) -> list[Finding]:
         out: list[Finding] = []
         for r in operation_requests(obs):

@@ -80,7 +80,7 @@ def _result(obs: Observed, check: Check, exchanges: list[dict]) -> TestResult:
     else:
         try:
             findings = check.run(obs)
-        except Exception as exc:  # a bug of the judge (tests prove arbitrary client JSON never gets here): state error
+        except Exception as exc:  # noqa: BLE001 - a bug of the judge (tests prove arbitrary client JSON never gets here): state error
             result.state, result.message = ERROR, f"harness error: the check broke ({type(exc).__name__}: {exc})"
             return result
     if findings is None:

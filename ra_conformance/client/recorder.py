@@ -231,7 +231,8 @@ class _RecordingMiddleware:
 
 async def _read_body(receive: Any) -> tuple[bytes, bool]:
     """The request body, and False when it exceeded MAX_BODY_BYTES (what was read is kept up to the limit)."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":

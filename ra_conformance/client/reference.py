@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ class ReferenceClient:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> "ReferenceClient":
+    def __enter__(self) -> ReferenceClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -92,7 +92,7 @@ class ReferenceClient:
                 return True  # the client-test finished and stopped its server
             body = status.json if status.status == 200 else None
             if not isinstance(body, dict):
-                return False if not seen_any else True
+                return seen_any
             seen_any = True
             if body.get("state") == "finished":
                 return True
@@ -208,14 +208,14 @@ class ReferenceClient:
     # -- submit data ----------------------------------------------------------------------------------
     def datax_report(self, evidence: str) -> dict[str, Any]:
         """An ra-datax-measurereport for the scenario's patient, citing the payer's report and the evidence."""
-        extensions = [{"url": SD + "ra-payerCodingGapReportId", "valueId": IDS.report}]
+        extensions: list[dict[str, Any]] = [{"url": SD + "ra-payerCodingGapReportId", "valueId": IDS.report}]
         if "datax-missing-category" not in self.faults:
             extensions.insert(0, {"url": MEASUREREPORT_CATEGORY_EXT, "valueCodeableConcept": {
                 "coding": [{"system": "http://hl7.org/fhir/CodeSystem/measurereport-category", "code": "ra"}]}})
         return {"resourceType": "MeasureReport", "meta": {"profile": [SD + "ra-datax-measurereport"]}, "extension": extensions,
                 "status": "complete", "type": "data-collection",
                 "measure": f"https://ra-conform.example.org/fhir/Measure/{IDS.measure}",
-                "subject": {"reference": IDS.patient}, "date": date.today().isoformat(),
+                "subject": {"reference": IDS.patient}, "date": datetime.now(timezone.utc).date().isoformat(),
                 "reporter": {"reference": "Organization/rac-org-clinic"},
                 "period": {"start": IDS.period_start, "end": IDS.period_end},
                 "evaluatedResource": [{"reference": evidence}]}

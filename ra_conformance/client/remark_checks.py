@@ -99,7 +99,7 @@ def differences(before: Any, after: Any, path: str = "MeasureReport", depth: int
     if depth < MAX_DEPTH and isinstance(before, list) and isinstance(after, list):
         if len(before) != len(after):
             return [f"{path}: {len(before)} → {len(after)} items"]
-        return [d for n, (b, a) in enumerate(zip(before, after)) for d in differences(b, a, f"{path}[{n}]", depth + 1)]
+        return [d for n, (b, a) in enumerate(zip(before, after, strict=True)) for d in differences(b, a, f"{path}[{n}]", depth + 1)]
     return [] if before == after else [f"{path}: {_short(before)} → {_short(after)}"]
 
 

@@ -171,7 +171,7 @@ def _in_data(ref: str, data: dict[str, Any]) -> bool:
         res, full = e.get("resource"), e.get("fullUrl")
         if isinstance(res, dict) and f"{res.get('resourceType')}/{res.get('id')}" == ref:
             return True
-        if isinstance(full, str) and (full == ref or full.endswith("/" + ref) or full.endswith(":" + ref)):
+        if isinstance(full, str) and (full == ref or full.endswith(("/" + ref, ":" + ref))):
             return True
     return False
 

@@ -61,7 +61,7 @@ def default_scope(capabilities: Iterable[str] = (), *, write: bool = False) -> s
 
 # -- the one way the token flow talks to servers ---------------------------------------------------------------
 def send_auth_request(send: Send, method: str, url: str, *, form: dict[str, str] | None = None,
-                      headers: dict[str, str] | None = None) -> "FhirResponse":
+                      headers: dict[str, str] | None = None) -> FhirResponse:
     """Discovery GETs and token POSTs: plain JSON requests, no bearer token, through FhirClient.send."""
     all_headers = {"Accept": "application/json", "User-Agent": "ra-conform", **(headers or {})}
     content = None
@@ -132,7 +132,7 @@ class Token:
         return now < self.expires_at
 
 
-def parse_token_answer(resp: "FhirResponse", *, requested_scope: str, started: float) -> Token:
+def parse_token_answer(resp: FhirResponse, *, requested_scope: str, started: float) -> Token:
     """The access token of a token endpoint's answer; AuthError (one line) for anything else."""
     if resp.error:
         raise AuthError(f"token endpoint {resp.exchange.url} did not answer: {resp.error}")
@@ -148,7 +148,7 @@ def parse_token_answer(resp: "FhirResponse", *, requested_scope: str, started: f
     expires_at = None
     if isinstance(lifetime, (int, float)) and not isinstance(lifetime, bool) and lifetime > 0:
         expires_at = started + float(lifetime) - min(RENEW_MARGIN, float(lifetime) / 10)
-    scope = body.get("scope") if isinstance(body.get("scope"), str) else requested_scope
+    scope = s if isinstance(s := body.get("scope"), str) else requested_scope
     return Token(body["access_token"], scope, expires_at)
 
 
@@ -215,7 +215,7 @@ class TokenProvider:
         resp = self.token_request(send, scope=scope)
         return parse_token_answer(resp, requested_scope=scope, started=started)
 
-    def token_request(self, send: Send, *, scope: str | None = None, **kw: Any) -> "FhirResponse":
+    def token_request(self, send: Send, *, scope: str | None = None, **kw: Any) -> FhirResponse:
         raise NotImplementedError
 
 
@@ -232,7 +232,7 @@ class SmartBackendProvider(TokenProvider):
         return sign_assertion(kw.pop("key", self.key), self.client_id, self.resolve_token_url(send), **kw)
 
     def token_request(self, send: Send, *, scope: str | None = None, assertion: str | None = None,
-                      **kw: Any) -> "FhirResponse":
+                      **kw: Any) -> FhirResponse:
         """One token request; `assertion` replaces the freshly signed one (the auth suite replays and forges)."""
         url = self.resolve_token_url(send)
         form = {"grant_type": "client_credentials", "scope": scope or self.effective_scope,
@@ -254,7 +254,7 @@ class ClientSecretProvider(TokenProvider):
         register_secret(secret)
         register_secret(quote(secret, safe=""))
 
-    def token_request(self, send: Send, *, scope: str | None = None, **kw: Any) -> "FhirResponse":
+    def token_request(self, send: Send, *, scope: str | None = None, **kw: Any) -> FhirResponse:
         form = {"grant_type": "client_credentials", "scope": scope or self.effective_scope}
         headers: dict[str, str] = {}
         if self.method == "post":

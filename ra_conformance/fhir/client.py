@@ -162,7 +162,7 @@ class FhirClient:
         verify_tls: bool = True,
         log: ExchangeLog | None = None,
         transport: httpx.BaseTransport | None = None,
-        auth: "TokenProvider | None" = None,
+        auth: TokenProvider | None = None,
         policy: TransportPolicy | None = None,
     ) -> None:
         """``policy`` (transport.py) sets every limit; without it, ``timeout`` and ``max_bytes`` fill one in."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jwk import ECKey, KeySet, KeySetSerialization, RSAKey
 
 ALGORITHMS = ("RS384", "ES384")  # SMART Backend Services: clients SHALL support one of them, servers both
 Key = RSAKey | ECKey
@@ -122,7 +122,7 @@ def generate(alg: str = "ES384") -> SigningKey:
     return SigningKey(key, alg)
 
 
-def public_jwks(key: SigningKey) -> dict[str, Any]:
+def public_jwks(key: SigningKey) -> KeySetSerialization:
     public = key.key.as_dict(private=False)
     return {"keys": [dict(public, alg=key.alg, use="sig", kid=key.kid)]}
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from ..results import ERROR, FAIL, SKIP, WARN, RunResults
 
-
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 

@@ -114,7 +114,7 @@ def required_access(method: str, path: str) -> list[tuple[str, str]]:
     if parts[0].startswith("$"):  # $async/<job>… status, cancel and files of $cc-gaps jobs
         return [("MeasureReport", "rs")]
     rtype = parts[0]
-    if len(parts) > 1 and parts[-1].startswith("$") or (len(parts) > 1 and parts[1] == "_search"):
+    if (len(parts) > 1 and parts[-1].startswith("$")) or (len(parts) > 1 and parts[1] == "_search"):
         return [(rtype, "rs")]  # operations that only read ($cc-gaps, $risk-gap), POST _search
     if method == "GET" and len(parts) == 1:
         return [(rtype, "s")]

@@ -23,8 +23,9 @@ def _parts(body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if len(reports) != 1 or not isinstance(reports[0], dict) or reports[0].get("resourceType") != "MeasureReport":
         raise bad_request("$submit-data needs exactly one `measureReport` parameter holding a MeasureReport",
                           expression="Parameters.parameter")
-    evidence = [p.get("resource") for p in params if p.get("name") == "resource"]
-    if not all(isinstance(r, dict) and isinstance(r.get("resourceType"), str) for r in evidence):
+    given = [p.get("resource") for p in params if p.get("name") == "resource"]
+    evidence = [r for r in given if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
+    if len(evidence) != len(given):
         raise bad_request("every `resource` parameter holds a resource", expression="Parameters.parameter")
     return reports[0], evidence
 

@@ -9,10 +9,10 @@ import sys
 
 from click.testing import CliRunner
 
+from ra_conformance import kit
 from ra_conformance.cli import cli
 from ra_conformance.client.scenarios import SCENARIOS
 from ra_conformance.server import EmbeddedServer
-from ra_conformance import kit
 
 
 def test_list_shows_every_scenario_with_its_req_ids():

@@ -9,12 +9,12 @@ import time
 import httpx
 import pytest
 
+from ra_conformance import jsonio
 from ra_conformance.client import CLIENT_FAULTS, ClientTestOptions, applicable, run_client_test
 from ra_conformance.client.recorder import STATUS_PATH, AsyncHold
 from ra_conformance.client.selftest import run_client_fault, run_reference
 from ra_conformance.ig import IG_VERSIONS
 from ra_conformance.reporting.html import check_summary
-from ra_conformance import jsonio
 
 FAST = {"settle": 0.2, "hold": AsyncHold(polls=2, seconds=1), "timeout": 15.0}
 

@@ -15,7 +15,13 @@ from joserfc.jwk import ECKey, KeySet
 
 from ra_conformance.checks import auth as checks
 from ra_conformance.fhir import auth
-from ra_conformance.fhir.auth import AuthError, ClientSecretProvider, SmartBackendProvider, default_scope, sign_assertion
+from ra_conformance.fhir.auth import (
+    AuthError,
+    ClientSecretProvider,
+    SmartBackendProvider,
+    default_scope,
+    sign_assertion,
+)
 from ra_conformance.fhir.keys import KeyFileError, generate, load_signing_key, public_jwks, write_pair
 from ra_conformance.settings import SettingsError, build
 
@@ -72,7 +78,7 @@ def test_assertion_follows_smart_backend_services(alg: str) -> None:
 
 def test_token_request_carries_the_assertion_and_the_token_is_used() -> None:
     server = FakeAuthServer()
-    provider, client = smart(server, scope="system/Patient.rs")
+    _, client = smart(server, scope="system/Patient.rs")
     assert client.get("Patient/p").status == 200
     form = parse_qs(server.token_requests[0].content.decode())
     assert form["grant_type"] == ["client_credentials"] and form["scope"] == ["system/Patient.rs"]
@@ -188,7 +194,7 @@ def test_keys_load_from_pem_and_from_a_jwks_with_private_keys(tmp_path: Path, al
 def test_unusable_key_files_are_clear_errors(tmp_path: Path) -> None:
     p256 = tmp_path / "p256.pem"
     p256.write_bytes(ECKey.generate_key("P-256").as_pem(private=True))
-    with pytest.raises(KeyFileError, match="RS384 .* or ES384"):
+    with pytest.raises(KeyFileError, match=r"RS384 .* or ES384"):
         load_signing_key(p256)
     junk = tmp_path / "junk.pem"
     junk.write_text("hello")
