@@ -52,7 +52,7 @@ def _escaped_forms(value: str) -> set[str]:
     return {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
 
 
-def register_secret(value: str) -> None:
+def register_secret(value: object) -> None:  # any JSON value: only a long enough string is kept
     """Remember a secret: from now on it is replaced by REDACTED wherever it is captured or written."""
     if not isinstance(value, str) or len(value.strip()) < MIN_SECRET_LENGTH:
         return

@@ -215,8 +215,7 @@ class Opened:
         if self.response is None:
             return
         cap = self._max if limit is None else min(limit, self._max)
-        for piece in _read(self.response, cap, self._deadline, self):
-            yield piece
+        yield from _read(self.response, cap, self._deadline, self)
 
     def read(self, limit: int | None = None) -> bytes:
         return b"".join(self.chunks(limit))
@@ -375,7 +374,7 @@ class Transport:
         except (httpx.InvalidURL, ValueError, TypeError, UnicodeError) as exc:
             raise TransportError(f"invalid Location {location!r} ({_describe(exc)})") from None
         method = request.method
-        if resp.status_code == 303 and method != "HEAD" or resp.status_code in (301, 302) and method == "POST":
+        if (resp.status_code == 303 and method != "HEAD") or (resp.status_code in (301, 302) and method == "POST"):
             method = "GET"
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("content-length", "content-type", "host", "cookie")}
         content = request.content if method == request.method else None

@@ -42,7 +42,7 @@ class Answer:
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
-    def set(self, name: str, value: str) -> "Answer":
+    def set(self, name: str, value: str) -> Answer:
         self.headers = [(k, v) for k, v in self.headers if k.lower() != name.lower()] + [(name, value)]
         return self
 
@@ -127,7 +127,7 @@ class HostileProxy:
         except (OSError, ValueError):
             pass  # the harness hung up on us: that is the point
 
-    def __enter__(self) -> "HostileProxy":
+    def __enter__(self) -> HostileProxy:
         proxy = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -208,7 +208,7 @@ def mutate(fn: Callable[[Answer], Answer]) -> Callable[..., Answer]:
 @dataclass
 class Scenario:
     name: str
-    rules: Callable[["Env"], list[Rule]]
+    rules: Callable[[Env], list[Rule]]
     select: str  # -k expression: the suites the attack reaches
     expect_exit: tuple[int, ...] = (1,)
     extra: list[str] = field(default_factory=list)

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ra_conformance import checks, jsonio
+from ra_conformance import jsonio
+from ra_conformance.capability import discover_operation, infer_ig_version, read_declarations
 from ra_conformance.checks import answer as c_answer
 from ra_conformance.checks import bulk as c_bulk
 from ra_conformance.checks import capability as c_capability
@@ -31,7 +32,6 @@ from ra_conformance.checks import rest as c_rest
 from ra_conformance.checks import risk_gap as c_risk_gap
 from ra_conformance.checks import search as c_search
 from ra_conformance.checks.findings import Finding
-from ra_conformance.capability import discover_operation, infer_ig_version, read_declarations
 from ra_conformance.fhir import async_pattern as ap
 from ra_conformance.fhir import operation, risk_gap, search
 from ra_conformance.fhir.client import Exchange, FhirClient, FhirResponse
@@ -137,7 +137,7 @@ def argument_pool(body: Any, client: FhirClient) -> dict[str, Any]:
     scenario = kit().scenario("single-patient") if "single-patient" in kit().scenarios else next(iter(kit().scenarios.values()))
     case = kit().risk_gap_cases[0] if kit().risk_gap_cases else None
     issues = validator_for("2.1.0").validate(body)  # validator issues about the hostile body (not the body itself)
-    pool = {
+    return {
         "answer": answer, "scenario": scenario, "kick": kick, "resp": resp, "result": poll, "manifest": body,
         "async_answer": answer, "sync_answer": operation.parse_answer(respond(real_answers()[0])), "get": answer,
         "post": answer, "search": found, "validator": validator_for("2.1.0"), "answers": [answer], "req": "REQ-000",
@@ -152,7 +152,6 @@ def argument_pool(body: Any, client: FhirClient) -> dict[str, Any]:
         "rid": "x", "names": ["subject", "_include"], "excluded": {"MeasureReport/x"}, "diagnostics": ["x"],
         "outcome": body if isinstance(body, dict) else {},
     }
-    return pool
 
 
 def arguments(fn: Any, pool: dict[str, Any]) -> dict[str, Any] | None:
@@ -182,12 +181,12 @@ def run_everything(body: Any) -> None:
     operation.parse_answer(resp).all_resources()
     risk_gap.parse_answer(resp, patients=["Patient/rac-p01"])
     found = search.SearchAnswer(pages=[resp])
-    found.matches, found.entries, found.total, found.match_keys()  # noqa: B018
+    found.matches, found.entries, found.total, found.match_keys()
     search.to_answer(found, patients=["Patient/rac-p01"])
     search.next_link(body) if isinstance(body, dict) else None
     search.declares_group_expansion(body)
     decl = read_declarations(body)
-    discover_operation(decl), infer_ig_version(decl)  # noqa: B018
+    discover_operation(decl), infer_ig_version(decl)
     ap.manifest_problems(body)
     ap.as_operation_answer([body] if isinstance(body, dict) else [], [], resp)
     validator = validator_for("2.1.0")

@@ -21,8 +21,21 @@ import pytest
 from ra_conformance.kit import default_kit_dir
 from ra_conformance.server import EmbeddedServer
 
-from .proxy import (Answer, Env, HostileProxy, Listener, Scenario, bomb, gzip_bomb, drip, endless_body, endless_continue, mutate,
-                    path_is, replace_body)
+from .proxy import (
+    Answer,
+    Env,
+    HostileProxy,
+    Listener,
+    Scenario,
+    bomb,
+    drip,
+    endless_body,
+    endless_continue,
+    gzip_bomb,
+    mutate,
+    path_is,
+    replace_body,
+)
 
 CANARY = "canary-Tk3n-9f2c7e1a5b"
 COOKIE = "sess-5ec2e7c00k1e"

@@ -10,7 +10,7 @@ from ra_conformance.fhir.client import FhirClient
 from ra_conformance.fhir.redact import REDACTED, register_secret, scrub, scrub_obj
 from ra_conformance.fhir.transport import Transport, TransportPolicy
 
-from .proxy import Answer, HostileProxy, Listener, bomb, gzip_bomb, drip, endless_body, endless_continue, path_is
+from .proxy import Answer, HostileProxy, Listener, bomb, drip, endless_body, endless_continue, gzip_bomb, path_is
 
 POLICY = TransportPolicy(max_bytes=1024 * 1024, deadline=2.0, read_timeout=1.0, max_redirects=3)
 OK = Answer(200, [("Content-Type", "application/fhir+json")], b'{"resourceType":"Bundle"}')

@@ -42,7 +42,7 @@ class ServerProcess:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, wait: float = 60.0) -> "ServerProcess":
+    def start(self, wait: float = 60.0) -> ServerProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "ra_conformance.cli", "serve", "--port", str(self.port),
                                       "--data-dir", str(self.data_dir), "--log-level", "warning"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
