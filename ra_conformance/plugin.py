@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from pluggy import Result
 
-from . import interrupts, kit as kitmod
+from . import interrupts
+from . import kit as kitmod
 from .checks.findings import ConformanceFailure, Verdict
 from .context import RaContext
 from .failure_text import findings_repr
-from .rerun import rerun_one
 from .plan import PlanEntry, needed_capabilities, plan_entry
+from .rerun import rerun_one
 from .results import ERROR, FAIL, PASS, SKIP, WARN, RunResults, TestResult
 from .settings import Settings, SettingsError, build
 
@@ -282,10 +283,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
             return
     _record_phase(item, call, report, result)
     exc = call.excinfo.value if call.excinfo is not None else None
-    if report.failed and result.state == FAIL and (isinstance(exc, ConformanceFailure) or result.reqs):  # JUnit: findings, no traceback
+    if report.failed and exc is not None and result.state == FAIL and (isinstance(exc, ConformanceFailure) or result.reqs):  # JUnit: findings, no traceback
         path, lineno, _ = report.location
-        report.longrepr = findings_repr(exc, title=result.title, reqs=result.reqs, path=path, lineno=(lineno or 0) + 1,
-                                        rerun=rerun_one(results_of(item.config).rerun, item.nodeid, item.name))
+        longrepr = findings_repr(exc, title=result.title, reqs=result.reqs, path=path, lineno=(lineno or 0) + 1,
+                                 rerun=rerun_one(results_of(item.config).rerun, item.nodeid, item.name))
+        # FindingsRepr is a TerminalRepr by duck typing (toterminal, __str__); pytest's annotation lists only its own classes
+        report.longrepr = longrepr  # type: ignore[assignment]
     if (report.when == "teardown" or (report.when == "setup" and report.skipped)) and not item.stash.get(RECORDED_KEY, False):
         item.stash[RECORDED_KEY] = True
         ctx = item.config.stash.get(CONTEXT_KEY, None)

@@ -205,7 +205,7 @@ def build(flags: dict[str, Any], *, config: Path | None = None, env: dict[str, s
         layers.insert(0, _preset(preset_name, file_presets))
         sources.insert(0, f"preset {preset_name}")
     merged: dict[str, Any] = {}
-    for layer, source in zip(layers, sources):
+    for layer, source in zip(layers, sources, strict=True):
         unknown = sorted(set(layer) - set(_TYPES))
         if unknown:
             raise SettingsError(f"unknown setting(s) in {source}: {', '.join(unknown)}")

@@ -17,7 +17,19 @@ import jsonschema
 from .. import jsonio
 from ..bundled import MissingDataError, docs_file
 from ..rerun import rerun_one
-from .html_assets import CSS, JS, STATES, body_block, esc, headers_block, inline, req_codes, seconds, state_label, utc_iso
+from .html_assets import (
+    CSS,
+    JS,
+    STATES,
+    body_block,
+    esc,
+    headers_block,
+    inline,
+    req_codes,
+    seconds,
+    state_label,
+    utc_iso,
+)
 
 try:
     SCHEMA_PATH = docs_file("summary.schema.json")
@@ -47,7 +59,7 @@ def render_html(summary: dict[str, Any]) -> str:
     anchors = {id(t): f"t-{i}" for i, t in enumerate(tests)}
     verdict = _verdict_of(summary)
     texts = _requirement_texts(summary)
-    rerun = summary.get("rerun") if isinstance(summary.get("rerun"), str) else ""
+    rerun = r if isinstance(r := summary.get("rerun"), str) else ""
     body = "".join((
         _verdict_section(summary, verdict, tests, texts),
         _suites_section(summary.get("suites") or {}),
@@ -131,7 +143,7 @@ def render_from_file(summary_path: Path, out: Path) -> Path:
 
 def _requirement_texts(summary: dict[str, Any]) -> dict[str, str]:
     """REQ id -> requirement text: from the run's matrix, else the IG digest shipped with ra-conform."""
-    trace = summary.get("traceability") if isinstance(summary.get("traceability"), dict) else {}
+    trace = t if isinstance(t := summary.get("traceability"), dict) else {}
     rows = [r for r in trace.get("requirements") or [] if isinstance(r, dict)]
     if rows:
         return {str(r.get("id")): str(r.get("text", "")) for r in rows}
@@ -139,7 +151,7 @@ def _requirement_texts(summary: dict[str, Any]) -> dict[str, str]:
         from ..ig import requirements
 
         return {rid: req.text for rid, req in requirements().items()}
-    except Exception:  # a report renders without the tooltips rather than not at all
+    except Exception:  # noqa: BLE001 - a report renders without the tooltips rather than not at all
         return {}
 
 

@@ -18,7 +18,6 @@ from .caps import cap_tests
 from .summary import summary_dict
 from .traceability import matrix
 
-
 REPORT_FILES = ("report.html", "summary.json", "junit.xml", "allure-results")
 PARTIAL_SUFFIX = ".partial"
 

@@ -167,6 +167,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, data_dir: Path | None = 
     check = write_policy(basic_checks if ig_version is None else validator_check(ig_version), write_validation)
     paths = [Path(p) for p in load]
     if load_default_kit:
+        why = ""
         try:
             default_kit: Path | None = kit.default_kit_dir()
         except kit.KitError as exc:

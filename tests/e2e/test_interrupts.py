@@ -70,7 +70,7 @@ def _check_reports(report_dir: Path, signal_name: str) -> dict:
 def test_interrupted_while_tests_run(tmp_path: Path, sig: int, code: int, name: str) -> None:
     reports = tmp_path / "reports"
     _stale(reports)
-    rc, out, err = _interrupt(["run", "--report-dir", str(reports)], tmp_path, lambda l: l.startswith("suite "), sig)
+    rc, out, err = _interrupt(["run", "--report-dir", str(reports)], tmp_path, lambda line: line.startswith("suite "), sig)
     assert rc == code, err[-2000:]
     summary = _check_reports(reports, name)
     assert summary["interrupted"]["planned"] > summary["interrupted"]["ran"] > 0
@@ -81,7 +81,7 @@ def test_interrupted_while_tests_run(tmp_path: Path, sig: int, code: int, name: 
 def test_interrupted_at_the_start_of_the_session(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     _stale(reports)
-    rc, _, err = _interrupt(["run", "--report-dir", str(reports)], tmp_path, lambda l: l.startswith("plan:"), signal.SIGINT)
+    rc, _, err = _interrupt(["run", "--report-dir", str(reports)], tmp_path, lambda line: line.startswith("plan:"), signal.SIGINT)
     assert rc == 130, err[-2000:]
     _check_reports(reports, "SIGINT")
 

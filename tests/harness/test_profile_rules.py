@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ra_conformance.validation import validator_for
 from ra_conformance.suites.profile_rules import PROFILE_RULES, RULE_ALIASES
+from ra_conformance.validation import validator_for
 
 RA = "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/"
 CS = "http://hl7.org/fhir/us/davinci-ra/CodeSystem/"
