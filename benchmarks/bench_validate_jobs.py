@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_validate import generate  # noqa: E402
+from bench_validate import generate
 
-from ra_conformance.validation import run_validate  # noqa: E402
+from ra_conformance.validation import run_validate
 
 
 def once(path: Path, jobs: int) -> float:

@@ -13,8 +13,9 @@ Only value sets the definitions expand completely are judged (tables.valueset_co
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from functools import cache
+from typing import Any, NamedTuple
 
 from ra_conformance.validation import tables
 from ra_conformance.validation.issue import ERROR, INFORMATION
@@ -31,7 +32,7 @@ class Binding(NamedTuple):
     codes: frozenset[str]  # the codes alone (for `code` elements, whose system is implied)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compile(strength: str, url: str) -> Binding | None:
     if strength not in SEVERITY:
         return None

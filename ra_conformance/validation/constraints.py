@@ -10,9 +10,10 @@ expression that raises is reported as its own warning (``invariant-unevaluable``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable
+from functools import cache, lru_cache
+from typing import Any
 
 import orjson
 from fhirpathpy import apply_parsed_path
@@ -105,7 +106,7 @@ class Constraint:
         if self.native is not None:
             return self.native(node, resource) if isinstance(node, dict) else True
         if self.guard is not None and isinstance(node, dict) and not any(
-                k.startswith(self.guard) or k.startswith("_" + self.guard) for k in node):
+                k.startswith((self.guard, "_" + self.guard)) for k in node):
             return True
         return _evaluate(self, node, resource)
 
@@ -139,7 +140,7 @@ def _evaluate(c: Constraint, node: Any, resource: dict[str, Any]) -> bool | str:
     return verdict
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parsed(expression: str) -> Any:
     return parse(expression)
 

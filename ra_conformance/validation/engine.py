@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ra_conformance.ig import PROFILE_BUNDLE, SD
 from ra_conformance.ig.loader import ruleset
 from ra_conformance.ig.rules import Profile
-from ra_conformance.validation.extensions import check_all
 from ra_conformance.validation import tables
+from ra_conformance.validation.extensions import check_all
 from ra_conformance.validation.issue import ERROR, WARNING, Issue
 from ra_conformance.validation.profiles import check_profile, must_support_paths, with_bases
 from ra_conformance.validation.structure import WalkContext, walk_resource
@@ -54,7 +54,7 @@ class Validator:
         Patient on its Patient (REQ-130..REQ-134). Given the whole $report Parameters answer instead,
         every ``return`` Bundle in it gets that treatment."""
         if isinstance(bundle, dict) and bundle.get("resourceType") == "Parameters":
-            params = p if isinstance(p := bundle.get("parameter"), list) else []
+            params = raw if isinstance(raw := bundle.get("parameter"), list) else []
             returns = [p["resource"] for p in params
                        if isinstance(p, dict) and p.get("name") == "return" and isinstance(p.get("resource"), dict)
                        and p["resource"].get("resourceType") == "Bundle"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,7 +39,7 @@ def ordered_map(fn: Callable[[list[T]], list[R]], items: Iterable[T], jobs: int,
     batches = _batches(items, BATCH)
     first = next(batches, None)
     second = next(batches, None) if first is not None else None
-    if jobs <= 1 or second is None:  # one batch: a pool would cost more than it saves
+    if jobs <= 1 or first is None or second is None:  # one batch: a pool would cost more than it saves
         if initializer is not None:
             initializer(*initargs)
         for batch in (b for b in (first, second) if b is not None):
@@ -131,7 +132,7 @@ class StreamingValidation:
     def _inline(self) -> None:
         import orjson
 
-        for (raw, answer), callback in zip(self._batch, self._callbacks):
+        for (raw, answer), callback in zip(self._batch, self._callbacks, strict=True):
             resource = orjson.loads(raw)
             callback(self.validator.validate_answer_bundle(resource) if answer else self.validator.validate(resource))
         self._batch, self._callbacks = [], []
@@ -145,5 +146,5 @@ class StreamingValidation:
 
     def _collect(self) -> None:
         job, callbacks = self._pending.popleft()
-        for issues, callback in zip(job.get(), callbacks):
+        for issues, callback in zip(job.get(), callbacks, strict=True):
             callback(issues)

@@ -26,10 +26,10 @@ def start_not_after_end(start: Any, end: Any) -> bool:
     if not isinstance(start, str) or not isinstance(end, str) or not start or not end:
         return True
     if "T" in start and "T" in end:
-        a, b = _instant(start), _instant(end)
-        if a is None or b is None:
+        first, last = _instant(start), _instant(end)
+        if first is None or last is None:
             return True
-        return a <= b + timedelta(0)
+        return first <= last + timedelta(0)
     if "T" in start or "T" in end:
         # A date against a dateTime: only the calendar date can decide, and the dateTime's offset makes
         # its date uncertain by a day: only a start at least two days after the end certainly fails.

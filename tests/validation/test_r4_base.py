@@ -103,6 +103,7 @@ def test_every_function_the_base_invariants_call_is_available():
     import re
 
     import fhirpathpy.engine.invocations as invocations
+
     from ra_conformance.validation import tables
     from ra_conformance.validation.constraints import _USER, ELSEWHERE
 

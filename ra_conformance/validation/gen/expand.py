@@ -9,7 +9,8 @@ Unsupported exclude filters are ignored (more codes accepted, never fewer).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ra_conformance.validation.gen.source import Source
 

@@ -149,7 +149,7 @@ class Generator:
                 host, child = self._host(path, root, backbones)
                 self.constraints.setdefault(host, []).append(
                     [child, c["key"], c["severity"], c["human"], _fixed(c["key"], c["expression"])])
-            if path == root or path.endswith(".value") and own in self.primitives:
+            if path == root or (path.endswith(".value") and own in self.primitives):
                 continue
             parent, _, name = path.rpartition(".")
             table = self.types.setdefault(parent, {})
@@ -182,7 +182,7 @@ class Generator:
     def _bind(self, type_name: str, binding: list[str] | None) -> None:
         """Value sets worth expanding: those the validator judges (required on code; required, extensible
         and preferred on Coding and CodeableConcept)."""
-        if binding and (binding[0] == "required" or type_name != "code" and binding[0] != "example"):
+        if binding and (binding[0] == "required" or (type_name != "code" and binding[0] != "example")):
             self.bound.add(binding[1])
 
     @staticmethod
@@ -222,7 +222,7 @@ class Generator:
                     and base not in ("Element", "BackboneElement"):
                 self.types[sd["type"]] = {**self.types[base], **self.types.get(sd["type"], {})}
                 self.constraints[sd["type"]] = self.constraints.get(base, []) + self.constraints.get(sd["type"], [])
-        for url, prof in self.type_profiles.items():  # e.g. "Quantity:SimpleQuantity"
+        for prof in self.type_profiles.values():  # e.g. "Quantity:SimpleQuantity"
             name = prof["type"] + ":" + prof["name"]
             self.types[name] = self.types[prof["type"]]
             own = [[("" if el["path"] == prof["type"] else el["path"].rsplit(".", 1)[-1]), c["key"],
@@ -245,7 +245,7 @@ class Generator:
             "plain_resources": sorted(plain),
             "types": {k: dict(sorted(v.items())) for k, v in sorted(self.types.items())},
             "choices": {k: dict(sorted(v.items())) for k, v in sorted(self.choices.items())},
-            "constraints": {k: v for k, v in sorted(self.constraints.items())},
+            "constraints": dict(sorted(self.constraints.items())),
             "valuesets": valuesets,
             "regex": self.regexes(),
         }
