@@ -304,7 +304,7 @@ def _selftest_variants(console: Console, outcomes: list) -> list[str]:
     return wrong
 
 
-from .client.commands import client_demo, client_test  # noqa: E402 - the client commands register on `cli` defined above
+from .client.commands import client_demo, client_test  # noqa: E402  (client-test / client-demo, issue 15)
 
 cli.add_command(client_test)
 cli.add_command(client_demo)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from . import capability
-from . import flows
+from . import capability, flows
 from . import kit as kitmod
+from .checks import search as sc
+from .checks.findings import Finding
 from .connect import token_provider
 from .fhir import auth as fauth
 from .fhir import resources as fr
 from .fhir import search as fsearch
 from .fhir.client import Exchange, FhirClient, FhirResponse
 from .fhir.operation import CodingGapOperation, OperationAnswer
-from .checks import search as sc
-from .checks.findings import Finding
 from .fhir.risk_gap import RiskGapOperation
 from .ig import DEFAULT_IG_VERSION
 from .settings import Settings

@@ -190,7 +190,7 @@ def outcome_diagnostics(outcome: dict) -> str:
     texts = []
     for issue in fr.as_list(outcome.get("issue")):
         if isinstance(issue, dict):
-            details = issue.get("details") if isinstance(issue.get("details"), dict) else {}
+            details = fr.as_dict(issue.get("details"))
             text = issue.get("diagnostics") or details.get("text") or issue.get("code") or ""
             texts.append(f"{issue.get('severity', '?')}: {text}")
     return "; ".join(str(t) for t in texts) or "(an OperationOutcome without issues)"

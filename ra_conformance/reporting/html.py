@@ -193,7 +193,7 @@ def _retrieval_fact(summary: dict[str, Any]) -> str:
 
 
 def _handling_fact(summary: dict[str, Any]) -> str:
-    search = summary.get("search") if isinstance(summary.get("search"), dict) else {}
+    search = s if isinstance(s := summary.get("search"), dict) else {}
     handling = search.get("handling")
     if handling in ("strict", "lenient"):
         return f"<code>Prefer: handling={esc(handling)}</code>"

@@ -8,7 +8,6 @@ import copy
 import pytest
 
 from kit_checks import key
-
 from ra_conformance.validation.engine import validator_for
 
 # 2.1.0 features STU1 lacks: the category extension (REQ-111) and ccType/dxCode/confidenceScale (REQ-125).
