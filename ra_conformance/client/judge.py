@@ -7,7 +7,14 @@ from collections.abc import Callable
 
 from ..checks.findings import Finding, error, warning
 from .judge_base import (
-    TYPED_REF, Check, Observed, describe, headers_findings, is_date, op_params, operation_requests,
+    TYPED_REF,
+    Check,
+    Observed,
+    describe,
+    headers_findings,
+    is_date,
+    op_params,
+    operation_requests,
 )
 from .recorder import Recorded
 

@@ -48,7 +48,7 @@ class ClientTestOptions:
     timeout: float = DEFAULT_TIMEOUT
     report_dir: Path = Path("reports")
     auth_token: str | None = None
-    smart: "SmartConfig | None" = None  # SMART Backend Services on the reference server (exclusive with auth_token)
+    smart: SmartConfig | None = None  # SMART Backend Services on the reference server (exclusive with auth_token)
     kit_dir: Path | None = None
     settle: float = SETTLE
     hold: AsyncHold = field(default_factory=AsyncHold)
