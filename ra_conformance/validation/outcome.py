@@ -68,8 +68,9 @@ def from_operation_outcome(outcome: Any, resource: str = "") -> list[Issue]:
         codings = c if isinstance(c := details.get("coding"), list) else []
         rule = next((c.get("code") for c in codings if isinstance(c, dict) and c.get("system") == RULE_SYSTEM),
                     item.get("code", ""))
-        expression = item.get("expression") or item.get("location") or [""]
-        issues.append(Issue(str(item.get("severity", "")), str(expression[0]), str(rule),
+        expression = item.get("expression") or item.get("location")
+        where = expression[0] if isinstance(expression, list) and expression else ""  # a server may send any JSON
+        issues.append(Issue(str(item.get("severity", "")), str(where), str(rule),
                             str(details.get("text") or item.get("diagnostics") or ""), resource))
     return issues
 

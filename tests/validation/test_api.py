@@ -127,6 +127,8 @@ def test_operation_outcome_round_trip():
     server = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "processing",
                                                                "diagnostics": "unknown subject"}]}
     assert [(i.rule, i.message) for i in from_operation_outcome(server)] == [("processing", "unknown subject")]
+    odd = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "expression": {"a": 1}, "location": "x"}]}
+    assert [i.location for i in from_operation_outcome(odd)] == [""]  # not a list: no location, never a KeyError
 
 
 def test_describe_names_resource_location_and_rule():
