@@ -14,6 +14,13 @@ R = TypeVar("R")
 BATCH = 64  # resources per task: big enough to amortise the pickling, small enough to stream
 
 
+def _start_method() -> str:
+    """Workers start from a clean process (forkserver, else spawn), never by fork: the harness forks while
+    its HTTP and embedded-server threads run, and a fork can copy a lock another thread holds (a hang)."""
+    methods = multiprocessing.get_all_start_methods()
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
 def default_jobs() -> int:
     """Every core this process may run on."""
     try:
@@ -48,8 +55,7 @@ def ordered_map(fn: Callable[[list[T]], list[R]], items: Iterable[T], jobs: int,
             yield from fn(batch)
         return
     batches = _chain([first, second], batches)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(jobs, initializer, initargs) as pool:
+    with multiprocessing.get_context(_start_method()).Pool(jobs, initializer, initargs) as pool:
         pending: deque[Any] = deque()
         for batch in batches:
             pending.append(pool.apply_async(fn, (batch,)))
@@ -139,8 +145,7 @@ class StreamingValidation:
 
     def _dispatch(self) -> None:
         if self._pool is None:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = multiprocessing.get_context(method).Pool(self.jobs, _pool_init, (self.validator.version,))
+            self._pool = multiprocessing.get_context(_start_method()).Pool(self.jobs, _pool_init, (self.validator.version,))
         self._pending.append((self._pool.apply_async(_validate_batch, (self._batch,)), self._callbacks))
         self._batch, self._callbacks = [], []
 
