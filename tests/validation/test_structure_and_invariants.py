@@ -8,7 +8,7 @@ import pytest
 from fhirpathpy import compile as fp_compile
 from fhirpathpy.models import models
 
-from ra_conformance.ig.loader import UnknownVersion, ruleset
+from ra_conformance.ig.versions import UnknownVersion, ruleset
 from ra_conformance.validation import tables
 from ra_conformance.validation.native import NATIVE
 from ra_conformance.validation.primitives import check_primitive
