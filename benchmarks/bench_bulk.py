@@ -27,7 +27,7 @@ from pathlib import Path
 from ra_conformance.checks.bulk import FileAudit, items
 from ra_conformance.fhir import async_pattern as ap
 from ra_conformance.fhir.client import FhirClient
-from ra_conformance.synth import GROUP_ID, generate
+from ra_conformance.kit.synth import GROUP_ID, generate
 from ra_conformance.validation import validator_for
 
 

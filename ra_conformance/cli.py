@@ -342,7 +342,7 @@ def fixtures() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (the same seed writes the same data).")
 def fixtures_generate(patients: int, out: Path, reports_per_patient: int, seed: int) -> None:
     """Write a large synthetic data set (patients, a Group of all, reports, cited resources) for scale tests."""
-    from .synth import GenerateError, generate
+    from .kit.synth import GenerateError, generate
 
     try:
         report = generate(patients, out, reports_per_patient=reports_per_patient, seed=seed)
@@ -364,7 +364,7 @@ def fixtures_generate(patients: int, out: Path, reports_per_patient: int, seed: 
 def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: str | None, timeout: float, **auth: str | None) -> None:
     """Load the kit into a server (transaction Bundles, checked entry by entry; else one PUT per resource)."""
     from .connect import ConnectError, check_credentials, client_for
-    from .fhir.loader import load_kit
+    from .fhir.upload import load_kit
     from .kit import KitError
 
     try:

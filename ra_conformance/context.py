@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from . import capability, flows
+from . import declarations, flows
 from . import kit as kitmod
 from .checks import search as sc
 from .checks.findings import Finding
@@ -93,16 +93,16 @@ class RaContext:
         return resp
 
     @cached_property
-    def declarations(self) -> capability.Declarations:
-        return capability.read_declarations(self.metadata_response.resource)
+    def declarations(self) -> declarations.Declarations:
+        return declarations.read_declarations(self.metadata_response.resource)
 
     @cached_property
     def ig_version(self) -> str:
-        return self.settings.ig_version or capability.infer_ig_version(self.declarations) or DEFAULT_IG_VERSION
+        return self.settings.ig_version or declarations.infer_ig_version(self.declarations) or DEFAULT_IG_VERSION
 
     @cached_property
     def operation_name(self) -> str:
-        return self.settings.operation or capability.discover_operation(self.declarations, self.ig_version) or DEFAULT_OPERATION
+        return self.settings.operation or declarations.discover_operation(self.declarations, self.ig_version) or DEFAULT_OPERATION
 
     @cached_property
     def operation(self) -> CodingGapOperation:
@@ -123,7 +123,7 @@ class RaContext:
     @cached_property
     def smart_declared(self) -> str | None:
         """How the target says it uses SMART (rest.security or the discovery document), or None."""
-        if capability.declares_smart(self.metadata_response.resource):
+        if declarations.declares_smart(self.metadata_response.resource):
             return "/metadata rest.security declares SMART"
         doc = self.smart_discovery_response
         if doc.status == 200 and isinstance(doc.json, dict):
@@ -153,8 +153,8 @@ class RaContext:
     @cached_property
     def kit_resources(self) -> dict[str, dict[str, Any]]:
         """The kit's own resources by 'Type/id' (what the target was loaded with: the variant of the run's IG
-        version, e.g. STU1-shaped reports — see kit_versions)."""
-        from .kit_versions import variant_resources
+        version, e.g. STU1-shaped reports — see kit/versions.py)."""
+        from .kit.versions import variant_resources
 
         return {f"{r['resourceType']}/{r['id']}": r for r in variant_resources(self.ig_version, self.settings.kit_dir)}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .capability import Declarations
+from .declarations import Declarations
 from .ig.capabilities import CODING_GAP_OPERATION, RISK_GAP_OPERATION
 from .selection import decide
 

@@ -134,7 +134,7 @@ def embedded_smart(settings: Settings) -> SmartConfig | None:
 
 def load_fixtures(settings: Settings) -> None:
     from .connect import client_for
-    from .fhir.loader import load_kit
+    from .fhir.upload import load_kit
 
     assert settings.target
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..capability import read_declarations
+from ..declarations import read_declarations
 from ..fhir.client import FhirResponse
 from ..ig import IG_CANONICAL, OPERATION_DEFINITIONS, PROFILE_MEASUREREPORT
 from .findings import Finding, error, warning

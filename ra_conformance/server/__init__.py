@@ -5,7 +5,7 @@ of switchable faults for self-testing the suites."""
 from .app import create_app
 from .embedded import EmbeddedServer, ServerStartError, serve
 from .faults import FAULTS, Fault, FaultSet, UnknownFaultError
-from .loader import LoadError
+from .ingest import LoadError
 from .store import Store
 from .variants import VARIANTS, UnknownVariantError, Variant, VariantSet
 

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 
 from .. import kit
 from ..ig import DEFAULT_IG_VERSION
-from ..kit_versions import adapt_store
+from ..kit.versions import adapt_store
 from .app import create_app
 from .auth import SmartConfig
 from .bulk import shutdown as shutdown_bulk

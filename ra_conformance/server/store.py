@@ -246,6 +246,6 @@ class Store:
 
     def load_paths(self, paths: Sequence[Path]) -> int:
         """Load resources from files/dirs (see loader.load_paths); returns how many were stored."""
-        from .loader import load_paths
+        from .ingest import load_paths
 
         return load_paths(self, paths)

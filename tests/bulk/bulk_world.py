@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ra_conformance.synth import patient_id
+from ra_conformance.kit.synth import patient_id
 
 WINDOW = {"periodStart": "2024-01-01", "periodEnd": "2024-12-31"}
 ASYNC = {"Prefer": "respond-async", "Accept": "application/fhir+json"}

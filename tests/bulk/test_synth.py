@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from ra_conformance.kit.synth import GROUP_ID, GenerateError, generate, patient_id
 from ra_conformance.server.store import Store
-from ra_conformance.synth import GROUP_ID, GenerateError, generate, patient_id
 from ra_conformance.validation import validator_for
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from ra_conformance.fhir.client import FhirClient
-from ra_conformance.fhir.loader import load_kit
-from ra_conformance.kit_versions import variant_resources
+from ra_conformance.fhir.upload import load_kit
+from ra_conformance.kit.versions import variant_resources
 from ra_conformance.server import EmbeddedServer
 
 from .helpers import client_answering

@@ -1,7 +1,7 @@
 import pytest
 
 from ra_conformance import dates
-from ra_conformance.capability import discover_operation, read_declarations
+from ra_conformance.declarations import discover_operation, read_declarations
 from ra_conformance.fhir.redact import REDACTED, redact_text, redact_url
 
 

@@ -4,8 +4,8 @@ entries; the self-link check; flows named from exchanges; the plan's capability 
 import pytest
 
 from ra_conformance import flows
-from ra_conformance.capability import read_declarations
 from ra_conformance.checks import search as sc
+from ra_conformance.declarations import read_declarations
 from ra_conformance.fhir.search import SearchAnswer
 from ra_conformance.ig.capabilities import GROUP_EXPANSION, GROUP_EXPANSION_EXTENSION
 from ra_conformance.selection import decide

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ra_conformance import jsonio
-from ra_conformance.capability import discover_operation, infer_ig_version, read_declarations
 from ra_conformance.checks import answer as c_answer
 from ra_conformance.checks import bulk as c_bulk
 from ra_conformance.checks import capability as c_capability
@@ -32,6 +31,7 @@ from ra_conformance.checks import rest as c_rest
 from ra_conformance.checks import risk_gap as c_risk_gap
 from ra_conformance.checks import search as c_search
 from ra_conformance.checks.findings import Finding
+from ra_conformance.declarations import discover_operation, infer_ig_version, read_declarations
 from ra_conformance.fhir import async_pattern as ap
 from ra_conformance.fhir import operation, risk_gap, search
 from ra_conformance.fhir.client import Exchange, FhirClient, FhirResponse

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ra_conformance import jsonio, kit
-from ra_conformance.server.loader import LoadError
+from ra_conformance.server.ingest import LoadError
 from ra_conformance.server.store import Store
 from server_world import patient, report, world
 

@@ -11,7 +11,7 @@ import pytest
 
 from ra_conformance import kit
 from ra_conformance.server.app import create_app
-from ra_conformance.server.loader import load_paths
+from ra_conformance.server.ingest import load_paths
 from ra_conformance.server.store import Store
 from ra_conformance.server.variants import VARIANTS, UnknownVariantError, VariantSet
 

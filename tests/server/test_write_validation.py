@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ra_conformance.kit_versions import variant_resources
+from ra_conformance.kit.versions import variant_resources
 from ra_conformance.server.app import create_app
 from ra_conformance.server.rest import validator_check
 from ra_conformance.server.store import Store

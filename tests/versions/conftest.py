@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ra_conformance import kit
-from ra_conformance.kit_versions import adapt_store
+from ra_conformance.kit.versions import adapt_store
 from ra_conformance.server.app import create_app
 from ra_conformance.server.store import Store
 

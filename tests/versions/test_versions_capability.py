@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ra_conformance.capability import discover_operation, infer_ig_version, read_declarations
+from ra_conformance.declarations import discover_operation, infer_ig_version, read_declarations
 from ra_conformance.fhir.search import declares_group_expansion
 from ra_conformance.ig import IG_VERSIONS, OD
 from ra_conformance.selection import decide

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import orjson
 
-from .ig import MEASUREREPORT_CATEGORY_EXT, PROFILE_MEASUREREPORT, PROFILE_MODEL_MEASURE, PROFILE_PATIENT_GROUP
+from ..ig import MEASUREREPORT_CATEGORY_EXT, PROFILE_MEASUREREPORT, PROFILE_MODEL_MEASURE, PROFILE_PATIENT_GROUP
 
 RA = "http://hl7.org/fhir/us/davinci-ra/"
 USC = "http://hl7.org/fhir/us/core/StructureDefinition/"

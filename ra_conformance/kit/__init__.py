@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import jsonio
+from .. import jsonio
 
 ENV_KIT_DIR = "RA_CONFORM_FIXTURES"
 
@@ -27,7 +27,7 @@ def default_kit_dir() -> Path:
     env = os.environ.get(ENV_KIT_DIR)
     if env:
         return Path(env)
-    from .bundled import MissingDataError, kit_dir
+    from ..bundled import MissingDataError, kit_dir
 
     try:
         return kit_dir()

@@ -44,8 +44,8 @@ class _Unreachable(Exception):
 
 
 def load_kit(client: FhirClient, kit_dir: Path | None = None, *, prefer: str = "transaction", ig_version: str | None = None) -> LoadReport:
-    """The kit in the shape of the IG version (the STU1 variant for stu1, see kit_versions)."""
-    from ..kit_versions import variant_resources
+    """The kit in the shape of the IG version (the STU1 variant for stu1, see kit/versions.py)."""
+    from ..kit.versions import variant_resources
 
     resources = sorted(variant_resources(ig_version, kit_dir), key=_rank)
     report = LoadReport()

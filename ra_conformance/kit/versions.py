@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import kit
-from .ig import MEASUREREPORT_CATEGORY_EXT, SD
+from .. import kit
+from ..ig import MEASUREREPORT_CATEGORY_EXT, SD
 
 CS = "http://hl7.org/fhir/us/davinci-ra/CodeSystem/"
 _STU1_DROPPED_GROUP_EXTS = {SD + "ra-dxCode", SD + "ra-confidenceScale", SD + "ra-ccRemark"}
