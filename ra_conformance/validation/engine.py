@@ -7,8 +7,8 @@ from functools import cache, lru_cache
 from typing import Any
 
 from ra_conformance.ig import PROFILE_BUNDLE, SD
-from ra_conformance.ig.versions import ruleset
 from ra_conformance.ig.rules import Profile
+from ra_conformance.ig.versions import ruleset
 from ra_conformance.validation import tables
 from ra_conformance.validation.extensions import check_all
 from ra_conformance.validation.issue import ERROR, WARNING, Issue

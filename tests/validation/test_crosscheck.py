@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from ra_conformance.ig.versions import ruleset
 from ra_conformance.ig.rules import Element, ExtensionDef, Profile, RuleSet
+from ra_conformance.ig.versions import ruleset
 from ra_conformance.validation.structure import element_spec
 from validation_ig import FOLDERS
 
