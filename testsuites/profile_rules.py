@@ -1,7 +1,7 @@
 """The profile requirements (RA-SPEC §9.5–9.7) the suites judge on every returned resource, one test each.
 
 (REQ id, slug, IG versions it applies to). The validator tags each issue with the REQ id of the rule it
-breaks, or with the constraint key for FHIRPath invariants (RULE_ALIASES); tests/harness/test_profile_rules.py
+breaks, or with the constraint key for FHIRPath invariants (RULE_ALIASES); tests/ig/test_profile_rules.py
 proves the validator emits every rule listed here for a resource breaking it. Left out because no returned
 resource can break them here: REQ-118 (unbounded cardinalities), REQ-119 and REQ-109 (need the cited resources'
 US Core profiles / the Measure), REQ-169 (data-exchange extensions). REQ-133 is test_req_029's.

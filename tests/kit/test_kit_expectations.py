@@ -6,8 +6,9 @@ import copy
 
 import pytest
 
-from kit_checks import answer_problems, evidence, index, inventory_problems
 from ra_conformance import kit
+
+from .kit_checks import answer_problems, evidence, index, inventory_problems
 
 REQUIRED_SCENARIOS = ("patient-with-reports", "patient-evidence-cites-patient", "patient-no-reports",
                       "patient-no-matching-reports", "group-all-members-valid", "group-with-unknown-member",

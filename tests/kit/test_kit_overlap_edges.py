@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from kit_checks import index, is_ra_report
-from kit_edges import REQUIRED_EDGES, REQUIRED_WINDOWS, relations, window_kinds
 from ra_conformance import dates
+
+from .kit_checks import index, is_ra_report
+from .kit_edges import REQUIRED_EDGES, REQUIRED_WINDOWS, relations, window_kinds
 
 
 def _edges(expectations, reports):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from kit_checks import is_ra_report, reference_problems
+from .kit_checks import is_ra_report, reference_problems
 
 
 def _allowed(expectations):

@@ -7,7 +7,9 @@ from collections import Counter
 
 import pytest
 
-from kit_checks import (
+from ra_conformance import jsonio
+
+from .kit_checks import (
     RA_SD,
     file_problems,
     identity_problems,
@@ -17,7 +19,6 @@ from kit_checks import (
     r4_model_problems,
     report_problems,
 )
-from ra_conformance import jsonio
 
 
 def test_every_file_is_json_named_after_its_resource(kit_dir):

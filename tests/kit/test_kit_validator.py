@@ -7,8 +7,9 @@ import copy
 
 import pytest
 
-from kit_checks import key
 from ra_conformance.validation.engine import validator_for
+
+from .kit_checks import key
 
 # 2.1.0 features STU1 lacks: the category extension (REQ-111) and ccType/dxCode/confidenceScale (REQ-125).
 STU1_EXPECTED_RULES = {"REQ-111", "REQ-125"}

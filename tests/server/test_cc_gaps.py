@@ -10,7 +10,8 @@ from ra_conformance.server import cc_gaps
 from ra_conformance.server.errors import FhirError
 from ra_conformance.server.faults import FaultSet
 from ra_conformance.server.store import Store
-from server_world import BASE, outcomes, refs, report, returns
+
+from .server_world import BASE, outcomes, refs, report, returns
 
 CLEAN = FaultSet()
 

@@ -9,7 +9,8 @@ import pytest
 
 from ra_conformance import jsonio
 from ra_conformance.server import EmbeddedServer, UnknownFaultError
-from server_world import patient, report
+
+from .server_world import patient, report
 
 
 def test_embedded_server_serves_and_cleans_up_its_temporary_data() -> None:

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from bulk_probes import BULK_PROBES
 from ra_conformance.ig import requirements
 from ra_conformance.server.faults import FAULTS, FaultSet, UnknownFaultError
-from server_world import outcomes, patient, report
-from smart_probes import SMART_PROBES
+
+from .bulk_probes import BULK_PROBES
+from .server_world import outcomes, patient, report
+from .smart_probes import SMART_PROBES
 
 WINDOW = "periodStart=2024-01-01&periodEnd=2024-12-31"
 PARAMS_P1 = {"resourceType": "Parameters", "parameter": [

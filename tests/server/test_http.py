@@ -12,7 +12,8 @@ from ra_conformance import kit
 from ra_conformance.ig import OPERATION_DEFINITIONS
 from ra_conformance.server.rest import Problem
 from ra_conformance.server.store import Store
-from server_world import BASE, patient, refs, returns
+
+from .server_world import BASE, patient, refs, returns
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 OP_QUERY = "subject=Patient/p1&periodStart=2024-01-01&periodEnd=2024-12-31"
@@ -344,7 +345,8 @@ def test_capability_statement_declares_the_operation_profiles_and_formats(client
 
 def test_the_reference_validator_plugs_into_the_hook(client_for: Callable[..., Any]) -> None:
     from ra_conformance.server.rest import validator_check
-    from server_world import report
+
+    from .server_world import report
 
     c = client_for(check_incoming=validator_check("2.1.0"))
     incomplete = report("rx", "p1", "2024-01-01", "2024-12-31")  # claims ra-measurereport, lacks date/reporter

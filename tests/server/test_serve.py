@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 
 from ra_conformance import jsonio
-from server_world import patient
+
+from .server_world import patient
 
 
 def _free_port() -> int:

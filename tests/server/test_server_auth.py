@@ -9,7 +9,8 @@ import pytest
 
 from ra_conformance.fhir.keys import generate
 from ra_conformance.server.auth import ClientSpecError, covers, parse_client, parse_scopes, required_access
-from smart_probes import CLIENT, READ, assertion, bearer, smart_twin, token
+
+from .smart_probes import CLIENT, READ, assertion, bearer, smart_twin, token
 
 
 @pytest.fixture
@@ -48,7 +49,8 @@ def test_bad_assertions_are_refused_as_invalid_client(sc: Any, why: str, make: A
 
 def test_wrong_audience_and_replay_are_refused(sc: Any) -> None:
     from ra_conformance.fhir.auth import sign_assertion
-    from smart_probes import KEY
+
+    from .smart_probes import KEY
 
     assert token(sc, sign_assertion(KEY, CLIENT, "http://elsewhere/token")).json()["error"] == "invalid_client"
     once = assertion()
@@ -74,7 +76,8 @@ def test_an_expired_access_token_is_refused(client_for: Any) -> None:
     from starlette.testclient import TestClient
 
     from ra_conformance.server.app import create_app
-    from smart_probes import smart_config
+
+    from .smart_probes import smart_config
 
     ctx = client_for().app.state.ctx
     short = TestClient(create_app(ctx.store, smart=smart_config(lifetime=1)), raise_server_exceptions=False)

@@ -9,7 +9,8 @@ import pytest
 from ra_conformance import jsonio, kit
 from ra_conformance.server.ingest import LoadError
 from ra_conformance.server.store import Store
-from server_world import patient, report, world
+
+from .server_world import patient, report, world
 
 
 def test_data_survives_close_and_reopen(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from validation_ig import SHARED_IG
+from .validation_ig import SHARED_IG
 
 
 @pytest.fixture(scope="session")

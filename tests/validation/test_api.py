@@ -6,7 +6,8 @@ from __future__ import annotations
 import copy
 
 from ra_conformance.validation import Issue, check_incoming, to_operation_outcome, validator_for
-from validation_samples import SD, answer_bundle, ext, report_s1, report_v21
+
+from .validation_samples import SD, answer_bundle, ext, report_s1, report_v21
 
 
 def test_validator_for_is_cached_per_version():

@@ -14,7 +14,8 @@ import pytest
 from ra_conformance.ig.rules import Element, ExtensionDef, Profile, RuleSet
 from ra_conformance.ig.versions import ruleset
 from ra_conformance.validation.structure import element_spec
-from validation_ig import FOLDERS
+
+from .validation_ig import FOLDERS
 
 NS = "{http://hl7.org/fhir}"
 TYPE_OF_PROFILE = {"us-core-patient": "Patient", "us-core-organization": "Organization",

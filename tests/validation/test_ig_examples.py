@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ra_conformance.validation import validator_for
-from validation_ig import FOLDERS
+
+from .validation_ig import FOLDERS
 
 _GROUPREF = "REQ-168"
 # version -> file -> the exact errors (rule, location) RA-SPEC predicts

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from ra_conformance.validation import validator_for
-from validation_samples import (
+
+from .validation_samples import (
     CATEGORY,
     CS,
     SD,

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-import validation_samples as samples
 from ra_conformance.validation import check_incoming, to_operation_outcome, validator_for
+
+from . import validation_samples as samples
 
 GARBAGE: list[Any] = [None, [], {}, 1, -1, 1.5, "x", "", True, [None], [1], [{}], {"a": 1}, {"reference": 3},
                       {"url": None}, "#x", {"coding": [{"code": {"a": 1}}]}]

@@ -13,7 +13,8 @@ from ra_conformance.validation import tables
 from ra_conformance.validation.native import NATIVE
 from ra_conformance.validation.primitives import check_primitive
 from ra_conformance.validation.structure import WalkContext, walk_resource
-from validation_samples import CS, SD, cc, ext, report_s1, report_v21
+
+from .validation_samples import CS, SD, cc, ext, report_s1, report_v21
 
 
 def test_tables_use_r4_extension_value_types_not_r4b():

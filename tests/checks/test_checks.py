@@ -7,7 +7,7 @@ from ra_conformance.checks import forms, http
 from ra_conformance.checks.findings import ERROR, WARNING
 from ra_conformance.kit import Scenario
 
-from .helpers import answer, bundle, outcome, parameters, patient, report, response
+from ..fhir.helpers import answer, bundle, outcome, parameters, patient, report, response
 
 EV = "Condition/c1"
 SCENARIO = Scenario("s", "t", "Patient/a", "2024-01-01", "2024-12-31", returns={"Patient/a": ["MeasureReport/r1"]})

@@ -7,9 +7,10 @@ from typing import Any
 import orjson
 import pytest
 
-from bulk_world import ASYNC, MIXED, WINDOW, kickoff, wait_done
 from ra_conformance.kit.synth import GROUP_ID, patient_id
 from ra_conformance.server.jobs import JobTable
+
+from .bulk_world import ASYNC, MIXED, WINDOW, kickoff, wait_done
 
 
 def lines(c: Any, url: str, **kw: Any) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 
 from ra_conformance.validation import run_validate
-from validation_samples import SD, patient, report_v21
+
+from .validation_samples import SD, patient, report_v21
 
 
 def _run(paths: list[Path | str], **kw) -> tuple[int, str, str]:

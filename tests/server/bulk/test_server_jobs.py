@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bulk_world import ASYNC, kickoff, mixed_group, wait_done
 from ra_conformance.kit.synth import patient_id
 from ra_conformance.server import bulk
 from ra_conformance.server.app import create_app
 from ra_conformance.server.jobs import QUEUED, Job, JobTable, new_job_id
 from ra_conformance.server.store import Store, now_instant
+
+from .bulk_world import ASYNC, kickoff, mixed_group, wait_done
 
 
 def _app_client(store: Store, **kwargs):

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from bulk_world import mixed_group
 from ra_conformance.kit.synth import generate
 from ra_conformance.server import bulk
 from ra_conformance.server.app import create_app
 from ra_conformance.server.store import Store
+
+from .bulk_world import mixed_group
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,8 @@
-"""Fixtures of the per-version tests: the kit, a store holding it (per IG version variant), TestClients over it."""
+"""Fixtures every room uses: the committed kit, and a store holding it (per IG version variant)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,9 @@ import pytest
 
 from ra_conformance import kit
 from ra_conformance.kit.versions import adapt_store
-from ra_conformance.server.app import create_app
 from ra_conformance.server.store import Store
 
-KIT_DIR = Path(__file__).resolve().parents[2] / "fixtures"
+KIT_DIR = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture(scope="session")
@@ -43,17 +41,3 @@ def kit_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[st
     yield make
     for store in stores.values():
         store.close()
-
-
-@pytest.fixture
-def server(kit_store: Callable[[str], Store]) -> Iterator[Callable[..., Any]]:
-    """server(version="2.1.0", *faults, **create_app kwargs) -> a TestClient over the kit variant."""
-    from starlette.testclient import TestClient
-
-    with ExitStack() as stack:
-
-        def make(version: str = "2.1.0", *faults: str, **kwargs: Any) -> TestClient:
-            app = create_app(kit_store(version), faults=faults, ig_version=version, **kwargs)
-            return stack.enter_context(TestClient(app, raise_server_exceptions=False))
-
-        yield make

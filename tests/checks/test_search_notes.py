@@ -10,7 +10,7 @@ from ra_conformance.fhir.search import SearchAnswer
 from ra_conformance.ig.capabilities import GROUP_EXPANSION, GROUP_EXPANSION_EXTENSION
 from ra_conformance.selection import decide
 
-from .helpers import BASE, report, response
+from ..fhir.helpers import BASE, report, response
 
 SENT = [("subject", "Patient/p1"), ("period", "ge2024-01-01"), ("period", "le2024-12-31"), ("category", "ra"),
         ("_include", "MeasureReport:evaluated-resource"), ("_count", "3")]
