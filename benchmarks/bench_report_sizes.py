@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ra_conformance.runner import run_suites
+from ra_conformance.harness.runner import run_suites
 from ra_conformance.settings import build
 
 

@@ -86,8 +86,8 @@ _RUN_OPTIONS = [
 @run_options
 def plan(config: Path | None, **flags: object) -> None:
     """Print the test plan (what runs, what is skipped and why, per REQ id) without running a test."""
+    from .harness.runner import RunError, plan_suites
     from .reporting.console import console_for, print_plan
-    from .runner import RunError, plan_suites
 
     console = console_for(stderr=False)
     try:
@@ -110,8 +110,8 @@ def plan(config: Path | None, **flags: object) -> None:
 @click.option("-v", "--verbose", is_flag=True, default=None, help="Also list skipped tests with their reasons.")
 def run(config: Path | None, **flags: object) -> None:
     """Run the conformance suites against a server and write reports."""
+    from .harness.runner import RunError, run_and_report
     from .reporting.console import console_for
-    from .runner import RunError, run_and_report
 
     try:
         settings = build(dict(flags), config=config)
@@ -245,9 +245,9 @@ def selftest(only: tuple[str, ...], only_variants: tuple[str, ...], report_dir: 
     if clients:
         from .client.commands import client_selftest
         sys.exit(client_selftest(list(only), report_dir))
+    from .harness.runner import RunError
+    from .harness.selftest import run_selftest, run_variant_selftest
     from .reporting.console import console_for
-    from .runner import RunError
-    from .selftest import run_selftest, run_variant_selftest
     from .server import FAULTS, VARIANTS
 
     unknown = sorted(set(only) - set(FAULTS)) + sorted(set(only_variants) - set(VARIANTS))

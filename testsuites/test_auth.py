@@ -8,9 +8,9 @@ import pytest
 
 from ra_conformance.checks import auth as checks
 from ra_conformance.checks.findings import error
-from ra_conformance.context import RaContext
 from ra_conformance.fhir import auth_probes as probes
 from ra_conformance.fhir.auth import SmartBackendProvider, TokenProvider
+from ra_conformance.harness.context import RaContext
 
 SMART = pytest.mark.smart
 WITH_KEY = pytest.mark.smart(needs="key")  # the run's SMART Backend Services key signs the probes' assertions

@@ -14,10 +14,10 @@ import pytest
 from ra_conformance.checks import answer as answer_checks
 from ra_conformance.checks import bulk as checks
 from ra_conformance.checks.findings import error
-from ra_conformance.context import RaContext
 from ra_conformance.fhir import async_pattern as ap
 from ra_conformance.fhir.client import Exchange, FhirClient
 from ra_conformance.fhir.operation import parameters_body
+from ra_conformance.harness.context import RaContext
 from ra_conformance.kit import Scenario
 
 from .scenarios import GROUPS_WITH_MEMBERS, NEEDS_KIT, OPERATION

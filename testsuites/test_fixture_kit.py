@@ -7,8 +7,8 @@ with the same reason instead of failing in a cascade.
 import pytest
 
 from ra_conformance.checks.findings import error
+from ra_conformance.harness.plan import KIT_SUITE_HINT
 from ra_conformance.hints import base_url_hint
-from ra_conformance.plan import KIT_SUITE_HINT
 
 
 @pytest.mark.req("REQ-038", "REQ-039")

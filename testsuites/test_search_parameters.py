@@ -5,7 +5,7 @@ import pytest
 
 from ra_conformance import dates
 from ra_conformance.checks import search as sc
-from ra_conformance.context import RaContext
+from ra_conformance.harness.context import RaContext
 
 from .scenarios import NEEDS_KIT, capability
 

@@ -46,7 +46,7 @@ class ProgressPlugin:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext}")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        from ..plugin import plan_of
+        from ..harness.plugin import plan_of
 
         plan = plan_of(session.config)
         if plan and not session.config.option.collectonly:

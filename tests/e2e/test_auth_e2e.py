@@ -15,8 +15,8 @@ from joserfc.jwk import KeySet
 from ra_conformance import kit
 from ra_conformance.cli import cli
 from ra_conformance.fhir.keys import generate, public_jwks, write_pair
+from ra_conformance.harness.runner import run_suites
 from ra_conformance.results import ERROR, FAIL, PASS, SKIP, WARN
-from ra_conformance.runner import run_suites
 from ra_conformance.server.auth import SmartConfig
 from ra_conformance.server.embedded import EmbeddedServer
 from ra_conformance.settings import build

@@ -9,8 +9,8 @@ import pytest
 
 from ra_conformance import kit
 from ra_conformance.checks.bulk import SYNCHRONOUS_SKIP
+from ra_conformance.harness.runner import run_suites
 from ra_conformance.results import FAIL, PASS, SKIP
-from ra_conformance.runner import run_suites
 from ra_conformance.server import app as server_app
 from ra_conformance.server.embedded import EmbeddedServer
 from ra_conformance.settings import build

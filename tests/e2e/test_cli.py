@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from ra_conformance.cli import cli
-from ra_conformance.runner import suites_dir
+from ra_conformance.harness.runner import suites_dir
 from ra_conformance.server.embedded import EmbeddedServer
 
 

@@ -16,7 +16,7 @@ import click
 import pytest
 
 from ra_conformance.cli import cli
-from ra_conformance.runner import plan_suites
+from ra_conformance.harness.runner import plan_suites
 from ra_conformance.server.embedded import EmbeddedServer
 from ra_conformance.settings import build
 

@@ -3,8 +3,8 @@ ends pass/fail/warn/skip — never `error` (a harness failure) — and the run e
 
 import pytest
 
+from ra_conformance.harness.runner import run_suites
 from ra_conformance.results import ERROR, FAIL
-from ra_conformance.runner import run_suites
 from ra_conformance.settings import build
 
 from .hostile_server import HostileServer

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from ra_conformance.harness.runner import run_suites
 from ra_conformance.results import FAIL, PASS, SKIP
-from ra_conformance.runner import run_suites
 from ra_conformance.server import app as server_app
 from ra_conformance.server.errors import FhirError
 from ra_conformance.settings import build
@@ -82,7 +82,7 @@ def test_reports_name_both_flows_of_the_reference_server(tmp_path):
 def test_plan_lists_exactly_what_run_runs(tmp_path, version):
     """Every test the plan runs ends pass (nothing skips at run time), every test it skips is skipped with the
     plan's reason. The bulk suite is left out: whether a target takes the async kick-off is only known by asking."""
-    from ra_conformance.runner import plan_suites
+    from ra_conformance.harness.runner import plan_suites
 
     settings = build({"ig_version": version, "keyword": "not test_bulk", "report_dir": tmp_path, "allure": False}, env={})
     plan, _ = plan_suites(settings)

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from ra_conformance.harness.runner import run_suites
 from ra_conformance.results import FAIL, PASS, WARN
-from ra_conformance.runner import run_suites
 from ra_conformance.settings import build
 
 IGNORED = "the server ignored: subject, period, category, _include"

@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from ra_conformance.cli import cli
+from ra_conformance.harness.runner import run_suites, suites_dir
 from ra_conformance.results import FAIL, SKIP, WARN
-from ra_conformance.runner import run_suites, suites_dir
 from ra_conformance.server.embedded import EmbeddedServer
 from ra_conformance.settings import build
 

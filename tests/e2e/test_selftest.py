@@ -3,9 +3,9 @@ variant passes (exit 0, warnings allowed)."""
 
 import pytest
 
+from ra_conformance.harness.runner import run_suites
+from ra_conformance.harness.selftest import NOT_YET_COVERED, run_fault, run_variant
 from ra_conformance.results import ERROR, FAIL, PASS, SKIP, WARN
-from ra_conformance.runner import run_suites
-from ra_conformance.selftest import NOT_YET_COVERED, run_fault, run_variant
 from ra_conformance.server.faults import FAULTS
 from ra_conformance.server.variants import VARIANTS
 from ra_conformance.settings import build

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ra_conformance.harness.runner import run_suites
 from ra_conformance.ig import IG_VERSIONS
 from ra_conformance.results import ERROR, FAIL, PASS, SKIP, WARN
-from ra_conformance.runner import run_suites
 from ra_conformance.settings import build
 
 

@@ -37,12 +37,12 @@ def room_files(room: str) -> list[Path]:
 FORBIDDEN = [
     # (room, forbidden prefixes) — DESIGN.md "Arrows (must hold)"
     ("testsuites", ("ra_conformance.server", "ra_conformance.cli")),
-    ("ra_conformance/server", ("ra_conformance.plugin", "testsuites", "ra_conformance.suites", "ra_conformance.cli", "ra_conformance.reporting")),
-    ("ra_conformance/validation", ("ra_conformance.fhir", "ra_conformance.server", "ra_conformance.plugin", "ra_conformance.cli")),
-    ("ra_conformance/checks", ("ra_conformance.server", "ra_conformance.plugin", "ra_conformance.cli", "ra_conformance.reporting")),
-    ("ra_conformance/fhir", ("ra_conformance.server", "ra_conformance.plugin", "ra_conformance.cli", "ra_conformance.reporting")),
-    ("ra_conformance/client", ("ra_conformance.plugin", "testsuites", "ra_conformance.cli", "ra_conformance.runner")),
-    ("ra_conformance/ig", ("ra_conformance.fhir", "ra_conformance.server", "ra_conformance.validation", "ra_conformance.plugin")),
+    ("ra_conformance/server", ("ra_conformance.harness.plugin", "testsuites", "ra_conformance.suites", "ra_conformance.cli", "ra_conformance.reporting")),
+    ("ra_conformance/validation", ("ra_conformance.fhir", "ra_conformance.server", "ra_conformance.harness.plugin", "ra_conformance.cli")),
+    ("ra_conformance/checks", ("ra_conformance.server", "ra_conformance.harness.plugin", "ra_conformance.cli", "ra_conformance.reporting")),
+    ("ra_conformance/fhir", ("ra_conformance.server", "ra_conformance.harness.plugin", "ra_conformance.cli", "ra_conformance.reporting")),
+    ("ra_conformance/client", ("ra_conformance.harness.plugin", "testsuites", "ra_conformance.cli", "ra_conformance.harness.runner")),
+    ("ra_conformance/ig", ("ra_conformance.fhir", "ra_conformance.server", "ra_conformance.validation", "ra_conformance.harness.plugin")),
 ]
 
 
@@ -70,5 +70,5 @@ def test_nothing_imports_cli_and_only_plugin_cli_and_runner_import_reporting():
 def test_the_arrow_check_itself_can_fail(tmp_path):
     probe = tmp_path / "ra_conformance" / "checks" / "probe.py"
     probe.parent.mkdir(parents=True)
-    probe.write_text("from ..server import EmbeddedServer\nfrom ra_conformance.plugin import ra\n")
-    assert imported_modules(probe, tmp_path) >= {"ra_conformance.server", "ra_conformance.plugin"}
+    probe.write_text("from ..server import EmbeddedServer\nfrom ra_conformance.harness.plugin import ra\n")
+    assert imported_modules(probe, tmp_path) >= {"ra_conformance.server", "ra_conformance.harness.plugin"}

@@ -6,8 +6,8 @@ import pytest
 
 from ra_conformance.declarations import discover_operation, infer_ig_version, read_declarations
 from ra_conformance.fhir.search import declares_group_expansion
+from ra_conformance.harness.selection import decide
 from ra_conformance.ig import IG_VERSIONS, OD
-from ra_conformance.selection import decide
 
 
 def _mr(cs):

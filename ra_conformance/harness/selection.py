@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .declarations import Declarations
-from .ig.capabilities import CODING_GAP_OPERATION, GROUP_EXPANSION, MAY, SHALL, expectation
+from ..declarations import Declarations
+from ..ig.capabilities import CODING_GAP_OPERATION, GROUP_EXPANSION, MAY, SHALL, expectation
 
 IG_LABEL = {"stu1": "STU1", "2.1.0": "2.1.0", "stu3-ballot": "STU3 ballot"}
 

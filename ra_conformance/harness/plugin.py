@@ -14,15 +14,15 @@ from typing import Any
 import pytest
 from pluggy import Result
 
-from . import interrupts
-from . import kit as kitmod
-from .checks.findings import ConformanceFailure, Verdict
+from .. import interrupts
+from .. import kit as kitmod
+from ..checks.findings import ConformanceFailure, Verdict
+from ..failure_text import findings_repr
+from ..rerun import rerun_one
+from ..results import ERROR, FAIL, PASS, SKIP, WARN, RunResults, TestResult
+from ..settings import Settings, SettingsError, build
 from .context import RaContext
-from .failure_text import findings_repr
 from .plan import PlanEntry, needed_capabilities, plan_entry
-from .rerun import rerun_one
-from .results import ERROR, FAIL, PASS, SKIP, WARN, RunResults, TestResult
-from .settings import Settings, SettingsError, build
 
 RESULTS_KEY = pytest.StashKey[RunResults]()
 CONTEXT_KEY = pytest.StashKey["RaContext | None"]()
@@ -107,7 +107,7 @@ def context_of(config: pytest.Config) -> RaContext | None:
     ctx = config.stash.get(CONTEXT_KEY, None)
     settings = settings_of(config)
     if ctx is None and settings.target:
-        from .connect import ConnectError
+        from ..connect import ConnectError
 
         try:
             ctx = RaContext(settings)
@@ -126,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config._ra_settings = settings  # type: ignore[attr-defined]
     if settings.auth_token:
-        from .fhir.redact import register_secret
+        from ..fhir.redact import register_secret
 
         register_secret(settings.auth_token)
     config.stash[CONTEXT_KEY] = None
@@ -149,7 +149,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def _scrub_reports(config: pytest.Config) -> None:
     """JUnit and Allure files are written by their own plugins: scrub every known secret out of them (by value)."""
-    from .fhir.redact import scrub_report_dir
+    from ..fhir.redact import scrub_report_dir
 
     for path in (getattr(config.option, "xmlpath", None), getattr(config.option, "allure_report_dir", None), config.option.ra_report_dir):
         if path:
@@ -259,7 +259,7 @@ def _allure_annotate(result: TestResult) -> None:
         import allure
     except ImportError:  # pragma: no cover - allure-pytest is a dependency
         return
-    from . import jsonio
+    from .. import jsonio
 
     allure.dynamic.title(result.title)
     for req in result.reqs:
@@ -376,14 +376,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     resources.extend(config.stash[RECORDER_KEY].worker_resources)
     report_dir = settings_of(config).report_dir if config.option.ra_report_dir else None
     if report_dir is not None and (results.tests or results.interrupted):
-        from .reporting.writer import write_reports
+        from ..reporting.writer import write_reports
 
         write_reports(results, report_dir, resources=resources, validator=_validator(results.ig_version),
                       full_exchanges=settings_of(config).full_exchanges)
 
 
 def _note_run(results: RunResults, ctx: RaContext | None, recorder: _Recorder) -> None:
-    from .flows import ordered
+    from ..flows import ordered
 
     exercised = set(recorder.worker_flows) | (ctx.exercised if ctx is not None else set())
     results.retrieval = ordered(exercised)
@@ -401,7 +401,7 @@ def _note_run(results: RunResults, ctx: RaContext | None, recorder: _Recorder) -
 
 def _validator(version: str) -> Any | None:
     try:
-        from .validation import validator_for
+        from ..validation import validator_for
     except ImportError:
         return None
     return validator_for(version) if version else None

@@ -5,19 +5,19 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from . import declarations, flows
-from . import kit as kitmod
-from .checks import search as sc
-from .checks.findings import Finding
-from .connect import token_provider
-from .fhir import auth as fauth
-from .fhir import resources as fr
-from .fhir import search as fsearch
-from .fhir.client import Exchange, FhirClient, FhirResponse
-from .fhir.operation import CodingGapOperation, OperationAnswer
-from .fhir.risk_gap import RiskGapOperation
-from .ig import DEFAULT_IG_VERSION
-from .settings import Settings
+from .. import declarations, flows
+from .. import kit as kitmod
+from ..checks import search as sc
+from ..checks.findings import Finding
+from ..connect import token_provider
+from ..fhir import auth as fauth
+from ..fhir import resources as fr
+from ..fhir import search as fsearch
+from ..fhir.client import Exchange, FhirClient, FhirResponse
+from ..fhir.operation import CodingGapOperation, OperationAnswer
+from ..fhir.risk_gap import RiskGapOperation
+from ..ig import DEFAULT_IG_VERSION
+from ..settings import Settings
 
 DEFAULT_OPERATION = "cc-gaps"
 
@@ -154,7 +154,7 @@ class RaContext:
     def kit_resources(self) -> dict[str, dict[str, Any]]:
         """The kit's own resources by 'Type/id' (what the target was loaded with: the variant of the run's IG
         version, e.g. STU1-shaped reports — see kit/versions.py)."""
-        from .kit.versions import variant_resources
+        from ..kit.versions import variant_resources
 
         return {f"{r['resourceType']}/{r['id']}": r for r in variant_resources(self.ig_version, self.settings.kit_dir)}
 
@@ -173,7 +173,7 @@ class RaContext:
     def validator(self) -> Any | None:
         """The RA profile validator for the run's IG version, when available."""
         try:
-            from .validation import validator_for
+            from ..validation import validator_for
         except ImportError:
             return None
         return validator_for(self.ig_version)

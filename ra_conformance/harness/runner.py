@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING
 import pytest
 from rich.console import Console
 
-from . import bundled, interrupts
-from . import kit as kitmod
+from .. import bundled, interrupts
+from .. import kit as kitmod
+from ..reporting.console import ProgressPlugin, print_results
+from ..results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
+from ..settings import Settings
 from .plan import PlanEntry
-from .reporting.console import ProgressPlugin, print_results
-from .results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
-from .settings import Settings
 
 if TYPE_CHECKING:
-    from .server.auth import SmartConfig
+    from ..server.auth import SmartConfig
 
 
-from .reporting.writer import PARTIAL_SUFFIX, REPORT_FILES, clear_reports, write_reports
+from ..reporting.writer import PARTIAL_SUFFIX, REPORT_FILES, clear_reports, write_reports
 
 JUNIT_PARTIAL = ".junit.xml" + PARTIAL_SUFFIX  # pytest writes here; renamed to junit.xml once complete
 
@@ -46,8 +46,8 @@ def suites_dir() -> Path:
 def check_reachable(settings: Settings) -> None:
     """Exit code 3 when nothing answers at the target (any HTTP status counts as reachable). Under the transport
     policy like every request, with a short deadline and cap: only the status line matters here."""
-    from .fhir.redact import redact_text
-    from .fhir.transport import Transport
+    from ..fhir.redact import redact_text
+    from ..fhir.transport import Transport
 
     assert settings.target
     policy = replace(settings.transport_policy(), deadline=min(settings.request_deadline, 15.0),
@@ -71,7 +71,7 @@ def target_for(settings: Settings) -> Iterator[Settings]:
             load_fixtures(settings)
         yield settings
         return
-    from .server import (
+    from ..server import (
         EmbeddedServer,
         FaultSet,
         LoadError,
@@ -112,7 +112,7 @@ def target_for(settings: Settings) -> Iterator[Settings]:
 def authenticate(settings: Settings, base_url: str) -> None:
     """Obtain a token first (with client credentials) and try one protected read: a wrong key, secret or token, or
     none for a server that needs one, stops the run here with one line (exit 2)."""
-    from .connect import ConnectError, check_credentials
+    from ..connect import ConnectError, check_credentials
 
     try:
         check_credentials(settings, base_url)
@@ -123,8 +123,8 @@ def authenticate(settings: Settings, base_url: str) -> None:
 def embedded_smart(settings: Settings) -> SmartConfig | None:
     """`run --smart-client-id ID --smart-key KEY` (or `--client-secret S`) without a target: the embedded server
     requires SMART Backend Services and registers that client (how the self-test proves the auth suite)."""
-    from .fhir.keys import KeyFileError
-    from .server.auth import config_for_client
+    from ..fhir.keys import KeyFileError
+    from ..server.auth import config_for_client
 
     try:
         return config_for_client(settings.smart_client_id, key_path=settings.smart_key, secret=settings.client_secret)
@@ -133,8 +133,8 @@ def embedded_smart(settings: Settings) -> SmartConfig | None:
 
 
 def load_fixtures(settings: Settings) -> None:
-    from .connect import client_for
-    from .fhir.upload import load_kit
+    from ..connect import client_for
+    from ..fhir.upload import load_kit
 
     assert settings.target
     try:
@@ -171,7 +171,7 @@ def pytest_args(settings: Settings, rerun: str | None = None) -> list[str]:
     if settings.allure:
         args += ["--alluredir", str(report_dir / "allure-results"), "--clean-alluredir"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        args += ["-p", "ra_conformance.plugin", "-p", "allure_pytest.plugin"]
+        args += ["-p", "ra_conformance.harness.plugin", "-p", "allure_pytest.plugin"]
     auth = (("--ra-smart-client-id", settings.smart_client_id), ("--ra-smart-key", settings.smart_key), ("--ra-smart-scope", settings.smart_scope),
             ("--ra-token-url", settings.token_url), ("--ra-client-secret", settings.client_secret), ("--ra-client-auth", settings.client_auth))
     for flag, value in (("--ra-ig-version", settings.ig_version), ("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("--ra-search-handling", settings.search_handling), ("-k", settings.keyword), ("-m", settings.markers), *auth):

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .hints import base_url_hint
-from .ig.capabilities import CODING_GAP_OPERATION
+from ..hints import base_url_hint
+from ..ig.capabilities import CODING_GAP_OPERATION
 from .selection import decide
 
 if TYPE_CHECKING:

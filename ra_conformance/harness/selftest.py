@@ -17,12 +17,12 @@ from typing import Any
 
 from rich.console import Console
 
-from . import interrupts
-from .results import ERROR, FAIL, WARN, RunResults
+from .. import interrupts
+from ..results import ERROR, FAIL, WARN, RunResults
+from ..server.faults import FAULTS
+from ..server.variants import VARIANTS
+from ..settings import Settings
 from .runner import run_suites
-from .server.faults import FAULTS
-from .server.variants import VARIANTS
-from .settings import Settings
 
 # Settings a fault needs to be in scope: without the operation in /metadata, the coding-gap suites
 # only apply where the IG requires the operation (STU1 `$report`: SHALL); in 2.1.0 they are skipped.
@@ -94,7 +94,7 @@ def prune_reports(report_dir: Path) -> None:
 
 
 def _selftest_key(report_root: Path) -> Path:
-    from .fhir.keys import generate, write_pair
+    from ..fhir.keys import generate, write_pair
 
     private = report_root / "selftest-key" / "private-key.pem"
     if not private.is_file():
