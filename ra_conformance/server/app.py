@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -21,30 +21,52 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import jsonio
 from ..ig import REPORT_STYLE_OPERATIONS
-from . import bulk_routes, cc_gaps, rest, risk_gap, submit_data
+from . import bulk, bulk_routes, cc_gaps, interactions, rest, risk_gap, search, submit_data, transaction
+from .auth import Rules as SmartRules
 from .auth import SmartAuth, SmartConfig, SmartMiddleware
 from .auth import routes as smart_routes
 from .bulk import BulkService, wants_async
 from .capability import capability_statement
 from .errors import FhirError, issue, operation_outcome
 from .faults import FaultSet
+from .layer import Switchboard
 from .rest import Answer, IncomingCheck, basic_checks
-from .search import search
 from .store import Store
 from .transaction import process_bundle
 from .variants import VariantMiddleware, VariantSet
 
 log = logging.getLogger("ra_conformance.server")
 
+R = TypeVar("R")
 FHIR_JSON = "application/fhir+json"
 BODY_MEDIA_TYPES = (FHIR_JSON, "application/json")
 MAX_BODY_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
+class _Rules:
+    """Each module's rules as the variants and faults switched on set them (server/layer.py), read once."""
+
+    cc_gaps: cc_gaps.Rules
+    search: search.Rules
+    risk_gap: risk_gap.Rules
+    interactions: interactions.Rules
+    transaction: transaction.Rules
+
+    @classmethod
+    def of(cls, variants: Switchboard, faults: Switchboard) -> _Rules:
+        def rules(kind: type[R]) -> R:
+            return faults.rules(kind, variants.rules(kind))
+
+        return cls(rules(cc_gaps.Rules), rules(search.Rules), rules(risk_gap.Rules), rules(interactions.Rules),
+                   rules(transaction.Rules))
+
+
+@dataclass(frozen=True)
 class _Context:
     store: Store
-    faults: FaultSet
+    faults: FaultSet  # deliberate defects: a layer over the correct answers plus the rules they swap (server/faults/)
+    rules: _Rules
     base_url_override: str | None
     check: IncomingCheck
     max_body: int
@@ -80,16 +102,18 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
         Route("/{type}", _endpoint(_type_level), methods=["GET", "POST"]),
         Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE", "PATCH"]),
     ]
-    smart_auth = SmartAuth(smart, fault_set) if smart is not None else None
+    smart_auth = SmartAuth(smart, fault_set.rules(SmartRules)) if smart is not None else None
     middleware = [Middleware(VariantMiddleware, variants=variant_set), Middleware(_StripTrailingSlash)]
     if smart_auth is not None:  # discovery + token routes; every other route needs a token covering it
         routes[:0] = smart_routes(smart_auth)
         middleware.append(Middleware(SmartMiddleware, auth=smart_auth))
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception}, middleware=middleware)
-    app.state.bulk = BulkService(store, fault_set, auth_tokens=tuple(auth_tokens))  # close with bulk.shutdown(app)
+    rules = _Rules.of(variant_set, fault_set)
+    export_rules = fault_set.rules(bulk.Rules, bulk.Rules(cc_gaps=rules.cc_gaps, bundle=fault_set.bundle))
+    app.state.bulk = BulkService(store, rules=export_rules, auth_tokens=tuple(auth_tokens))  # close with bulk.shutdown(app)
     app.state.bulk.files_need_token = smart_auth is not None
-    app.state.ctx = _Context(store, fault_set, base_url_override, check_incoming, max_body, ig_version, group_expansion,
-                             variant_set, smart_auth)
+    app.state.ctx = _Context(store, fault_set, rules, base_url_override, check_incoming, max_body, ig_version,
+                             group_expansion, variant_set, smart_auth)
     return app
 
 
@@ -97,7 +121,7 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
 
 
 async def _metadata(ctx: _Context, request: Request) -> Answer:
-    statement = capability_statement(ctx.faults, base=ctx.base(request), stored_types=ctx.store.types(),
+    statement = capability_statement(base=ctx.base(request), stored_types=ctx.store.types(),
                                      ig_version=ctx.ig_version, group_expansion=ctx.group_expansion)
     if ctx.smart is not None:
         ctx.smart.declare(statement, ctx.base(request))
@@ -106,30 +130,26 @@ async def _metadata(ctx: _Context, request: Request) -> Answer:
 
 async def _bundle(ctx: _Context, request: Request) -> Answer:
     body = await _json_body(ctx, request)
-    return process_bundle(ctx.store, body, base=ctx.base(request), check=ctx.check, faults=ctx.faults)
+    return process_bundle(ctx.store, body, base=ctx.base(request), check=ctx.check, rules=ctx.rules.transaction)
 
 
 async def _operation(ctx: _Context, request: Request) -> Answer:
     """$cc-gaps / $report / $ra.cc-gaps: STU1 $report semantics (RA-SPEC §1.2)."""
     if request.method == "GET":
-        if ctx.faults.on("get-not-supported"):  # FAULT: get-not-supported
-            raise FhirError(405, "not-supported", "GET is not supported for this operation", headers={"Allow": "POST"})
-        req = cc_gaps.parse_query(list(request.query_params.multi_items()), ctx.faults)
+        req = cc_gaps.parse_query(list(request.query_params.multi_items()), ctx.rules.cc_gaps)
     else:
-        if ctx.faults.on("post-not-supported"):  # FAULT: post-not-supported
-            raise FhirError(405, "not-supported", "POST is not supported for this operation", headers={"Allow": "GET"})
-        req = cc_gaps.parse_parameters(await _json_body(ctx, request), ctx.faults)
+        req = cc_gaps.parse_parameters(await _json_body(ctx, request), ctx.rules.cc_gaps)
     if wants_async(request.headers.get("prefer")):  # Prefer: respond-async (RA-SPEC §2, REQ-051)
         return await bulk_routes.kickoff(request.app.state.bulk, request, req, ctx.base(request))
-    return Answer(200, cc_gaps.evaluate(ctx.store, req, base=ctx.base(request), faults=ctx.faults))
+    return Answer(200, cc_gaps.evaluate(ctx.store, req, base=ctx.base(request), rules=ctx.rules.cc_gaps))
 
 
 async def _risk_gap(ctx: _Context, request: Request) -> Answer:
     """$risk-gap (STU3 ballot, RA-SPEC §1.5): POST only; the answer is the Bundle itself."""
     body = await _json_body(ctx, request)
-    req = risk_gap.parse(body, ctx.store, base=ctx.base(request), faults=ctx.faults,
+    req = risk_gap.parse(body, ctx.store, base=ctx.base(request), rules=ctx.rules.risk_gap,
                          context_id=request.headers.get(risk_gap.CONTEXT_ID_HEADER))
-    return Answer(200, risk_gap.evaluate(ctx.store, req, base=ctx.base(request), faults=ctx.faults))
+    return Answer(200, risk_gap.evaluate(ctx.store, req, base=ctx.base(request), rules=ctx.rules.risk_gap))
 
 
 async def _submit_data(ctx: _Context, request: Request) -> Answer:
@@ -142,9 +162,8 @@ async def _type_level(ctx: _Context, request: Request) -> Answer:
         return rest.create(ctx.store, rtype, await _json_body(ctx, request), ctx.base(request), ctx.check)
     rest.require_type(rtype)
     strict = "handling=strict" in request.headers.get("prefer", "").replace(" ", "")
-    return Answer(200, search(ctx.store, rtype, list(request.query_params.multi_items()), base=ctx.base(request),
-                              faults=ctx.faults, strict=strict, group_expansion=ctx.group_expansion,
-                              date_targets=ctx.variants.strategy("search_date_targets", None)))
+    return Answer(200, search.search(ctx.store, rtype, list(request.query_params.multi_items()), base=ctx.base(request),
+                                     rules=ctx.rules.search, strict=strict, group_expansion=ctx.group_expansion))
 
 
 async def _instance(ctx: _Context, request: Request) -> Answer:
@@ -158,20 +177,14 @@ async def _instance(ctx: _Context, request: Request) -> Answer:
     if request.method == "GET":
         return rest.read(ctx.store, rtype, rid, ctx.base(request))
     if request.method == "DELETE":
-        if ctx.faults.on("delete-ignored"):  # FAULT: delete-ignored
-            return Answer(200, operation_outcome(issue("information", "informational", f"{rtype}/{rid} deleted")))
-        return rest.delete(ctx.store, rtype, rid)
+        return ctx.rules.interactions.delete(ctx.store, rtype, rid)
     if request.method == "PATCH":
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body = await _json_body(ctx, request, allowed=(*BODY_MEDIA_TYPES, "application/json-patch+json"))
-        if ctx.faults.on("patch-ignored"):  # FAULT: patch-ignored
-            return rest.read(ctx.store, rtype, rid, ctx.base(request))
-        return rest.patch(ctx.store, rtype, rid, body, media, ctx.base(request), ctx.check, if_match=request.headers.get("if-match"))
-    answer = rest.update(ctx.store, rtype, rid, await _json_body(ctx, request), ctx.base(request), ctx.check,
-                         if_match=request.headers.get("if-match"))
-    if answer.status == 201 and ctx.faults.on("update-create-200"):  # FAULT: update-create-200
-        answer.status = 200
-    return answer
+        return ctx.rules.interactions.patch(ctx.store, rtype, rid, body, media, ctx.base(request), ctx.check,
+                                            if_match=request.headers.get("if-match"))
+    return rest.update(ctx.store, rtype, rid, await _json_body(ctx, request), ctx.base(request), ctx.check,
+                       if_match=request.headers.get("if-match"))
 
 
 # -- plumbing ------------------------------------------------------------------------------------------
@@ -223,14 +236,14 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         ctx: _Context = request.app.state.ctx
         try:
             _negotiate(request)
-            answer = await ctx.variants.before(request) or await handler(ctx, request)
+            answer = await ctx.variants.before(request) or await ctx.faults.before(request) or await handler(ctx, request)
         except FhirError as exc:
             answer = Answer(exc.status, exc.outcome, exc.headers)
         except Exception as exc:  # a bug, not bad input: still answer FHIR-shaped
             log.exception("unexpected error on %s %s", request.method, request.url.path)
             answer = Answer(500, operation_outcome(issue("fatal", "exception", f"internal error: {type(exc).__name__}")))
-        answer = ctx.variants.after(request, answer)
-        return render(answer, ctx.faults, pretty=request.query_params.get("_pretty") == "true")
+        answer = ctx.faults.after(request, ctx.variants.after(request, answer))
+        return render(answer, pretty=request.query_params.get("_pretty") == "true")
 
     return endpoint
 
@@ -252,15 +265,13 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     code = "not-found" if exc.status_code == 404 else "not-supported"
     text = f"{request.method} {request.url.path}: {exc.detail}"
     answer = Answer(exc.status_code, operation_outcome(issue("error", code, text)), dict(exc.headers or {}))
-    return render(answer, request.app.state.ctx.faults)
+    ctx: _Context = request.app.state.ctx
+    return render(ctx.faults.after(request, ctx.variants.after(request, answer)))
 
 
-def render(answer: Answer, faults: FaultSet, *, pretty: bool = False) -> Response:
+def render(answer: Answer, *, pretty: bool = False) -> Response:
+    """The answer as FHIR JSON (its own Content-Type header, if it carries one, wins)."""
     media = f"{FHIR_JSON}; charset=utf-8"
-    if faults.on("wrong-content-type"):  # FAULT: wrong-content-type
-        media = "text/plain; charset=utf-8"
-    elif faults.on("missing-charset"):  # FAULT: missing-charset
-        media = FHIR_JSON
     if answer.body is None:  # no body (a variant's Prefer: return=minimal answer)
         return Response(status_code=answer.status, headers=answer.headers)
     return Response(jsonio.dumps(answer.body, pretty=pretty), status_code=answer.status, headers=answer.headers, media_type=media)

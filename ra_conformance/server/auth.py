@@ -20,7 +20,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import jsonio
 from ..fhir.keys import ALGORITHMS, KeyFileError, load_public_jwks, load_signing_key, public_jwks
 from .errors import issue, operation_outcome
-from .faults import FaultSet
 
 DISCOVERY_PATH = "/.well-known/smart-configuration"
 TOKEN_PATH = "/auth/token"
@@ -121,6 +120,55 @@ def required_access(method: str, path: str) -> list[tuple[str, str]]:
     return [(rtype, _METHOD_PERM.get(method, "cruds"))]
 
 
+def expired(exp: float, now: float) -> bool:
+    """An assertion whose exp has passed is refused (SMART "Client Authentication: Asymmetric")."""
+    return exp <= now
+
+
+def verify_signature(assertion: str, keys: KeySet) -> None:
+    """The assertion's signature verifies with one of the client's registered keys (else a JoseError etc.)."""
+    jwt.decode(assertion, keys, algorithms=list(ALGORITHMS))
+
+
+def seen_before(replayed: bool) -> bool:
+    """A jti seen before is a replayed assertion, refused."""
+    return replayed
+
+
+def lifetime(configured: int) -> int | None:
+    """The access tokens' lifetime in seconds (None: they never expire)."""
+    return configured
+
+
+def guarded(method: str, path: str) -> bool:
+    """Every FHIR request (open paths aside: SmartMiddleware) needs a valid token."""
+    return True
+
+
+def challenge(header: str) -> dict[str, str]:
+    """A 401/403 names the scheme (RFC 6750 §3)."""
+    return {"WWW-Authenticate": header}
+
+
+def same_document(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc
+
+
+@dataclass(frozen=True)
+class Rules:
+    """SMART Backend Services where a server can go wrong; the defaults are SMART's (a fault swaps one:
+    server/faults/auth.py), read once when the app starts."""
+
+    verify_signature: Callable[[str, KeySet], None] = verify_signature
+    expired: Callable[[float, float], bool] = expired
+    refuses_replay: Callable[[bool], bool] = seen_before
+    lifetime: Callable[[int], int | None] = lifetime
+    guarded: Callable[[str, str], bool] = guarded
+    covers: Callable[[set[tuple[str, str]], str, str], bool] = covers
+    challenge: Callable[[str], dict[str, str]] = challenge
+    discovery: Callable[[dict[str, Any]], dict[str, Any]] = same_document
+
+
 @dataclass(frozen=True)
 class Grant:
     client_id: str
@@ -132,9 +180,9 @@ class Grant:
 class SmartAuth:
     """The token endpoint's state: registered clients, issued tokens, used jti values."""
 
-    def __init__(self, config: SmartConfig, faults: FaultSet) -> None:
+    def __init__(self, config: SmartConfig, rules: Rules | None = None) -> None:
         self.config = config
-        self.faults = faults
+        self.rules = rules or Rules()
         self.tokens: dict[str, Grant] = {}
         self._jtis: dict[tuple[str, str], float] = {}  # (client id, jti) -> until when it is remembered
         self._lock = threading.Lock()
@@ -151,9 +199,7 @@ class SmartAuth:
             "scopes_supported": ["system/*.read", "system/*.write", "system/*.rs", "system/*.cruds"],
             "capabilities": ["client-confidential-asymmetric", "permission-v1", "permission-v2"],
         }
-        if self.faults.on("smart-discovery-no-token-endpoint"):  # FAULT: smart-discovery-no-token-endpoint
-            del doc["token_endpoint"]
-        return doc
+        return self.rules.discovery(doc)
 
     def declare(self, capability_statement: dict[str, Any], base: str) -> None:
         """rest.security: the SMART service and its oauth-uris (where SMART v1 clients find the token URL)."""
@@ -217,10 +263,9 @@ class SmartAuth:
         if header.get("alg") not in ALGORITHMS:
             return client_id, f"alg must be one of {', '.join(ALGORITHMS)}"
         try:
-            jwt.decode(assertion, self.config.clients[client_id], algorithms=list(ALGORITHMS))
+            self.rules.verify_signature(assertion, self.config.clients[client_id])
         except (JoseError, ValueError, KeyError, TypeError):  # bad signature, no key with that kid, odd JWS
-            if not self.faults.on("smart-unknown-key-accepted"):  # FAULT: smart-unknown-key-accepted
-                return client_id, "the signature does not verify with the client's registered keys"
+            return client_id, "the signature does not verify with the client's registered keys"
         aud = claims.get("aud")
         if aud != audience and not (isinstance(aud, list) and audience in aud):
             return client_id, f"aud must be the token endpoint {audience}"
@@ -228,7 +273,7 @@ class SmartAuth:
         exp = claims.get("exp")
         if not isinstance(exp, (int, float)) or isinstance(exp, bool):
             return client_id, "exp is required"
-        if exp <= now and not self.faults.on("smart-expired-assertion-accepted"):  # FAULT: smart-expired-assertion-accepted
+        if self.rules.expired(exp, now):
             return client_id, "the client assertion has expired"
         if exp > now + MAX_ASSERTION_AHEAD:
             return client_id, "exp must be at most five minutes in the future"
@@ -238,28 +283,27 @@ class SmartAuth:
         with self._lock:
             self._jtis = {j: e for j, e in self._jtis.items() if e > now - 60}
             replayed = (client_id, jti) in self._jtis
-            if replayed and not self.faults.on("smart-jti-replay-accepted"):  # FAULT: smart-jti-replay-accepted
+            if self.rules.refuses_replay(replayed):
                 return client_id, "this jti was already used (replayed assertion)"
             self._jtis[(client_id, jti)] = max(float(exp), now)
         return client_id, None
 
     def _issue(self, client_id: str, scope: str, grants: set[tuple[str, str]]) -> Response:
         token = secrets.token_urlsafe(32)
-        never = self.faults.on("smart-tokens-never-expire")  # FAULT: smart-tokens-never-expire
-        lifetime = self.config.token_lifetime
+        seconds = self.rules.lifetime(self.config.token_lifetime)
         with self._lock:
             now = time.time()
             self.tokens = {t: g for t, g in self.tokens.items() if g.expires_at is None or g.expires_at > now}
-            self.tokens[token] = Grant(client_id, scope, frozenset(grants), None if never else now + lifetime)
+            self.tokens[token] = Grant(client_id, scope, frozenset(grants), None if seconds is None else now + seconds)
         body: dict[str, Any] = {"access_token": token, "token_type": "bearer", "scope": scope}
-        if not never:
-            body["expires_in"] = lifetime
+        if seconds is not None:
+            body["expires_in"] = seconds
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     # -- enforcement -----------------------------------------------------------------------------------
     def refusal(self, method: str, path: str, authorization: str | None) -> tuple[int, str, str] | None:
         """(status, OAuth error, text) when the request may not proceed, else None."""
-        if self.faults.on("smart-no-token-check"):  # FAULT: smart-no-token-check
+        if not self.rules.guarded(method, path):
             return None
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -269,10 +313,8 @@ class SmartAuth:
             return 401, "invalid_token", "the access token is not valid"
         if grant.expires_at is not None and grant.expires_at <= time.time():
             return 401, "invalid_token", "the access token has expired"
-        if self.faults.on("smart-scopes-ignored"):  # FAULT: smart-scopes-ignored
-            return None
         for rtype, letters in required_access(method, path):
-            if not covers(set(grant.grants), rtype, letters):
+            if not self.rules.covers(set(grant.grants), rtype, letters):
                 return 403, "insufficient_scope", f"the token's scopes ({grant.scope}) do not allow {method} {path}"
         return None
 
@@ -324,6 +366,6 @@ class SmartMiddleware:
         challenge = 'Bearer realm="ra-conform"' + (f', error="{error}"' if error else "")
         code = "forbidden" if status == 403 else "login"
         body = jsonio.dumps(operation_outcome(issue("error", code, text)))
-        headers = {} if self.auth.faults.on("smart-401-without-challenge") else {"WWW-Authenticate": challenge}  # FAULT: smart-401-without-challenge
+        headers = self.auth.rules.challenge(challenge)
         response = Response(body, status_code=status, media_type="application/fhir+json; charset=utf-8", headers=headers)
         await response(scope, receive, send)

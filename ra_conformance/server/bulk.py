@@ -15,14 +15,14 @@ import queue
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from .. import jsonio
 from . import cc_gaps
 from .errors import FhirError, issue, not_found_outcome, operation_outcome
-from .faults import FaultSet
 from .jobs import COMPLETED, FAILED, PENDING, QUEUED, RUNNING, Job, JobTable, new_job_id, token_hash
 from .rest import Answer
 from .store import Store, now_instant
@@ -51,11 +51,50 @@ def bearer(authorization: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def known_format(fmt: str) -> bool:
+    """REQ-053/REQ-067: an _outputFormat this server writes."""
+    return fmt.lower() in OUTPUT_FORMATS
+
+
+def member_not_found(member: str) -> dict[str, Any] | None:
+    """REQ-035/REQ-063: the error-file line for an unknown group member."""
+    return not_found_outcome(member, "group member")
+
+
+def ndjson_line(resource: dict[str, Any], n: int) -> bytes:
+    """The n-th line (from 0) of an NDJSON file, without its newline (REQ-064)."""
+    return jsonio.dumps(resource)
+
+
+def stop_and_forget(service: BulkService, job_id: str) -> None:
+    """REQ-066: a cancelled job stops and is forgotten with its files."""
+    service.cancel(job_id)
+
+
+def same_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
+    return bundle
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The export's rules where a server can go wrong; the defaults are the IG's (a fault swaps one:
+    server/faults/bulk.py). ``cc_gaps``: the operation's own rules; ``bundle``: the rewrites of each patient
+    Bundle the answer layer applies to synchronous answers (server/layer.py), so both stay the same (REQ-068)."""
+
+    accepts_format: Callable[[str], bool] = known_format
+    unknown_member: Callable[[str], dict[str, Any] | None] = member_not_found
+    line: Callable[[dict[str, Any], int], bytes] = ndjson_line
+    cancel: Callable[[BulkService, str], None] = stop_and_forget
+    cc_gaps: cc_gaps.Rules = field(default_factory=cc_gaps.Rules)
+    bundle: Callable[[dict[str, Any]], dict[str, Any]] = same_bundle
+
+
 class BulkService:
     """The server's asynchronous jobs: kick-off, worker threads, status/manifest/cancel data."""
 
-    def __init__(self, store: Store, faults: FaultSet, *, auth_tokens: Sequence[str] = (), workers: int = 2) -> None:
-        self.store, self.faults = store, faults
+    def __init__(self, store: Store, *, rules: Rules | None = None, auth_tokens: Sequence[str] = (),
+                 workers: int = 2) -> None:
+        self.store, self.rules = store, rules or Rules()
         self.auth_tokens = frozenset(t for t in auth_tokens if t)
         self.files_need_token = False  # `serve --smart`: every file needs an access token (server/auth.py)
         self.jobs = JobTable(store)
@@ -97,7 +136,7 @@ class BulkService:
         if len(output_formats) > 1:
             raise FhirError(400, "invalid", "_outputFormat is given more than once", expression="_outputFormat")
         fmt = output_formats[0].strip() if output_formats else OUTPUT_FORMATS[0]
-        if fmt.lower() not in OUTPUT_FORMATS and not self.faults.on("output-format-ignored"):  # FAULT: output-format-ignored
+        if not self.rules.accepts_format(fmt):
             raise FhirError(400, "not-supported", f"_outputFormat {fmt!r} is not supported; use one of "
                             f"{', '.join(OUTPUT_FORMATS)}", expression="_outputFormat")  # REQ-053/REQ-067
         # ⚑ Accept is the client's duty (REQ-052); a missing one is tolerated, a non-FHIR-JSON one refused.
@@ -115,7 +154,7 @@ class BulkService:
         self.jobs.create(job)
         self._submit(job.id)
         status_url = status_url_of(job)
-        headers = {} if self.faults.on("no-content-location") else {"Content-Location": status_url}  # FAULT: no-content-location
+        headers = {"Content-Location": status_url}
         body = operation_outcome(issue("information", "informational", f"accepted; poll {status_url} for the result"))
         return job, Answer(202, body, headers)
 
@@ -167,7 +206,7 @@ class BulkService:
         if not self.jobs.update(job_id, state=RUNNING, transaction_time=job_tt, progress="starting"):
             return  # cancelled before it started
         try:
-            req = cc_gaps.parse_query(job.params, self.faults)
+            req = cc_gaps.parse_query(job.params, self.rules.cc_gaps)
             manifest = self._export(job, req, cancel, job_tt)
         except _Cancelled:
             if self._closed:
@@ -192,10 +231,11 @@ class BulkService:
         folder = self.jobs.folder(job.id)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        with _NdjsonFile(folder / f"{BUNDLE_FILE}.ndjson") as bundles, _NdjsonFile(folder / f"{ERROR_FILE}.ndjson") as errors:
+        with _NdjsonFile(folder / f"{BUNDLE_FILE}.ndjson", self.rules.line) as bundles, \
+                _NdjsonFile(folder / f"{ERROR_FILE}.ndjson") as errors:
             for n, total, bundle, outcome in self._lines(req, job.base, cancel):
                 if bundle is not None:
-                    bundles.write(bundle, broken=bundles.count == 0 and self.faults.on("ndjson-broken-line"))  # FAULT: ndjson-broken-line
+                    bundles.write(bundle)
                 if outcome is not None:
                     errors.write(outcome)
                 self._progress(job.id, n, total)
@@ -221,17 +261,17 @@ class BulkService:
             if cancel.is_set():
                 raise _Cancelled
             patient = self.store.get_ref(member) if member.startswith("Patient/") else None
-            bundle, outcome = self._member(member, patient, req, base)
-            if outcome is not None and self.faults.on("bulk-omits-error-file"):  # FAULT: bulk-omits-error-file
-                outcome = None
-            yield n, len(members), bundle, outcome
+            if patient is None:
+                yield n, len(members), None, self.rules.unknown_member(member)  # REQ-035
+            else:
+                yield n, len(members), *self._member(member, patient, req, base)
 
     def _member(self, ref: str, patient: dict[str, Any] | None, req: cc_gaps.CcGapsRequest,
                 base: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         if patient is None:
-            return None, not_found_outcome(ref, "patient" if ref == req.subject else "group member")  # REQ-032/035
-        reports = cc_gaps.matching_reports(self.store, patient, req.window, self.faults)
-        return cc_gaps.patient_bundle(self.store, patient, reports, base=base, faults=self.faults), None
+            return None, not_found_outcome(ref, "patient")  # REQ-032
+        gaps = cc_gaps.CodingGaps(self.store, base, self.rules.cc_gaps)
+        return self.rules.bundle(gaps.patient_bundle(patient, gaps.matching_reports(patient, req.window))), None
 
     def _progress(self, job_id: str, done: int, total: int) -> None:
         now = time.monotonic()
@@ -244,8 +284,7 @@ class BulkService:
 
     def _manifest(self, job: Job, job_tt: str, bundles: int, errors: int) -> dict[str, Any]:
         """REQ-061..REQ-063: the completion manifest (absolute file URLs, error array always present)."""
-        extra = 1 if self.faults.on("count-mismatch") else 0  # FAULT: count-mismatch
-        output = [{"type": "Bundle", "url": file_url(job, BUNDLE_FILE), "count": bundles + extra}] if bundles else []
+        output = [{"type": "Bundle", "url": file_url(job, BUNDLE_FILE), "count": bundles}] if bundles else []
         error = [{"type": "OperationOutcome", "url": file_url(job, ERROR_FILE), "count": errors}] if errors else []
         return {"transactionTime": job_tt, "request": job.request_url, "requiresAccessToken": job.token_hash is not None or self.files_need_token,
                 "output": output, "error": error}
@@ -268,18 +307,17 @@ def file_numbers(manifest: dict[str, Any], job: Job) -> set[int]:
 class _NdjsonFile:
     """One NDJSON output file, written line by line (a file with no line is removed at the end)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.count = path, 0
+    def __init__(self, path: Path, line: Callable[[dict[str, Any], int], bytes] = ndjson_line) -> None:
+        self.path, self.count, self._line = path, 0, line
         self._fh: IO[bytes] | None = None
 
     def __enter__(self) -> _NdjsonFile:
         return self
 
-    def write(self, resource: dict[str, Any], *, broken: bool = False) -> None:
+    def write(self, resource: dict[str, Any]) -> None:
         if self._fh is None:
             self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in __exit__
-        line = jsonio.dumps(resource)
-        self._fh.write((line[: len(line) // 2] if broken else line) + b"\n")
+        self._fh.write(self._line(resource, self.count) + b"\n")
         self.count += 1
 
     def __exit__(self, *exc: object) -> None:

@@ -23,6 +23,7 @@ from .jobs import COMPLETED, FAILED, Job, token_hash
 from .rest import Answer
 
 FHIR_JSON_UTF8 = "application/fhir+json; charset=utf-8"
+MANIFEST_JSON = "application/json"
 RETRY_AFTER = "1"  # seconds (REQ-057); HTTP allows whole seconds only
 
 
@@ -76,31 +77,32 @@ def _job_for(request: Request) -> tuple[BulkService, Job]:
 async def _status_or_cancel(request: Request) -> Response:
     try:
         service, job = _job_for(request)
-        if request.method == "DELETE":
-            return _cancel(service, job)
-        return _status(service, job)
+        answer = _cancel(service, job) if request.method == "DELETE" else _status(job)
     except FhirError as exc:
-        return _error(exc)
+        answer = Answer(exc.status, exc.outcome, {"Content-Type": FHIR_JSON_UTF8, **exc.headers})
+    answer = request.app.state.ctx.faults.after(request, answer)  # the fault layer (server/faults/bulk.py)
+    content = jsonio.dumps(answer.body) if answer.body is not None else b""
+    return Response(content, status_code=answer.status, headers=answer.headers)
 
 
-def _status(service: BulkService, job: Job) -> Response:
-    if service.faults.on("job-fails-bare"):  # FAULT: job-fails-bare
-        return Response(b"", status_code=500)
-    if job.state == COMPLETED and job.manifest is not None and not service.faults.on("status-never-completes"):  # FAULT: status-never-completes
-        manifest = dict(job.manifest)
-        if service.faults.on("manifest-without-output"):  # FAULT: manifest-without-output
-            manifest.pop("output", None)
-        return Response(jsonio.dumps(manifest), status_code=200, media_type="application/json")  # REQ-061
+def _status(job: Job) -> Answer:
+    if job.state == COMPLETED and job.manifest is not None:
+        return Answer(200, dict(job.manifest), {"Content-Type": MANIFEST_JSON})  # REQ-061
     if job.state == FAILED:  # REQ-060
-        return _fhir(500, job.error or operation_outcome(issue("fatal", "exception", "the export failed")))
-    progress = (job.progress or job.state)[:99]  # REQ-056: X-Progress under 100 characters
-    return _fhir(202, None, {"X-Progress": progress, "Retry-After": RETRY_AFTER})
+        return Answer(500, job.error or operation_outcome(issue("fatal", "exception", "the export failed")),
+                      {"Content-Type": FHIR_JSON_UTF8})
+    return in_progress(job.progress or job.state)
 
 
-def _cancel(service: BulkService, job: Job) -> Response:
-    if not service.faults.on("cancel-ignored"):  # FAULT: cancel-ignored
-        service.cancel(job.id)
-    return _fhir(202, operation_outcome(issue("information", "informational", f"job {job.id} cancelled")))  # REQ-066
+def in_progress(progress: str) -> Answer:
+    """202 while the job runs: X-Progress under 100 characters (REQ-056), Retry-After (REQ-057)."""
+    return Answer(202, None, {"X-Progress": progress[:99], "Retry-After": RETRY_AFTER})
+
+
+def _cancel(service: BulkService, job: Job) -> Answer:
+    service.rules.cancel(service, job.id)
+    outcome = operation_outcome(issue("information", "informational", f"job {job.id} cancelled"))
+    return Answer(202, outcome, {"Content-Type": FHIR_JSON_UTF8})  # REQ-066
 
 
 async def _file(request: Request) -> Response:

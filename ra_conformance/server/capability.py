@@ -23,7 +23,6 @@ from ..ig import (
     US_CORE_PATIENT,
 )
 from ..ig.capabilities import GROUP_EXPANSION_EXTENSION
-from .faults import FaultSet
 from .search import INCLUDES, MEASUREREPORT_PARAMS
 
 SOFTWARE_NAME = "ra-conform reference server"
@@ -62,7 +61,7 @@ RESOURCES: dict[str, str | None] = {
 }
 
 
-def capability_statement(faults: FaultSet, *, base: str, stored_types: Iterable[str] = (),
+def capability_statement(*, base: str, stored_types: Iterable[str] = (),
                          ig_version: str = "2.1.0", group_expansion: bool = True) -> dict[str, Any]:
     """The server's CapabilityStatement for ``ig_version``; types present in the store beyond RESOURCES are
     listed too."""
@@ -84,7 +83,7 @@ def capability_statement(faults: FaultSet, *, base: str, stored_types: Iterable[
         "implementationGuide": [f"{IMPLEMENTATION_GUIDE}|{IG_PACKAGE_VERSIONS[ig_version]}"],
         "rest": [{
             "mode": "server",
-            "resource": [_resource(t, faults, ig_version, group_expansion) for t in types],
+            "resource": [_resource(t, ig_version, group_expansion) for t in types],
             "interaction": [{"code": "transaction"}, {"code": "batch"}],
         }],
     }
@@ -104,7 +103,7 @@ def operations(ig_version: str) -> tuple[str, ...]:
     return REPORT_STYLE_OPERATIONS + (("risk-gap",) if ig_version == "stu3-ballot" else ())
 
 
-def _resource(rtype: str, faults: FaultSet, ig_version: str, group_expansion: bool) -> dict[str, Any]:
+def _resource(rtype: str, ig_version: str, group_expansion: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"type": rtype}
     if RESOURCES.get(rtype):
         out["supportedProfile"] = [RESOURCES[rtype]]
@@ -117,9 +116,7 @@ def _resource(rtype: str, faults: FaultSet, ig_version: str, group_expansion: bo
         if group_expansion:
             _declare_group_expansion(out["searchParam"])
         out["searchInclude"] = list(INCLUDES)
-        if not faults.on("no-operation-in-metadata"):  # FAULT: no-operation-in-metadata
-            out["operation"] = [{"name": name, "definition": OPERATION_DEFINITIONS[name]}
-                                for name in operations(ig_version)]
+        out["operation"] = [{"name": name, "definition": OPERATION_DEFINITIONS[name]} for name in operations(ig_version)]
     return out
 
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from typing import Any, Protocol
 
 from ..dates import DateFormatError, DayRange, day_range, period_overlaps
 from ..ig import PROFILE_BUNDLE
 from .errors import FhirError, bad_request, not_found_outcome
-from .faults import FaultSet
 from .refs import ID_RE, local_ref, valid_id
 from .shape import as_dict, as_list, as_str
 from .store import now_instant
@@ -40,10 +38,52 @@ class CcGapsRequest:
     window: DayRange
 
 
+# -- the rules a server could get wrong --------------------------------------------------------------
+
+
+def subject_reference(value: str) -> str:
+    """REQ-018: ``Patient/<id>`` or ``Group/<id>``; a bare id is refused (the type cannot be inferred)."""
+    if _SUBJECT_RE.match(value):
+        return value
+    if valid_id(value):
+        raise bad_request(
+            f"subject {value!r} is a bare id; it must be Patient/<id> or Group/<id> (the type cannot be inferred)",
+            expression="subject",
+        )
+    raise bad_request(f"subject {value!r} must be Patient/<id> or Group/<id>", expression="subject")
+
+
+def parameter_days(name: str, value: str) -> DayRange:
+    """REQ-017: the days of periodStart/periodEnd (a date, no time); an unreadable one is a 400."""
+    try:
+        return day_range(value, allow_time=False)
+    except DateFormatError as exc:
+        raise bad_request(f"parameter {name}: {exc}", expression=name) from None
+
+
+def own_reports(store: ReadStore, patient_ref: str, matches: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """REQ-026: the patient's own coding-gap reports that ``matches`` (the window) keeps."""
+    return [r for r in store.coding_gap_reports(patient_ref) if matches(r)]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The operation's rules where a server can go wrong; the defaults are the IG's. A fault swaps one
+    (server/faults/cc_gaps.py); the server reads them once, when it starts."""
+
+    subject: Callable[[str], str] = subject_reference
+    days: Callable[[str, str], DayRange] = parameter_days
+    overlaps: Callable[[Any, DayRange], bool] = period_overlaps  # REQ-023/REQ-024: inclusive, by calendar day
+    select: Callable[[ReadStore, str, Callable[[dict[str, Any]], bool]], list[dict[str, Any]]] = own_reports
+
+
+RULES = Rules()
+
+
 # -- parameters -------------------------------------------------------------------------------------
 
 
-def parse_query(items: Sequence[tuple[str, str]], faults: FaultSet) -> CcGapsRequest:
+def parse_query(items: Sequence[tuple[str, str]], rules: Rules = RULES) -> CcGapsRequest:
     """GET form: each of periodStart, periodEnd and subject exactly once (other parameters are ignored)."""
     values: dict[str, str] = {}
     for name in PARAMS:
@@ -52,10 +92,10 @@ def parse_query(items: Sequence[tuple[str, str]], faults: FaultSet) -> CcGapsReq
             raise bad_request(f"parameter {name} is given {len(given)} times; it is allowed once", expression=name)
         if given:
             values[name] = given[0]
-    return _build(values, faults)
+    return _build(values, rules)
 
 
-def parse_parameters(body: Any, faults: FaultSet) -> CcGapsRequest:
+def parse_parameters(body: Any, rules: Rules = RULES) -> CcGapsRequest:
     """POST form: a Parameters resource; dates as valueDate (or valueString), subject as valueString."""
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
         raise bad_request("the request body must be a Parameters resource")
@@ -72,7 +112,7 @@ def parse_parameters(body: Any, faults: FaultSet) -> CcGapsRequest:
         if name in values:
             raise bad_request(f"parameter {name} is given more than once; it is allowed once", expression=name)
         values[name] = _param_value(param, n)
-    return _build(values, faults)
+    return _build(values, rules)
 
 
 def _param_value(param: dict[str, Any], n: int) -> str:
@@ -88,82 +128,86 @@ def _param_value(param: dict[str, Any], n: int) -> str:
     return value
 
 
-def _build(values: dict[str, str], faults: FaultSet) -> CcGapsRequest:
+def _build(values: dict[str, str], rules: Rules) -> CcGapsRequest:
     missing = [p for p in PARAMS if p not in values]
     if missing:
         raise FhirError(400, "required", f"missing required parameter(s): {', '.join(missing)}", expression=missing[0])
-    ranges = {}
-    for name in ("periodStart", "periodEnd"):
-        try:
-            ranges[name] = day_range(values[name], allow_time=False)
-        except DateFormatError as exc:
-            if faults.on("server-error-on-bad-date"):  # FAULT: server-error-on-bad-date
-                raise RuntimeError(f"cannot parse {values[name]!r}") from None
-            raise bad_request(f"parameter {name}: {exc}", expression=name) from None
-    start, end = ranges["periodStart"], ranges["periodEnd"]
+    start, end = (rules.days(name, values[name]) for name in ("periodStart", "periodEnd"))
     if end.last < start.first:
         raise bad_request(
             f"periodEnd {values['periodEnd']} is before periodStart {values['periodStart']}", expression="periodEnd"
         )
-    return CcGapsRequest(_subject(values["subject"], faults), values["periodStart"], values["periodEnd"],
+    return CcGapsRequest(rules.subject(values["subject"]), values["periodStart"], values["periodEnd"],
                          DayRange(start.first, end.last))
-
-
-def _subject(value: str, faults: FaultSet) -> str:
-    if _SUBJECT_RE.match(value):
-        return value
-    if valid_id(value):
-        if faults.on("accept-bare-id"):  # FAULT: accept-bare-id
-            return f"Patient/{value}"
-        raise bad_request(
-            f"subject {value!r} is a bare id; it must be Patient/<id> or Group/<id> (the type cannot be inferred)",
-            expression="subject",
-        )
-    raise bad_request(f"subject {value!r} must be Patient/<id> or Group/<id>", expression="subject")
 
 
 # -- evaluation ---------------------------------------------------------------------------------------
 
 
-def evaluate(store: ReadStore, req: CcGapsRequest, *, base: str, faults: FaultSet) -> dict[str, Any]:
+def evaluate(store: ReadStore, req: CcGapsRequest, *, base: str, rules: Rules = RULES) -> dict[str, Any]:
     """The operation's answer: a Parameters resource (REQ-019) with `return` and `outcome` parameters."""
-    rtype, rid = req.subject.split("/", 1)
-    if rtype == "Patient":
-        params = _patient_subject(store, rid, req, base=base, faults=faults)
-    else:
-        params = _group_subject(store, rid, req, base=base, faults=faults)
-    return {"resourceType": "Parameters", "parameter": params}
+    return CodingGaps(store, base, rules).answer(req)
 
 
-def _patient_subject(store: ReadStore, pid: str, req: CcGapsRequest, *, base: str, faults: FaultSet) -> list[dict]:
-    patient = store.get("Patient", pid)
-    if patient is not None:
-        return _returns(store, patient, req, base=base, faults=faults)
-    ref = f"Patient/{pid}"
-    if faults.on("unknown-patient-bare-404"):  # FAULT: unknown-patient-bare-404
-        raise FhirError(404, "not-found", f"{ref}: patient not found on this server")
-    if faults.on("unknown-patient-empty-bundle"):  # FAULT: unknown-patient-empty-bundle
-        return [_param("return", _bundle([], base=base, faults=faults), faults)]
-    return [_param("outcome", not_found_outcome(ref, "patient"), faults)]  # REQ-032
+class CodingGaps:
+    """The operation over one store, as seen at one base URL."""
 
+    def __init__(self, store: ReadStore, base: str, rules: Rules = RULES) -> None:
+        self.store, self.base, self.rules = store, base, rules
 
-def _group_subject(store: ReadStore, gid: str, req: CcGapsRequest, *, base: str, faults: FaultSet) -> list[dict]:
-    ref = f"Group/{gid}"
-    group = store.get("Group", gid)
-    if group is None:
-        return [_param("outcome", not_found_outcome(ref, "group"), faults)]  # REQ-033
-    members = group_members(group, base)
-    patients = {m: store.get_ref(m) for m in members if m.startswith("Patient/")}
-    if not any(patients.values()):
-        return [_param("outcome", not_found_outcome(ref, "group with no member found"), faults)]  # REQ-034
-    params: list[dict[str, Any]] = []
-    for member in members:  # REQ-035/REQ-036: one return per known member, one outcome per unknown member
-        patient = patients.get(member)
-        if patient is not None:
-            params += _returns(store, patient, req, base=base, faults=faults)
-        elif not faults.on("drop-unknown-members"):  # FAULT: drop-unknown-members
-            params.append(_param("outcome", not_found_outcome(member, "group member"), faults))
-    return params
+    def answer(self, req: CcGapsRequest) -> dict[str, Any]:
+        rtype, rid = req.subject.split("/", 1)
+        params = self._patient_subject(rid, req) if rtype == "Patient" else self._group_subject(rid, req)
+        return {"resourceType": "Parameters", "parameter": params}
+
+    def _patient_subject(self, pid: str, req: CcGapsRequest) -> list[dict[str, Any]]:
+        patient = self.store.get("Patient", pid)
+        if patient is None:
+            return [_param("outcome", not_found_outcome(f"Patient/{pid}", "patient"))]  # REQ-032
+        return [_param("return", self.patient_bundle(patient, self.matching_reports(patient, req.window)))]
+
+    def _group_subject(self, gid: str, req: CcGapsRequest) -> list[dict[str, Any]]:
+        ref = f"Group/{gid}"
+        group = self.store.get("Group", gid)
+        if group is None:
+            return [_param("outcome", not_found_outcome(ref, "group"))]  # REQ-033
+        members = group_members(group, self.base)
+        patients = {m: self.store.get_ref(m) for m in members if m.startswith("Patient/")}
+        if not any(patients.values()):
+            return [_param("outcome", not_found_outcome(ref, "group with no member found"))]  # REQ-034
+        params: list[dict[str, Any]] = []
+        for member in members:  # REQ-035/REQ-036: one return per known member, one outcome per unknown member
+            patient = patients.get(member)
+            if patient is None:
+                params.append(_param("outcome", not_found_outcome(member, "group member")))
+            else:
+                params.append(_param("return", self.patient_bundle(patient, self.matching_reports(patient, req.window))))
+        return params
+
+    def matching_reports(self, patient: dict[str, Any], win: DayRange) -> list[dict[str, Any]]:
+        """The patient's coding-gap reports whose period overlaps the window (REQ-023..REQ-026)."""
+        return self.rules.select(self.store, f"Patient/{patient['id']}", lambda r: self.report_matches(r, win))
+
+    def report_matches(self, report: dict[str, Any], win: DayRange) -> bool:
+        """REQ-024: report.start <= window.end and report.end >= window.start, by calendar day, inclusive."""
+        try:
+            return self.rules.overlaps(as_dict(report.get("period")), win)
+        except (DateFormatError, KeyError, TypeError, ValueError):
+            return False  # a report without a readable period cannot be said to overlap
+
+    def patient_bundle(self, patient: dict[str, Any], reports: list[dict[str, Any]]) -> dict[str, Any]:
+        """Patient first, then the reports, then every cited resource, each exactly once (REQ-021/027/028)."""
+        entries = [patient, *reports]
+        seen = {f"Patient/{patient['id']}", *(f"MeasureReport/{r['id']}" for r in reports)}
+        for report in reports:
+            for ref in cited_refs(report, self.base):
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                target = self.store.get_ref(ref)
+                if target is not None:  # a dangling citation cannot be returned
+                    entries.append(target)
+        return collection_bundle(entries, base=self.base)
 
 
 def group_members(group: dict[str, Any], base: str) -> list[str]:
@@ -176,95 +220,6 @@ def group_members(group: dict[str, Any], base: str) -> list[str]:
     return list(seen)
 
 
-def _returns(store: ReadStore, patient: dict[str, Any], req: CcGapsRequest, *, base: str,
-             faults: FaultSet) -> list[dict[str, Any]]:
-    reports = matching_reports(store, patient, req.window, faults)
-    params = [_param("return", patient_bundle(store, patient, reports, base=base, faults=faults), faults)]
-    if not reports and faults.on("outcome-on-no-match"):  # FAULT: outcome-on-no-match
-        ref = f"Patient/{patient['id']}"
-        params.append(_param("outcome", {"resourceType": "OperationOutcome", "issue": [
-            {"severity": "information", "code": "informational", "diagnostics": f"{ref}: no matching report"}]},
-            faults))
-    return params
-
-
-def matching_reports(store: ReadStore, patient: dict[str, Any], win: DayRange, faults: FaultSet) -> list[dict]:
-    """The patient's coding-gap reports whose period overlaps the window (REQ-023..REQ-026)."""
-    ref = f"Patient/{patient['id']}"
-    reports = [r for r in store.coding_gap_reports(ref) if report_matches(r, win, faults)]
-    if faults.on("leak-other-patient-report"):  # FAULT: leak-other-patient-report
-        others = [r for r in store.coding_gap_reports() if local_ref(as_dict(r.get("subject")).get("reference")) != ref]
-        reports += [r for r in others if report_matches(r, win, faults)][:1] or others[:1]
-    if reports and faults.on("duplicate-report"):  # FAULT: duplicate-report
-        reports.append(reports[0])
-    return reports
-
-
-def report_matches(report: dict[str, Any], win: DayRange, faults: FaultSet) -> bool:
-    """REQ-024: report.start <= window.end and report.end >= window.start, by calendar day, inclusive."""
-    if faults.on("ignore-period"):  # FAULT: ignore-period
-        return True
-    period = as_dict(report.get("period"))
-    try:
-        if faults.on("utc-date-normalisation"):  # FAULT: utc-date-normalisation
-            rng = DayRange(_utc_day(period["start"]), _utc_day(period["end"]))
-        elif faults.on("exclusive-boundaries"):  # FAULT: exclusive-boundaries
-            rng = DayRange(day_range(period["start"]).first, day_range(period["end"]).last)
-            return rng.first < win.last and rng.last > win.first
-        else:
-            return period_overlaps(period, win)
-    except (DateFormatError, KeyError, TypeError, ValueError):
-        return False  # a report without a readable period cannot be said to overlap
-    return rng.overlaps(win)
-
-
-def _utc_day(value: str) -> date:  # only for the utc-date-normalisation fault
-    if "T" not in value:
-        return day_range(value).first
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc).date()
-
-
-def patient_bundle(store: ReadStore, patient: dict[str, Any], reports: list[dict[str, Any]], *, base: str,
-                   faults: FaultSet) -> dict[str, Any]:
-    """Patient first, then the reports, then every cited resource, each exactly once (REQ-021/027/028)."""
-    patient_ref = f"Patient/{patient['id']}"
-    entries = [] if faults.on("omit-patient-entry") else [patient]  # FAULT: omit-patient-entry
-    entries += [profile_faults(r, faults) for r in reports]
-    if not faults.on("omit-cited-resources"):  # FAULT: omit-cited-resources
-        base_seen = {patient_ref, *(f"MeasureReport/{r['id']}" for r in reports)}
-        seen = set(base_seen)
-        for report in reports:
-            if faults.on("duplicate-shared-evidence"):  # FAULT: duplicate-shared-evidence
-                seen = set(base_seen)
-            for ref in cited_refs(report, base):
-                if ref in seen:
-                    continue
-                seen.add(ref)
-                target = store.get_ref(ref)
-                target = evidence_faults(target, faults)
-                if target is not None:  # a dangling citation cannot be returned
-                    entries.append(target)
-    return _bundle(entries, base=base, faults=faults)
-
-
-def evidence_faults(target: dict[str, Any] | None, faults: FaultSet) -> dict[str, Any] | None:
-    """A cited resource as returned (by `$cc-gaps` or search `_include`), broken when a fault says so."""
-    if target is not None and faults.on("malformed-evidence"):  # FAULT: malformed-evidence
-        return {**target, "recordedWhen": "yesterday"}
-    return target
-
-
-def profile_faults(report: dict[str, Any], faults: FaultSet) -> dict[str, Any]:
-    """A copy of a report broken against its profile (self-testing the profile suite; `$cc-gaps` and search)."""
-    if faults.on("report-type-summary"):  # FAULT: report-type-summary
-        return {**report, "type": "summary"}
-    if faults.on("drop-evidence-status-date"):  # FAULT: drop-evidence-status-date
-        groups = [{**g, "extension": [e for e in as_list(g.get("extension")) if not str(as_dict(e).get("url")).endswith("/ra-evidenceStatusDate")]}
-                  for g in (as_dict(g) for g in as_list(report.get("group")))]
-        return {**report, "group": groups}
-    return report
-
-
 def cited_refs(report: dict[str, Any], base: str) -> list[str]:
     """Local ``Type/id`` targets of the report's evaluatedResource, in order (duplicates kept)."""
     out = []
@@ -275,21 +230,19 @@ def cited_refs(report: dict[str, Any], base: str) -> list[str]:
     return out
 
 
-def _bundle(resources: list[dict[str, Any]], *, base: str, faults: FaultSet) -> dict[str, Any]:
-    btype = "searchset" if faults.on("wrong-bundle-type") else "collection"  # FAULT: wrong-bundle-type
+def collection_bundle(resources: list[dict[str, Any]], *, base: str) -> dict[str, Any]:
+    """A coding-gap Bundle (ra-coding-gap-bundle, type collection) of ``resources``."""
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
         "meta": {"profile": [PROFILE_BUNDLE]},
-        "type": btype,
+        "type": "collection",
         "timestamp": now_instant(),
     }
-    if resources:  # FHIR forbids empty arrays (only the unknown-patient-empty-bundle fault gets here empty)
+    if resources:  # FHIR forbids empty arrays
         bundle["entry"] = [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r} for r in resources]
     return bundle
 
 
-def _param(name: str, resource: dict[str, Any], faults: FaultSet) -> dict[str, Any]:
-    if name == "return" and faults.on("wrong-parameter-name"):  # FAULT: wrong-parameter-name
-        name = "result"
+def _param(name: str, resource: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "resource": resource}

@@ -20,7 +20,6 @@ from typing import Any
 from ..dates import DateFormatError, DayRange, day_range, period_overlaps
 from .cc_gaps import ReadStore, cited_refs
 from .errors import FhirError, bad_request
-from .faults import FaultSet
 from .refs import local_ref, valid_id
 from .shape import as_dict, as_list, as_str
 from .store import now_instant
@@ -47,12 +46,27 @@ class RiskGapRequest:
     context_id: str | None
 
 
-def parse(body: Any, store: ReadStore, *, base: str, faults: FaultSet, context_id: str | None) -> RiskGapRequest:
+def requested_filters(req: RiskGapRequest) -> tuple[frozenset[str], frozenset[str]]:
+    """REQ-225/REQ-227: the ccType and evidenceStatus codes the request filters by."""
+    return req.cc_types, req.evidence_statuses
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The operation's rules where a server can go wrong; the defaults are the ballot's (a fault swaps one:
+    server/faults/risk_gap.py)."""
+
+    required: tuple[str, ...] = _REQUIRED  # REQ-223
+    filters: Callable[[RiskGapRequest], tuple[frozenset[str], frozenset[str]]] = requested_filters
+
+
+RULES = Rules()
+
+
+def parse(body: Any, store: ReadStore, *, base: str, context_id: str | None, rules: Rules = RULES) -> RiskGapRequest:
     """The request, or a FhirError (400 malformed/missing, 422 unresolvable subject or coverage)."""
     values = _parameters(body)
-    required = [p for p in _REQUIRED if p not in values]
-    if "coverage" in required and faults.on("risk-gap-accepts-missing-coverage"):
-        required.remove("coverage")  # FAULT: risk-gap-accepts-missing-coverage
+    required = [p for p in rules.required if p not in values]
     if required:
         raise FhirError(400, "required", f"missing required parameter(s): {', '.join(required)}",
                         expression=required[0])
@@ -162,16 +176,16 @@ def _resolve(resolve: Resolver, values: dict[str, Any], name: str, rtype: str) -
 # -- evaluation ---------------------------------------------------------------------------------------
 
 
-def evaluate(store: ReadStore, req: RiskGapRequest, *, base: str, faults: FaultSet) -> dict[str, Any]:
+def evaluate(store: ReadStore, req: RiskGapRequest, *, base: str, rules: Rules = RULES) -> dict[str, Any]:
     """REQ-227/REQ-228: the member's overlapping reports, filtered by CC, with their evidence, in one Bundle."""
     patient_ref = f"Patient/{req.patient['id']}"
-    cc_types = frozenset() if faults.on("risk-gap-ignores-filter") else req.cc_types  # FAULT: risk-gap-ignores-filter
+    cc_types, statuses = rules.filters(req)
     reports = []
     for report in store.coding_gap_reports(patient_ref):
         if _overlaps(report, req.window):
-            kept = filter_groups(report, cc_types, req.evidence_statuses)
+            kept = filter_groups(report, cc_types, statuses)
             if kept is not None:
-                reports.append(_with_context_id(kept, req.context_id, faults))
+                reports.append(_with_context_id(kept, req.context_id))
     entries = [req.patient, *reports]
     seen = {patient_ref, *(f"MeasureReport/{r['id']}" for r in reports)}
     for report in reports:
@@ -223,7 +237,7 @@ def filter_groups(report: dict[str, Any], cc_types: frozenset[str], statuses: fr
     return out
 
 
-def _with_context_id(report: dict[str, Any], context_id: str | None, faults: FaultSet) -> dict[str, Any]:
-    if context_id is None or faults.on("risk-gap-drops-contextid"):  # FAULT: risk-gap-drops-contextid
+def _with_context_id(report: dict[str, Any], context_id: str | None) -> dict[str, Any]:
+    if context_id is None:  # REQ-230
         return report
     return {**report, "extension": [*as_list(report.get("extension")), {"url": CONTEXT_ID_EXT, "valueId": context_id}]}

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from ..dates import DateFormatError, day_range
-from .cc_gaps import cited_refs, evidence_faults, group_members, profile_faults
+from ..dates import DateFormatError, DayRange, day_range
+from .cc_gaps import cited_refs, group_members
 from .errors import bad_request
-from .faults import FaultSet
 from .refs import local_ref, valid_id
 from .store import Store, now_instant
 
@@ -55,36 +53,42 @@ def supported_params(rtype: str) -> tuple[str, ...]:
     return MEASUREREPORT_PARAMS if rtype == "MeasureReport" else COMMON_PARAMS
 
 
+SqlOption = tuple[str, list[Any]]
+
+
 @dataclass
 class _Query:
+    store: Store
+    base: str
+    rules: Rules
+    group_expansion: bool = True
     where: list[str] = field(default_factory=list)
     args: list[Any] = field(default_factory=list)
     applied: list[tuple[str, str]] = field(default_factory=list)
-    date_targets: Mapping[str, tuple[str, str]] = field(default_factory=lambda: _DATE_TARGETS)
 
-    def add(self, sql_options: list[tuple[str, list[Any]]]) -> None:
+    def add(self, sql_options: list[SqlOption]) -> None:
         """AND one condition made of OR-ed alternatives."""
         self.where.append(" OR ".join(f"({sql})" for sql, _ in sql_options) or "0")
         for _, args in sql_options:
             self.args.extend(args)
 
 
-def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: str, faults: FaultSet,
-           strict: bool = False, group_expansion: bool = True,
-           date_targets: Mapping[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: str, rules: Rules | None = None,
+           strict: bool = False, group_expansion: bool = True) -> dict[str, Any]:
     """A searchset Bundle with total, self and paging links (REQ-070..REQ-087 for MeasureReport).
-    ``date_targets``: where date parameters read the target's first/last day (default: the period's date part)."""
-    q = _Query(date_targets=date_targets or _DATE_TARGETS)
+    ``rules``: how parameters are read (default: R4's and the IG's; a variant or a fault may swap one)."""
+    q = _Query(store, base, rules or RULES, group_expansion)
     includes: list[str] = []
     known = supported_params(rtype)
+    unsupported = q.rules.unsupported.get(rtype, ())
     count, offset = _paging(items)
     ignored: list[str] = []
     for raw_name, value in items:
         if raw_name in _PAGING_PARAMS:
             continue
         name, _, modifier = raw_name.partition(":")
-        if name in _LENIENT_FAULT_PARAMS and rtype == "MeasureReport" and faults.on("search-ignores-leniently"):
-            ignored.append(raw_name)  # FAULT: search-ignores-leniently (left out of the self link, said in an outcome)
+        if name in unsupported:  # R4 lenient handling: left out of the self link, said in an outcome entry
+            ignored.append(raw_name)
             continue
         if raw_name == "_include":
             if rtype == "MeasureReport" and value in INCLUDES:
@@ -101,24 +105,18 @@ def search(store: Store, rtype: str, items: Sequence[tuple[str, str]], *, base: 
             continue
         if modifier:
             raise bad_request(f"modifier :{modifier} of search parameter {name} is not supported")
-        if name == "period" and faults.on("search-ignores-period"):  # FAULT: search-ignores-period
-            continue
-        if name in ("category", "measurereport-category") and faults.on("search-ignores-category"):
-            continue  # FAULT: search-ignores-category
-        _condition(store, q, name, value, base, faults, group_expansion)
-        q.applied.append((raw_name, value))
+        options = q.rules.conditions[name](q, name, value.split(","))
+        if options is not None:  # None: the parameter is not applied (nor listed in the self link)
+            q.add(options)
+            q.applied.append((raw_name, value))
     matches = store.query(rtype, q.where, q.args)
     page = matches[offset:offset + count]
-    if rtype == "MeasureReport":
-        page = [profile_faults(r, faults) for r in page]
-    included = _included(store, page, base, faults) if includes else []
+    included = _included(store, page, base) if includes else []
     bundle = _bundle(rtype, page, included, q.applied, base)
     if ignored:
         bundle.setdefault("entry", []).append(_ignored_outcome(ignored))
     bundle["total"] = len(matches)
-    bundle["link"] += _page_links(rtype, q.applied, base, count, offset, len(matches), faults)
-    if faults.on("search-no-self-link"):  # FAULT: search-no-self-link
-        bundle["link"] = [link for link in bundle["link"] if link["relation"] != "self"]
+    bundle["link"] += _page_links(rtype, q.applied, base, count, offset, len(matches))
     return bundle
 
 
@@ -133,52 +131,87 @@ def _paging(items: Sequence[tuple[str, str]]) -> tuple[int, int]:
     return max(1, min(values["_count"], MAX_COUNT)), values["_offset"]
 
 
-def _page_links(rtype: str, applied: list[tuple[str, str]], base: str, count: int, offset: int, total: int,
-                faults: FaultSet) -> list[dict[str, str]]:
+def _page_links(rtype: str, applied: list[tuple[str, str]], base: str, count: int, offset: int,
+                total: int) -> list[dict[str, str]]:
     def url(at: int) -> str:
         return f"{base}/{rtype}?" + urlencode([*applied, ("_count", str(count)), ("_offset", str(at))])
 
     links = []
     if offset + count < total:
-        step = count
-        if faults.on("next-link-loops"):  # FAULT: next-link-loops
-            step = 0
-        elif faults.on("next-link-drops-page"):  # FAULT: next-link-drops-page
-            step = 2 * count
-        links.append({"relation": "next", "url": url(offset + step)})
+        links.append({"relation": "next", "url": url(offset + count)})
     if offset > 0:
         links.append({"relation": "previous", "url": url(max(0, offset - count))})
     return links
 
 
-def _condition(store: Store, q: _Query, name: str, value: str, base: str, faults: FaultSet,
-               group_expansion: bool) -> None:
-    values = value.split(",")
-    if name == "_id":
-        for v in values:
-            if not valid_id(v):
-                raise bad_request(f"_id {v!r} is not a valid id")
-        q.add([("id = ?", [v]) for v in values])
-    elif name in ("subject", "patient"):
-        q.add([opt for v in values for opt in _reference_options(store, name, v, base, group_expansion)])
-    elif name in _DATE_TARGETS:
-        if name == "date" and faults.on("search-ignores-date"):  # FAULT: search-ignores-date
-            return
-        q.add([_date_option(v, faults, name, q.date_targets) for v in values])
-    elif name == "_profile":  # the IG's V2-ballot example form (RA-SPEC §7); versioned canonicals match too
-        q.add([("EXISTS (SELECT 1 FROM json_each(resources.json, '$.meta.profile') AS p"
-                " WHERE p.value = ? OR p.value LIKE ? || '|%')", [v, v]) for v in values])
-    elif name == "measure":
-        q.add([("measure = ? OR measure LIKE ? || '|%'", [v, v]) for v in values])
-    elif name == "status":
-        q.add([("status = ?", [v]) for v in values])
-    else:  # category / measurereport-category: token on the category extension's code (RA-SPEC §7 ⚑ quotes)
-        codes = [v.strip('"').rsplit("|", 1)[-1] for v in values]
-        q.add([("(' ' || category || ' ') LIKE ?", [f"% {c} %"]) for c in codes])
+# -- conditions: one per parameter, each a list of OR-ed SQL options ---------------------------------------
+
+Condition = Callable[[_Query, str, list[str]], "list[SqlOption] | None"]
 
 
-def _reference_options(store: Store, name: str, value: str, base: str,
-                       group_expansion: bool = True) -> list[tuple[str, list[Any]]]:
+def _ids(q: _Query, name: str, values: list[str]) -> list[SqlOption]:
+    for v in values:
+        if not valid_id(v):
+            raise bad_request(f"_id {v!r} is not a valid id")
+    return [("id = ?", [v]) for v in values]
+
+
+def _references(q: _Query, name: str, values: list[str]) -> list[SqlOption]:
+    return [opt for v in values for opt in _reference_options(q.store, name, v, q.base, q.group_expansion)]
+
+
+def _dates(q: _Query, name: str, values: list[str]) -> list[SqlOption]:
+    return [_date_option(v, name, q.rules) for v in values]
+
+
+def _profiles(q: _Query, name: str, values: list[str]) -> list[SqlOption]:
+    """The IG's V2-ballot example form (RA-SPEC §7); versioned canonicals match too."""
+    return [("EXISTS (SELECT 1 FROM json_each(resources.json, '$.meta.profile') AS p"
+             " WHERE p.value = ? OR p.value LIKE ? || '|%')", [v, v]) for v in values]
+
+
+def _measures(q: _Query, name: str, values: list[str]) -> list[SqlOption]:
+    return [("measure = ? OR measure LIKE ? || '|%'", [v, v]) for v in values]
+
+
+def _statuses(q: _Query, name: str, values: list[str]) -> list[SqlOption]:
+    return [("status = ?", [v]) for v in values]
+
+
+def _categories(q: _Query, name: str, values: list[str]) -> list[SqlOption]:
+    """A token on the category extension's code (RA-SPEC §7 ⚑ quotes)."""
+    codes = [v.strip('"').rsplit("|", 1)[-1] for v in values]
+    return [("(' ' || category || ' ') LIKE ?", [f"% {c} %"]) for c in codes]
+
+
+CONDITIONS: dict[str, Condition] = {
+    "_id": _ids, "subject": _references, "patient": _references, "period": _dates, "date": _dates,
+    "_profile": _profiles, "measure": _measures, "status": _statuses, "category": _categories,
+    "measurereport-category": _categories,
+}
+
+
+def read_date(value: str) -> tuple[str, DayRange]:
+    """An R4 date search value: its prefix (``eq`` when none) and the days it denotes; DateFormatError if unreadable."""
+    prefix, date_text = _PREFIX_RE.match(value).groups()  # type: ignore[union-attr]
+    return prefix or "eq", day_range(date_text)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How search reads its parameters; the defaults are R4's and the IG's. A legal variant (server/variants/) or
+    a fault (server/faults/search.py) swaps one; the server reads them once, when it starts."""
+
+    date_targets: Mapping[str, tuple[str, str]] = field(default_factory=lambda: dict(_DATE_TARGETS))
+    conditions: Mapping[str, Condition] = field(default_factory=lambda: dict(CONDITIONS))
+    read_date: Callable[[str], tuple[str, DayRange]] = read_date
+    unsupported: Mapping[str, frozenset[str]] = field(default_factory=dict)  # type -> parameters not supported
+
+
+RULES = Rules()
+
+
+def _reference_options(store: Store, name: str, value: str, base: str, group_expansion: bool = True) -> list[SqlOption]:
     ref = local_ref(value, base)
     if ref is None:
         if not valid_id(value):
@@ -196,40 +229,27 @@ def _reference_options(store: Store, name: str, value: str, base: str,
     return [("subject = ?", [ref])]
 
 
-def _date_option(value: str, faults: FaultSet, param: str = "period",
-                 targets: Mapping[str, tuple[str, str]] = _DATE_TARGETS) -> tuple[str, list[Any]]:
-    prefix, date_text = _PREFIX_RE.match(value).groups()  # type: ignore[union-attr]
-    if prefix == "ge" and faults.on("search-ignores-ge-prefix"):  # FAULT: search-ignores-ge-prefix
-        prefix = None  # read as eq
+def _date_option(value: str, param: str, rules: Rules) -> SqlOption:
     try:
-        rng = day_range(date_text)
+        prefix, rng = rules.read_date(value)
     except DateFormatError as exc:
         raise bad_request(f"{param}={value}: {exc}", expression=param) from None
-    first_col, last_col = targets[param]
-    sql, ends = _DATE_SQL[prefix or "eq"]
-    sql = sql.format(s=first_col, e=last_col)
-    last = rng.last
-    if len(date_text) == 7:  # month precision: the faults of engines that get "the end of the month" wrong
-        if faults.on("search-month-end-rolls-over"):  # FAULT: search-month-end-rolls-over
-            last = last + timedelta(days=1)
-        elif faults.on("search-february-28-days") and last.month == 2 and last.day == 29:
-            last = last - timedelta(days=1)  # FAULT: search-february-28-days
-    bound = {"f": rng.first.isoformat(), "l": last.isoformat()}
-    return sql, [bound[e] for e in ends]
+    first_col, last_col = rules.date_targets[param]
+    sql, ends = _DATE_SQL[prefix]
+    bound = {"f": rng.first.isoformat(), "l": rng.last.isoformat()}
+    return sql.format(s=first_col, e=last_col), [bound[e] for e in ends]
 
 
-def _included(store: Store, matches: list[dict[str, Any]], base: str, faults: FaultSet) -> list[dict[str, Any]]:
+def _included(store: Store, matches: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
     seen = {f"{r['resourceType']}/{r['id']}" for r in matches}
     out = []
     for report in matches:
         for ref in cited_refs(report, base):
             if ref not in seen:
                 seen.add(ref)
-                target = evidence_faults(store.get_ref(ref), faults)
+                target = store.get_ref(ref)
                 if target is not None:
                     out.append(target)
-    if out and faults.on("include-misses-evidence"):  # FAULT: include-misses-evidence
-        out.pop()
     return out
 
 
@@ -248,9 +268,6 @@ def _bundle(rtype: str, matches: list[dict], included: list[dict], applied: list
     if entries:
         bundle["entry"] = entries
     return bundle
-
-
-_LENIENT_FAULT_PARAMS = ("subject", "period", "category", "measurereport-category", "_include")
 
 
 def _ignored_outcome(names: list[str]) -> dict[str, Any]:

@@ -8,12 +8,14 @@ A batch processes every entry on its own and reports each entry's status.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .errors import FhirError, bad_request
-from .faults import FaultSet
 from .refs import valid_id, valid_type
 from .rest import Answer, IncomingCheck, delete, read, require_type, update
 from .search import search
@@ -21,9 +23,25 @@ from .shape import as_dict
 from .store import Store
 
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3}  # R4 transaction processing order
+UnitOfWork = Callable[[Store], AbstractContextManager[None]]
 
 
-def process_bundle(store: Store, bundle: Any, *, base: str, check: IncomingCheck, faults: FaultSet) -> Answer:
+def all_or_nothing(store: Store) -> AbstractContextManager[None]:
+    """REQ-181: a transaction's entries are one unit of work."""
+    return store.atomic()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rule a server can get wrong; the default is R4's (a fault swaps it: server/faults/rest.py)."""
+
+    unit_of_work: UnitOfWork = all_or_nothing
+
+
+RULES = Rules()
+
+
+def process_bundle(store: Store, bundle: Any, *, base: str, check: IncomingCheck, rules: Rules = RULES) -> Answer:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise bad_request("POST to the base expects a Bundle of type transaction or batch")
     btype = bundle.get("type")
@@ -33,27 +51,23 @@ def process_bundle(store: Store, bundle: Any, *, base: str, check: IncomingCheck
     if not isinstance(entries, list):
         raise bad_request("Bundle.entry must be an array")
     if btype == "batch":
-        results = [_batch_entry(store, e, n, base=base, check=check, faults=faults) for n, e in enumerate(entries)]
+        results = [_batch_entry(store, e, n, base=base, check=check) for n, e in enumerate(entries)]
     else:
-        results = _transaction(store, entries, base=base, check=check, faults=faults)
+        results = _transaction(store, entries, base=base, check=check, unit_of_work=rules.unit_of_work)
     return Answer(200, {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": f"{btype}-response",
                         "entry": [_response_entry(a) for a in results]})
 
 
 def _transaction(store: Store, entries: list[Any], *, base: str, check: IncomingCheck,
-                 faults: FaultSet) -> list[Answer]:
+                 unit_of_work: UnitOfWork) -> list[Answer]:
     parsed = [_parse_entry(e, n) for n, e in enumerate(entries)]
     _assign_ids(parsed)
     results: list[Answer | None] = [None] * len(parsed)
-    if faults.on("transaction-not-atomic"):  # FAULT: transaction-not-atomic (each entry committed on its own)
-        for n in sorted(range(len(parsed)), key=lambda i: _ORDER[parsed[i]["method"]]):
-            with store.atomic():
-                results[n] = _execute(store, parsed[n], base=base, check=check, faults=faults)
-        return [r for r in results if r is not None]
-    with store.atomic():
+    with unit_of_work(store):
         for n in sorted(range(len(parsed)), key=lambda i: _ORDER[parsed[i]["method"]]):
             try:
-                results[n] = _execute(store, parsed[n], base=base, check=check, faults=faults)
+                with store.atomic():  # joins the unit of work
+                    results[n] = _execute(store, parsed[n], base=base, check=check)
             except FhirError as exc:
                 for item in exc.outcome.get("issue", []):
                     item["diagnostics"] = f"Bundle.entry[{n}]: {item.get('diagnostics', '')}"
@@ -62,12 +76,12 @@ def _transaction(store: Store, entries: list[Any], *, base: str, check: Incoming
     return [r for r in results if r is not None]
 
 
-def _batch_entry(store: Store, entry: Any, n: int, *, base: str, check: IncomingCheck, faults: FaultSet) -> Answer:
+def _batch_entry(store: Store, entry: Any, n: int, *, base: str, check: IncomingCheck) -> Answer:
     try:
         with store.atomic():
             parsed = _parse_entry(entry, n)
             _assign_ids([parsed])
-            return _execute(store, parsed, base=base, check=check, faults=faults)
+            return _execute(store, parsed, base=base, check=check)
     except FhirError as exc:
         return Answer(exc.status, exc.outcome)
 
@@ -124,7 +138,7 @@ def _rewrite(value: Any, mapping: dict[str, str]) -> Any:
     return value
 
 
-def _execute(store: Store, p: dict[str, Any], *, base: str, check: IncomingCheck, faults: FaultSet) -> Answer:
+def _execute(store: Store, p: dict[str, Any], *, base: str, check: IncomingCheck) -> Answer:
     method, rtype, rid = p["method"], p["type"], p["id"]
     if method == "PUT":
         return update(store, rtype, rid, p["resource"], base, check, if_match=p["ifMatch"])
@@ -141,7 +155,7 @@ def _execute(store: Store, p: dict[str, Any], *, base: str, check: IncomingCheck
             raise bad_request(f"{rid!r} is not a valid id")
         return read(store, rtype, rid, base)
     require_type(rtype)
-    return Answer(200, search(store, rtype, p["query"], base=base, faults=faults))
+    return Answer(200, search(store, rtype, p["query"], base=base))
 
 
 def _response_entry(answer: Answer) -> dict[str, Any]:

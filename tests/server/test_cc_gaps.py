@@ -8,18 +8,14 @@ import pytest
 
 from ra_conformance.server import cc_gaps
 from ra_conformance.server.errors import FhirError
-from ra_conformance.server.faults import FaultSet
 from ra_conformance.server.store import Store
 
 from .server_world import BASE, outcomes, refs, report, returns
 
-CLEAN = FaultSet()
 
-
-def ask(store: Store, subject: str, start: str = "2024-01-01", end: str = "2024-12-31",
-        faults: FaultSet = CLEAN) -> dict[str, Any]:
-    req = cc_gaps.parse_query([("subject", subject), ("periodStart", start), ("periodEnd", end)], faults)
-    return cc_gaps.evaluate(store, req, base=BASE, faults=faults)
+def ask(store: Store, subject: str, start: str = "2024-01-01", end: str = "2024-12-31") -> dict[str, Any]:
+    req = cc_gaps.parse_query([("subject", subject), ("periodStart", start), ("periodEnd", end)])
+    return cc_gaps.evaluate(store, req, base=BASE)
 
 
 # -- parameters ---------------------------------------------------------------------------------------
@@ -27,7 +23,7 @@ def ask(store: Store, subject: str, start: str = "2024-01-01", end: str = "2024-
 
 def test_query_parameters_are_parsed_into_an_inclusive_day_window() -> None:
     req = cc_gaps.parse_query([("periodStart", "2024-02"), ("periodEnd", "2024"), ("subject", "Group/g1"),
-                               ("_format", "json")], CLEAN)
+                               ("_format", "json")])
     assert (req.subject, str(req.window.first), str(req.window.last)) == ("Group/g1", "2024-02-01", "2024-12-31")
 
 
@@ -52,14 +48,13 @@ def test_query_parameters_are_parsed_into_an_inclusive_day_window() -> None:
 )
 def test_bad_query_parameters_are_a_400_operation_outcome(items: list[tuple[str, str]], fragment: str) -> None:
     with pytest.raises(FhirError) as err:
-        cc_gaps.parse_query(items, CLEAN)
+        cc_gaps.parse_query(items)
     assert err.value.status == 400
     assert fragment in err.value.outcome["issue"][0]["diagnostics"]
 
 
 def test_equal_start_and_end_is_a_valid_one_day_window() -> None:
-    req = cc_gaps.parse_query([("periodStart", "2024-03-01"), ("periodEnd", "2024-03-01"), ("subject", "Patient/p")],
-                              CLEAN)
+    req = cc_gaps.parse_query([("periodStart", "2024-03-01"), ("periodEnd", "2024-03-01"), ("subject", "Patient/p")])
     assert req.window.first == req.window.last
 
 
@@ -72,7 +67,7 @@ def test_post_parameters_accept_value_date_string_and_reference() -> None:
                        {"name": "periodEnd", "valueString": "2024-12-31"},
                        {"name": "subject", "valueReference": {"reference": "Patient/p1"}},
                        {"name": "somethingElse", "valueBoolean": True})
-    req = cc_gaps.parse_parameters(body, CLEAN)
+    req = cc_gaps.parse_parameters(body)
     assert (req.subject, req.period_start, req.period_end) == ("Patient/p1", "2024-01-01", "2024-12-31")
 
 
@@ -92,7 +87,7 @@ def test_post_parameters_accept_value_date_string_and_reference() -> None:
 )
 def test_bad_parameters_bodies_are_a_400(body: Any) -> None:
     with pytest.raises(FhirError) as err:
-        cc_gaps.parse_parameters(body, CLEAN)
+        cc_gaps.parse_parameters(body)
     assert err.value.status == 400 and err.value.outcome["resourceType"] == "OperationOutcome"
 
 

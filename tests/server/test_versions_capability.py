@@ -54,7 +54,6 @@ def test_group_expansion_is_declared_only_when_switched_on(server):
 
 def test_unknown_version_is_a_programming_error():
     from ra_conformance.server.capability import capability_statement
-    from ra_conformance.server.faults import FaultSet
 
     with pytest.raises(ValueError):
-        capability_statement(FaultSet(), base="http://x", ig_version="9.9")
+        capability_statement(base="http://x", ig_version="9.9")

@@ -1,68 +1,18 @@
-"""What a legal variation is: a catalogue record (``Variant``) and its behaviour (``Behaviour``).
+"""What a legal variation is: a catalogue record (``Variant``) and its behaviour (``Behaviour``, server/layer.py).
 
-A behaviour mutates the reference server's *correct* answers; the correct handlers never consult it. Its hooks,
-all optional (the base class does nothing):
-
-* ``asgi(app)``      wraps the whole ASGI app (transport: gzip, chunking; request rewriting before routing);
-* ``before(call)``   may answer a request itself instead of the handler (a refusal, e.g. 415 for FHIRPath Patch);
-* ``after(call, answer)`` rewrites the handler's answer (dicts and headers) before it is rendered;
-* strategy attributes (``search_date_targets``) for what a rewrite cannot do: read once by the server.
-
-A behaviour instance lives as long as one server app (it may keep state, e.g. paging tokens).
+A behaviour mutates the reference server's *correct* answers (or supplies a strategy the server reads once); the
+correct handlers never consult it. Deliberate faults (server/faults/) use the same mechanism.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeGuard
+from typing import Any, TypeGuard
 
-from starlette.requests import Request
-from starlette.types import ASGIApp
+from ..layer import Behaviour, Call
 
-from ..rest import Answer
-
-
-@dataclass(frozen=True)
-class Call:
-    """The request a behaviour sees: method, path below the base, query, headers (lower-case names)."""
-
-    request: Request
-
-    @property
-    def method(self) -> str:
-        return self.request.method
-
-    @property
-    def path(self) -> str:
-        return self.request.url.path
-
-    def header(self, name: str) -> str:
-        return self.request.headers.get(name, "")
-
-    async def json(self) -> Any:
-        """The request body as JSON, or None; the handler can still read it afterwards (Starlette caches it)."""
-        from ... import jsonio
-
-        try:
-            return jsonio.loads(await self.request.body())
-        except jsonio.JsonError:
-            return None
-
-
-class Behaviour:
-    """No-op hooks; a variant overrides the ones it needs."""
-
-    search_date_targets: ClassVar[dict[str, tuple[str, str]] | None] = None  # strategy: server/search.py _DATE_TARGETS
-
-    def asgi(self, app: ASGIApp) -> ASGIApp:
-        return app
-
-    async def before(self, call: Call) -> Answer | None:
-        return None
-
-    def after(self, call: Call, answer: Answer) -> Answer:
-        return answer
+__all__ = ["Behaviour", "Call", "Variant", "bundles_in", "is_searchset"]
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any
 
+from ..search import Rules
 from .base import Behaviour, Variant
 
 # A dateTime with a zone: SQLite's date() converts it to its UTC day; a date (or partial date) keeps its days.
@@ -12,10 +14,10 @@ _UTC_DAY = ("CASE WHEN length(json_extract(resources.json, '$.period.{end}')) > 
 
 
 class InstantPeriods(Behaviour):
-    search_date_targets: ClassVar[dict[str, tuple[str, str]] | None] = {
+    rules: Mapping[type, Mapping[str, Any]] = {Rules: {"date_targets": {
         "period": (_UTC_DAY.format(end="start", column="period_start"), _UTC_DAY.format(end="end", column="period_end")),
         "date": ("date(json_extract(resources.json, '$.date'))",) * 2,
-    }
+    }}}
 
 
 INSTANT_PERIOD_SEARCH = Variant(
