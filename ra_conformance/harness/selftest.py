@@ -10,38 +10,23 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from rich.console import Console
 
 from .. import interrupts
 from ..results import ERROR, FAIL, WARN, RunResults
-from ..server.faults import FAULTS
+from ..server.faults import FAULTS, SMART_FAULTS
 from ..server.variants import VARIANTS
 from ..settings import Settings
 from .runner import run_suites
 
-# Settings a fault needs to be in scope: without the operation in /metadata, the coding-gap suites
-# only apply where the IG requires the operation (STU1 `$report`: SHALL); in 2.1.0 they are skipped.
-FAULT_SETTINGS: dict[str, dict[str, Any]] = {
-    "no-operation-in-metadata": {"ig_version": "stu1"},
-    "status-never-completes": {"async_timeout": 2.0},  # a short polling limit keeps that run fast
-}
-# $risk-gap exists only in the STU3 ballot: the server declares it (and the suite runs) under that version.
-FAULT_SETTINGS.update({name: {"ig_version": "stu3-ballot"} for name in (
-    "risk-gap-ignores-filter", "risk-gap-accepts-missing-coverage", "risk-gap-drops-contextid")})
-
 # The SMART faults (server/auth.py) are in force only when the embedded server requires SMART Backend Services:
 # their runs hold a generated key, which the embedded server registers for SELFTEST_CLIENT (runner.embedded_smart).
-SMART_FAULTS = frozenset(n for n in FAULTS if n.startswith("smart-"))
 SELFTEST_CLIENT = "ra-conform-selftest"
-
-# Faults whose catching suite belongs to a flow not yet certified by ra-conform (with the reason).
-NOT_YET_COVERED: dict[str, str] = {
-}
 
 
 @dataclass
@@ -58,6 +43,11 @@ class FaultOutcome:
         expected_exit = 1 if self.expected == "fail" else 0
         return bool(self.caught_by) and self.exit_code == expected_exit
 
+    @property
+    def summary(self) -> str:
+        return (f"{'caught' if self.caught else 'NOT CAUGHT'} "
+                f"({len(self.caught_by)} catching tests, exit {self.exit_code})")
+
 
 def judge(fault: str, results: RunResults) -> FaultOutcome:
     spec = FAULTS[fault]
@@ -72,18 +62,23 @@ def judge(fault: str, results: RunResults) -> FaultOutcome:
 
 
 def run_fault(fault: str, settings: Settings, report_root: Path) -> FaultOutcome:
-    quiet = Console(file=io.StringIO(), force_terminal=False)
-    faulty = replace(settings, target=None, fault=(fault,), report_dir=report_root / fault, allure=False, **FAULT_SETTINGS.get(fault, {}))
+    faulty = replace(settings, target=None, fault=(fault,), report_dir=report_root / fault, allure=False,
+                     **FAULTS[fault].settings)
     if fault in SMART_FAULTS:
         faulty = replace(faulty, smart_client_id=SELFTEST_CLIENT, smart_key=_selftest_key(report_root), auth_token=None,
                          client_secret=None, smart_scope=None, token_url=None)
-    results = run_suites(faulty, console=quiet)
-    if results.interrupted:  # stop the whole self-test (exit 130/143), not just this fault's run
-        raise interrupts.Terminated() if results.interrupted == "SIGTERM" else KeyboardInterrupt()
-    outcome = judge(fault, results)
+    outcome = judge(fault, _run(faulty))
     if outcome.caught:
         prune_reports(faulty.report_dir)
     return outcome
+
+
+def _run(settings: Settings) -> RunResults:
+    """The suites against the embedded server, quietly; an interrupt stops the whole self-test (exit 130/143)."""
+    results = run_suites(settings, console=Console(file=io.StringIO(), force_terminal=False))
+    if results.interrupted:
+        raise interrupts.Terminated() if results.interrupted == "SIGTERM" else KeyboardInterrupt()
+    return results
 
 
 def prune_reports(report_dir: Path) -> None:
@@ -105,16 +100,7 @@ def _selftest_key(report_root: Path) -> Path:
 def run_selftest(settings: Settings, report_root: Path, faults: list[str] | None = None,
                  on_outcome: Callable[[str], None] | None = None) -> list[FaultOutcome]:
     """Each fault's run; `on_outcome` gets one progress line per fault as it ends (the CLI prints it on stderr)."""
-    names = faults or sorted(n for n in FAULTS if n not in NOT_YET_COVERED)
-    outcomes: list[FaultOutcome] = []
-    started = time.monotonic()
-    for i, name in enumerate(names, 1):
-        outcome = run_fault(name, settings, report_root)
-        outcomes.append(outcome)
-        if on_outcome is not None:
-            on_outcome(f"fault {i}/{len(names)} {name}: {'caught' if outcome.caught else 'NOT CAUGHT'} "
-                       f"({len(outcome.caught_by)} catching tests, exit {outcome.exit_code}) · {time.monotonic() - started:.1f} s")
-    return outcomes
+    return _each("fault", faults or sorted(FAULTS), lambda name: run_fault(name, settings, report_root), on_outcome)
 
 
 @dataclass
@@ -128,6 +114,11 @@ class VariantOutcome:
     @property
     def passed(self) -> bool:
         return self.exit_code == 0 and not self.failures
+
+    @property
+    def summary(self) -> str:
+        return (f"{'passed' if self.passed else 'FAILED'} "
+                f"({self.passed_tests} pass, {len(self.warnings)} warn, exit {self.exit_code})")
 
 
 def judge_variant(variant: str, results: RunResults) -> VariantOutcome:
@@ -143,13 +134,9 @@ def judge_variant(variant: str, results: RunResults) -> VariantOutcome:
 
 
 def run_variant(variant: str, settings: Settings, report_root: Path) -> VariantOutcome:
-    quiet = Console(file=io.StringIO(), force_terminal=False)
     varied = replace(settings, target=None, fault=(), variant=(variant,), strict=False,
                      report_dir=report_root / f"variant-{variant}", allure=False)
-    results = run_suites(varied, console=quiet)
-    if results.interrupted:  # stop the whole self-test (exit 130/143)
-        raise interrupts.Terminated() if results.interrupted == "SIGTERM" else KeyboardInterrupt()
-    outcome = judge_variant(variant, results)
+    outcome = judge_variant(variant, _run(varied))
     if outcome.passed:
         prune_reports(varied.report_dir)
     return outcome
@@ -158,14 +145,20 @@ def run_variant(variant: str, settings: Settings, report_root: Path) -> VariantO
 def run_variant_selftest(settings: Settings, report_root: Path, variants: list[str] | None = None,
                          on_outcome: Callable[[str], None] | None = None) -> list[VariantOutcome]:
     """Each legal variant's run; `on_outcome` gets one progress line per variant as it ends."""
-    names = variants or list(VARIANTS)
-    outcomes: list[VariantOutcome] = []
+    return _each("variant", variants or list(VARIANTS), lambda name: run_variant(name, settings, report_root), on_outcome)
+
+
+Outcome = TypeVar("Outcome", FaultOutcome, VariantOutcome)
+
+
+def _each(kind: str, names: Sequence[str], run_one: Callable[[str], Outcome],
+          on_outcome: Callable[[str], None] | None) -> list[Outcome]:
+    """Run each name in turn; one progress line per run as it ends (``fault 3/59 name: caught (…) · 12.0 s``)."""
+    outcomes: list[Outcome] = []
     started = time.monotonic()
     for i, name in enumerate(names, 1):
-        outcome = run_variant(name, settings, report_root)
+        outcome = run_one(name)
         outcomes.append(outcome)
         if on_outcome is not None:
-            on_outcome(f"variant {i}/{len(names)} {name}: {'passed' if outcome.passed else 'FAILED'} "
-                       f"({outcome.passed_tests} pass, {len(outcome.warnings)} warn, exit {outcome.exit_code}) · "
-                       f"{time.monotonic() - started:.1f} s")
+            on_outcome(f"{kind} {i}/{len(names)} {name}: {outcome.summary} · {time.monotonic() - started:.1f} s")
     return outcomes

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 import pytest
 
 from ra_conformance.ig import requirements
 from ra_conformance.server.faults import FAULTS, FaultSet, UnknownFaultError
+from ra_conformance.settings import Settings
 
 from .bulk_probes import BULK_PROBES
 from .server_world import outcomes, patient, report
@@ -187,9 +189,11 @@ def test_fault_leaves_the_clean_behaviour_elsewhere_mostly_alone(client_for: Cal
 
 def test_catalogue_entries_are_well_formed() -> None:
     known = requirements()
+    settings = {f.name for f in fields(Settings)}
     for fault in FAULTS.values():
         assert fault.catches and all(rid in known for rid in fault.catches), fault.name
         assert fault.expected in ("fail", "warn") and fault.description
+        assert set(fault.settings) <= settings, f"{fault.name}: its self-test settings are not Settings fields"
     assert {f.name for f in FAULTS.values() if f.expected == "warn"} == {"missing-charset", "unknown-patient-bare-404",
                                                                                   "risk-gap-drops-contextid"}
 

@@ -1,4 +1,5 @@
-"""Legal variations of the reference server: the dual of the fault catalogue (server/faults.py).
+"""Legal variations of the reference server: the dual of the fault catalogue (server/faults/), on the same
+mechanism (server/layer.py).
 
 Each variant changes only what FHIR R4 (or the IG) leaves to the server, so a correct harness must pass a server
 running it (``ra-conform selftest`` proves every one: exit 0, warnings allowed). A variant is a ``Variant`` record
