@@ -54,9 +54,9 @@ class _Rules:
     transaction: transaction.Rules
 
     @classmethod
-    def of(cls, variants: Switchboard, faults: Switchboard) -> _Rules:
+    def of(cls, variants: Switchboard, fault_set: Switchboard) -> _Rules:
         def rules(kind: type[R]) -> R:
-            return faults.rules(kind, variants.rules(kind))
+            return fault_set.rules(kind, variants.rules(kind))
 
         return cls(rules(cc_gaps.Rules), rules(search.Rules), rules(risk_gap.Rules), rules(interactions.Rules),
                    rules(transaction.Rules))
