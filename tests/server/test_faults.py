@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+import orjson
 import pytest
 
 from ra_conformance.ig import requirements
 from ra_conformance.server.faults import FAULTS, FaultSet, UnknownFaultError
 from ra_conformance.settings import Settings
 
-from .bulk_probes import BULK_PROBES
+from .bulk_probes import BULK_PROBES, manifest
 from .server_world import outcomes, patient, report
 from .smart_probes import SMART_PROBES
 
@@ -185,6 +186,22 @@ def test_fault_leaves_the_clean_behaviour_elsewhere_mostly_alone(client_for: Cal
     c = client_for(name)
     showing = {other for other, probe in PROBES.items() if other != name and probe(c)}
     assert showing <= entangled.get(name, set())
+
+
+def _shape(bundle: dict[str, Any]) -> tuple[str, list[str]]:
+    return bundle["type"], [e["fullUrl"] for e in bundle.get("entry", [])]
+
+
+@pytest.mark.parametrize("name", ["omit-patient-entry", "wrong-bundle-type", "duplicate-report", "omit-cited-resources"])
+def test_bundle_rewrites_reach_the_async_export_as_the_synchronous_answer(client_for: Callable[..., Any],
+                                                                          name: str) -> None:
+    """REQ-068: the export's Bundles are the synchronous answer's, defect included (one rewrite, both paths)."""
+    c = client_for(name)
+    synchronous = [_shape(b) for b in bundles(answer(c, "Group/g1"))]
+    found = manifest(c) or {}
+    exported = [_shape(orjson.loads(line)) for item in found.get("output", [])
+                for line in c.get(item["url"]).content.splitlines() if line]
+    assert exported == synchronous and synchronous != [_shape(b) for b in bundles(answer(client_for(), "Group/g1"))]
 
 
 def test_catalogue_entries_are_well_formed() -> None:
