@@ -29,11 +29,11 @@ from .bulk import BulkService, wants_async
 from .capability import capability_statement
 from .errors import FhirError, issue, operation_outcome
 from .faults import FaultSet
-from .layer import Switchboard
+from .layer import LayerMiddleware, Switchboard
 from .rest import Answer, IncomingCheck, basic_checks
 from .store import Store
 from .transaction import process_bundle
-from .variants import VariantMiddleware, VariantSet
+from .variants import VariantSet
 
 log = logging.getLogger("ra_conformance.server")
 
@@ -103,7 +103,8 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
         Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE", "PATCH"]),
     ]
     smart_auth = SmartAuth(smart, fault_set.rules(SmartRules)) if smart is not None else None
-    middleware = [Middleware(VariantMiddleware, variants=variant_set), Middleware(_StripTrailingSlash)]
+    middleware = [Middleware(LayerMiddleware, switchboard=variant_set), Middleware(LayerMiddleware, switchboard=fault_set),
+                  Middleware(_StripTrailingSlash)]
     if smart_auth is not None:  # discovery + token routes; every other route needs a token covering it
         routes[:0] = smart_routes(smart_auth)
         middleware.append(Middleware(SmartMiddleware, auth=smart_auth))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from starlette.requests import Request
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .rest import Answer
 
@@ -120,3 +120,13 @@ class Switchboard:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({sorted(self.names)!r})"
+
+
+class LayerMiddleware:
+    """Starlette middleware: a switchboard's ASGI wrappers (transport, request rewriting) around the app."""
+
+    def __init__(self, app: ASGIApp, switchboard: Switchboard) -> None:
+        self.app = switchboard.wrap(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)

@@ -11,6 +11,6 @@ Adding one: a module here defining a Behaviour subclass and its Variant record, 
 
 from .base import Behaviour, Call, Variant
 from .catalogue import VARIANTS
-from .layer import UnknownVariantError, VariantMiddleware, VariantSet
+from .layer import UnknownVariantError, VariantSet
 
-__all__ = ["VARIANTS", "Behaviour", "Call", "UnknownVariantError", "Variant", "VariantMiddleware", "VariantSet"]
+__all__ = ["VARIANTS", "Behaviour", "Call", "UnknownVariantError", "Variant", "VariantSet"]

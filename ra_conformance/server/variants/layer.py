@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..layer import Call, Switchboard
 from ..rest import Answer
@@ -32,13 +31,3 @@ class VariantSet(Switchboard):
             if answer.body is not None:  # a variant rewrites bodies; a bodiless answer (minimal return) stays
                 answer = b.after(call, answer)
         return answer
-
-
-class VariantMiddleware:
-    """Starlette middleware: the variants' ASGI wrappers (transport, request rewriting) around the app."""
-
-    def __init__(self, app: ASGIApp, variants: VariantSet) -> None:
-        self.app = variants.wrap(app)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
