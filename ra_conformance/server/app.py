@@ -52,14 +52,21 @@ class _Rules:
     risk_gap: risk_gap.Rules
     interactions: interactions.Rules
     transaction: transaction.Rules
+    bulk: bulk.Rules
+    smart: SmartRules
 
     @classmethod
     def of(cls, variants: Switchboard, fault_set: Switchboard) -> _Rules:
-        def rules(kind: type[R]) -> R:
-            return fault_set.rules(kind, variants.rules(kind))
+        def rules(kind: type[R], default: R | None = None) -> R:
+            return fault_set.rules(kind, variants.rules(kind, default))
 
-        return cls(rules(cc_gaps.Rules), rules(search.Rules), rules(risk_gap.Rules), rules(interactions.Rules),
-                   rules(transaction.Rules))
+        def bundle(b: dict[str, Any]) -> dict[str, Any]:  # async files get the synchronous answer's rewrites
+            return fault_set.bundle(variants.bundle(b))
+
+        operation = rules(cc_gaps.Rules)
+        return cls(operation, rules(search.Rules), rules(risk_gap.Rules), rules(interactions.Rules),
+                   rules(transaction.Rules), rules(bulk.Rules, bulk.Rules(cc_gaps=operation, bundle=bundle)),
+                   rules(SmartRules))
 
 
 @dataclass(frozen=True)
@@ -102,16 +109,15 @@ def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_
         Route("/{type}", _endpoint(_type_level), methods=["GET", "POST"]),
         Route("/{type}/{id}", _endpoint(_instance), methods=["GET", "PUT", "DELETE", "PATCH"]),
     ]
-    smart_auth = SmartAuth(smart, fault_set.rules(SmartRules)) if smart is not None else None
+    rules = _Rules.of(variant_set, fault_set)
+    smart_auth = SmartAuth(smart, rules.smart) if smart is not None else None
     middleware = [Middleware(LayerMiddleware, switchboard=variant_set), Middleware(LayerMiddleware, switchboard=fault_set),
                   Middleware(_StripTrailingSlash)]
     if smart_auth is not None:  # discovery + token routes; every other route needs a token covering it
         routes[:0] = smart_routes(smart_auth)
         middleware.append(Middleware(SmartMiddleware, auth=smart_auth))
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception}, middleware=middleware)
-    rules = _Rules.of(variant_set, fault_set)
-    export_rules = fault_set.rules(bulk.Rules, bulk.Rules(cc_gaps=rules.cc_gaps, bundle=fault_set.bundle))
-    app.state.bulk = BulkService(store, rules=export_rules, auth_tokens=tuple(auth_tokens))  # close with bulk.shutdown(app)
+    app.state.bulk = BulkService(store, rules=rules.bulk, auth_tokens=tuple(auth_tokens))  # close with bulk.shutdown(app)
     app.state.bulk.files_need_token = smart_auth is not None
     app.state.ctx = _Context(store, fault_set, rules, base_url_override, check_incoming, max_body, ig_version,
                              group_expansion, variant_set, smart_auth)
