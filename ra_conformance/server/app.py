@@ -28,7 +28,8 @@ from .bulk import BulkService, wants_async
 from .capability import capability_statement
 from .errors import FhirError, issue, operation_outcome
 from .faults import FaultSet
-from .rest import Answer, IncomingCheck, basic_checks
+from .incoming import IncomingCheck, basic_checks
+from .rest import Answer
 from .search import search
 from .store import Store
 from .transaction import process_bundle

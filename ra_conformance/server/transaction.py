@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .errors import FhirError, bad_request
 from .faults import FaultSet
+from .incoming import IncomingCheck
 from .refs import valid_id, valid_type
-from .rest import Answer, IncomingCheck, delete, read, require_type, update
+from .rest import Answer, delete, read, require_type, update
 from .search import search
 from .shape import as_dict
 from .store import Store
