@@ -17,6 +17,7 @@ from . import __version__, interrupts
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 from .ig import IG_VERSIONS
 from .results import EXIT_FAILURES, EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE
 from .settings import PRESETS, SettingsError, build
@@ -273,35 +274,46 @@ def selftest(only: tuple[str, ...], only_variants: tuple[str, ...], report_dir: 
 
 
 def _selftest_faults(console: Console, outcomes: list) -> list[str]:
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title="ra-conform self-test: each fault of the reference server and the tests that caught it")
-    for col in ("fault", "expected", "REQ", "caught by", "exit"):
-        table.add_column(col, overflow="fold")
+    table = _selftest_table("ra-conform self-test: each fault of the reference server and the tests that caught it",
+                            "fault", "expected", "REQ", "caught by", "exit")
     for o in outcomes:
-        caught = escape("\n".join(n.split("::", 1)[-1] for n in o.caught_by[:3])) + (f"\n… +{len(o.caught_by) - 3}" if len(o.caught_by) > 3 else "")
+        caught = _test_names(o.caught_by)
         table.add_row(o.fault, o.expected, " ".join(o.catches), caught if o.caught else f"[red]NOT CAUGHT[/] {caught}", str(o.exit_code))
-    console.print(table)
     missed = [o.fault for o in outcomes if not o.caught]
-    console.print(f"{len(outcomes) - len(missed)} of {len(outcomes)} faults caught" + (f"; missed: {', '.join(missed)}" if missed else ""))
-    return missed
+    return _print_tally(console, table, len(outcomes), missed, "faults caught", "missed")
 
 
 def _selftest_variants(console: Console, outcomes: list) -> list[str]:
-    from rich.markup import escape
+    table = _selftest_table("ra-conform self-test: each legal variant of the reference server must pass",
+                            "variant", "pass", "warn", "failed (harness wrong)", "exit")
+    for o in outcomes:
+        failed = _test_names(o.failures)
+        table.add_row(o.variant, str(o.passed_tests), str(len(o.warnings)), f"[red]{failed}[/]" if failed else "", str(o.exit_code))
+    wrong = [o.variant for o in outcomes if not o.passed]
+    return _print_tally(console, table, len(outcomes), wrong, "variants passed", "failed")
+
+
+def _selftest_table(title: str, *columns: str) -> Table:
     from rich.table import Table
 
-    table = Table(title="ra-conform self-test: each legal variant of the reference server must pass")
-    for col in ("variant", "pass", "warn", "failed (harness wrong)", "exit"):
+    table = Table(title=title)
+    for col in columns:
         table.add_column(col, overflow="fold")
-    for o in outcomes:
-        failed = escape("\n".join(n.split("::", 1)[-1] for n in o.failures[:3])) + (f"\n… +{len(o.failures) - 3}" if len(o.failures) > 3 else "")
-        table.add_row(o.variant, str(o.passed_tests), str(len(o.warnings)), f"[red]{failed}[/]" if failed else "", str(o.exit_code))
+    return table
+
+
+def _test_names(nodeids: list[str], most: int = 3) -> str:
+    """The first few test names (without their file), one a line, and how many more."""
+    from rich.markup import escape
+
+    shown = escape("\n".join(n.split("::", 1)[-1] for n in nodeids[:most]))
+    return shown + (f"\n… +{len(nodeids) - most}" if len(nodeids) > most else "")
+
+
+def _print_tally(console: Console, table: Table, total: int, bad: list[str], good_text: str, bad_text: str) -> list[str]:
     console.print(table)
-    wrong = [o.variant for o in outcomes if not o.passed]
-    console.print(f"{len(outcomes) - len(wrong)} of {len(outcomes)} variants passed" + (f"; failed: {', '.join(wrong)}" if wrong else ""))
-    return wrong
+    console.print(f"{total - len(bad)} of {total} {good_text}" + (f"; {bad_text}: {', '.join(bad)}" if bad else ""))
+    return bad
 
 
 from .client.commands import client_demo, client_test  # noqa: E402  (client-test / client-demo, issue 15)

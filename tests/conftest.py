@@ -10,6 +10,7 @@ import pytest
 
 from ra_conformance import kit
 from ra_conformance.kit.versions import adapt_store
+from ra_conformance.server.ingest import load_paths
 from ra_conformance.server.store import Store
 
 KIT_DIR = Path(__file__).resolve().parents[1] / "fixtures"
@@ -33,7 +34,7 @@ def kit_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[st
     def make(version: str) -> Store:
         if version not in stores:
             store = Store(tmp_path_factory.mktemp(f"kit-{version}"))
-            store.load_paths([KIT_DIR])
+            load_paths(store, [KIT_DIR])
             adapt_store(store, version)
             stores[version] = store
         return stores[version]

@@ -7,7 +7,7 @@ the token-endpoint tests also need the run's own SMART client (`--smart-client-i
 import pytest
 
 from ra_conformance.checks import auth as checks
-from ra_conformance.checks.findings import error
+from ra_conformance.checks.findings import Verdict, error
 from ra_conformance.fhir import auth_probes as probes
 from ra_conformance.fhir.auth import SmartBackendProvider, TokenProvider
 from ra_conformance.harness.context import RaContext
@@ -31,24 +31,28 @@ def token_client(ra: RaContext) -> TokenProvider:
     return ra.auth
 
 
-@pytest.mark.req("REQ-240", "REQ-006")
-@SMART
-def test_req_240_discovery_document_advertises_backend_services(ra, verdict):
-    """[base]/.well-known/smart-configuration names the token endpoint, client_credentials, private_key_jwt and RS384/ES384."""
+@pytest.fixture
+def discovery(ra: RaContext, verdict: Verdict) -> dict | None:
+    """The target's SMART discovery document; when it cannot be read, the test fails with why (and gets None)."""
     doc, problems = checks.discovery_document(ra.smart_discovery)
     verdict.add(problems)
-    if doc is not None:
-        verdict.add(checks.discovery_backend_services(doc))
+    return doc
+
+
+@pytest.mark.req("REQ-240", "REQ-006")
+@SMART
+def test_req_240_discovery_document_advertises_backend_services(discovery, verdict):
+    """[base]/.well-known/smart-configuration names the token endpoint, client_credentials, private_key_jwt and RS384/ES384."""
+    if discovery is not None:
+        verdict.add(checks.discovery_backend_services(discovery))
 
 
 @pytest.mark.req("REQ-241")
 @SMART
-def test_req_241_discovery_document_lists_system_scopes(ra, verdict):
+def test_req_241_discovery_document_lists_system_scopes(discovery, verdict):
     """The discovery document lists the system scopes it grants in scopes_supported (SHOULD: a warning)."""
-    doc, problems = checks.discovery_document(ra.smart_discovery)
-    verdict.add(problems)
-    if doc is not None:
-        verdict.add(checks.discovery_scopes(doc))
+    if discovery is not None:
+        verdict.add(checks.discovery_scopes(discovery))
 
 
 @pytest.mark.req("REQ-242")

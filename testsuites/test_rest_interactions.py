@@ -7,6 +7,7 @@ import pytest
 
 from ra_conformance.checks import rest
 from ra_conformance.checks.findings import ConformanceFailure, error
+from ra_conformance.fhir import rest as fhir_rest
 from ra_conformance.ig import SD
 from ra_conformance.ig.capabilities import FHIRPATH_PATCH_FORMAT
 
@@ -19,18 +20,19 @@ KIT_PATIENT = "Patient/rac-p04"
 
 @pytest.fixture
 def scratch(ra, verdict):
-    with rest.scratch_report(ra.client, ra.kit_resources[KIT_REPORT], ra.kit_resources[KIT_PATIENT]) as (rid, findings):
-        if rid is None:
+    with fhir_rest.scratch_report(ra.client, ra.kit_resources[KIT_REPORT], ra.kit_resources[KIT_PATIENT]) as made:
+        findings = rest.scratch_created(made)
+        if made.report_id is None:
             raise ConformanceFailure(findings or [error("REQ-183", "no scratch report could be created on the target")])
         verdict.add(findings)
-        yield rid
+        yield made.report_id
 
 
 @pytest.mark.req("REQ-182")
 @capability("MeasureReport:read")
 def test_req_182_measurereport_read(ra, verdict):
     """GET [base]/MeasureReport/[id] returns the report the target holds."""
-    report, findings = rest.read_back(ra.client, KIT_REPORT, "REQ-182")
+    report, findings = rest.read_back(ra.client.get(KIT_REPORT), KIT_REPORT, "REQ-182")
     verdict.add(findings)
     verdict.add(rest.same_except_meta(report, ra.kit_resources[KIT_REPORT], "REQ-182", "the read"))
 
@@ -39,7 +41,7 @@ def test_req_182_measurereport_read(ra, verdict):
 @capability("MeasureReport:create")
 def test_req_183_measurereport_create(ra, verdict, scratch):
     """POST [base]/MeasureReport creates a coding-gap report (201, new id) that reads back."""
-    verdict.add(rest.read_back(ra.client, f"MeasureReport/{scratch}", "REQ-183")[1])
+    verdict.add(rest.read_back(ra.client.get(f"MeasureReport/{scratch}"), f"MeasureReport/{scratch}", "REQ-183")[1])
 
 
 @pytest.mark.req("REQ-184")
@@ -47,12 +49,12 @@ def test_req_183_measurereport_create(ra, verdict, scratch):
 def test_req_184_measurereport_update(ra, verdict, scratch):
     """PUT [base]/MeasureReport/[id] replaces the report; the change reads back."""
     ref = f"MeasureReport/{scratch}"
-    report, findings = rest.read_back(ra.client, ref, "REQ-184")
+    report, findings = rest.read_back(ra.client.get(ref), ref, "REQ-184")
     verdict.add(findings)
     if report is not None:
         report = {**report, "status": "pending"}
         verdict.add(rest.succeeded(ra.client.put(ref, json=report), "REQ-184", "PUT", (200, 201)))
-        after, findings = rest.read_back(ra.client, ref, "REQ-184")
+        after, findings = rest.read_back(ra.client.get(ref), ref, "REQ-184")
         verdict.add(findings)
         if after is not None and after.get("status") != "pending":
             verdict.add(error("REQ-184", "the updated status does not read back", expected="pending", actual=str(after.get("status"))))
@@ -62,9 +64,9 @@ def test_req_184_measurereport_update(ra, verdict, scratch):
 @capability("MeasureReport:update-create")
 def test_req_184_update_as_create_answers_201(ra, verdict):
     """Where /metadata allows update-as-create (updateCreate), PUT [base]/MeasureReport/[new id] answers 201 Created (R4)."""
-    rid = rest.scratch_id()
+    rid = fhir_rest.scratch_id()
     try:
-        resp = ra.client.put(f"MeasureReport/{rid}", json=rest.scratch_copy(ra.kit_resources[KIT_REPORT], rid))
+        resp = ra.client.put(f"MeasureReport/{rid}", json=fhir_rest.scratch_copy(ra.kit_resources[KIT_REPORT], rid))
         verdict.add(rest.update_created(resp, "REQ-184"))
     finally:
         ra.client.delete(f"MeasureReport/{rid}")
@@ -75,11 +77,11 @@ def test_req_184_update_as_create_answers_201(ra, verdict):
 def test_req_185_measurereport_json_patch(ra, verdict, scratch):
     """PATCH [base]/MeasureReport/[id] with a JSON Patch (the CapabilityStatements' patchFormat) changes only what it says."""
     ref = f"MeasureReport/{scratch}"
-    before, _ = rest.read_back(ra.client, ref, "REQ-185")
+    before, _ = rest.read_back(ra.client.get(ref), ref, "REQ-185")
     resp = ra.client.request("PATCH", ref, json=[{"op": "replace", "path": "/status", "value": "pending"}],
                              headers={"Content-Type": "application/json-patch+json"})
     verdict.add(rest.succeeded(resp, "REQ-185", "JSON Patch", (200, 204)))
-    after, findings = rest.read_back(ra.client, ref, "REQ-185")
+    after, findings = rest.read_back(ra.client.get(ref), ref, "REQ-185")
     verdict.add(findings)
     if before is not None and after is not None:
         verdict.add(rest.same_except_meta({**before, "status": "pending"}, after, "REQ-185", "the patch"))
@@ -92,7 +94,7 @@ def test_req_205_fhirpath_patch_adds_a_remark_to_the_addressed_group_only(ra, ve
 
     Runs where /metadata declares patchFormat application/fhir+json (the IG's statements list JSON Patch only)."""
     ref = f"MeasureReport/{scratch}"
-    before, _ = rest.read_back(ra.client, ref, "REQ-205")
+    before, _ = rest.read_back(ra.client.get(ref), ref, "REQ-205")
     group = rest.first_group_id(before)
     remark: dict[str, Any] = {"url": SD + "ra-ccRemark", "extension": [{"url": "author", "valueString": "ra-conform"}, {"url": "text", "valueString": "seen at visit"}]}
     body = {"resourceType": "Parameters", "parameter": [{"name": "operation", "part": [
@@ -109,7 +111,7 @@ def test_req_205_fhirpath_patch_adds_a_remark_to_the_addressed_group_only(ra, ve
     if refused:  # one finding: a refused patch changed nothing, so there is nothing to compare
         verdict.add(refused)
         return
-    after, findings = rest.read_back(ra.client, ref, "REQ-205")
+    after, findings = rest.read_back(ra.client.get(ref), ref, "REQ-205")
     verdict.add(findings)
     if before is not None and after is not None:
         expected, problems = rest.with_group_extension(before, remark, "REQ-205")
@@ -124,7 +126,7 @@ def test_req_186_measurereport_delete(ra, verdict, scratch):
     """DELETE [base]/MeasureReport/[id] removes the report; reading it then gives 404 or 410."""
     ref = f"MeasureReport/{scratch}"
     verdict.add(rest.succeeded(ra.client.delete(ref), "REQ-186", "DELETE", (200, 202, 204)))
-    verdict.add(rest.gone(ra.client, ref, "REQ-186"))
+    verdict.add(rest.gone(ra.client.get(ref), ref, "REQ-186"))
 
 
 @pytest.mark.req("REQ-180")
@@ -149,17 +151,17 @@ def test_req_181_transaction(ra, verdict):
 def test_req_181_transaction_is_atomic(ra, verdict):
     """A transaction whose second entry fails (a PUT whose body id differs from its URL id: R4 400) fails as a
     whole and leaves nothing changed: the report its first entry wrote does not exist."""
-    kept, other = rest.scratch_id(), rest.scratch_id()
+    kept, other = fhir_rest.scratch_id(), fhir_rest.scratch_id()
     report = ra.kit_resources[KIT_REPORT]
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
-        {"fullUrl": f"{ra.client.base_url}/MeasureReport/{kept}", "resource": rest.scratch_copy(report, kept),
+        {"fullUrl": f"{ra.client.base_url}/MeasureReport/{kept}", "resource": fhir_rest.scratch_copy(report, kept),
          "request": {"method": "PUT", "url": f"MeasureReport/{kept}"}},
-        {"fullUrl": f"{ra.client.base_url}/MeasureReport/{other}", "resource": rest.scratch_copy(report, rest.scratch_id()),
+        {"fullUrl": f"{ra.client.base_url}/MeasureReport/{other}", "resource": fhir_rest.scratch_copy(report, fhir_rest.scratch_id()),
          "request": {"method": "PUT", "url": f"MeasureReport/{other}"}},
     ]}
     try:
         verdict.add(rest.transaction_refused(ra.client.post("", json=bundle), "REQ-181"))
-        verdict.add(rest.nothing_kept(ra.client, f"MeasureReport/{kept}", "REQ-181"))
+        verdict.add(rest.nothing_kept(ra.client.get(f"MeasureReport/{kept}"), f"MeasureReport/{kept}", "REQ-181"))
     finally:
         for rid in (kept, other):
             ra.client.delete(f"MeasureReport/{rid}")

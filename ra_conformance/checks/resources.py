@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..fhir import resources as fr
-from ..fhir.client import FhirClient, FhirResponse
+from ..fhir.client import FhirResponse
 from .findings import Finding, error, warning
 
 
@@ -23,30 +23,12 @@ def issues_as_findings(issues: list[Any], default_req: str, where: str) -> list[
     return out
 
 
-def read_resource(client: FhirClient, ref: str, req: str) -> tuple[dict[str, Any] | None, list[Finding]]:
-    """Read Type/id; a resource with another identity or a failed read is a finding."""
-    resp = client.get(ref)
+def read_resource(resp: FhirResponse, ref: str, req: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The answer to GET Type/id; a resource with another identity or a failed read is a finding."""
     body = resp.resource
     if resp.status == 200 and fr.key(body) == ref:
         return body, []
     return None, [error(req, f"{ref} cannot be read from the target", actual=resp.describe())]
-
-
-def resolve_canonical(client: FhirClient, rtype: str, canonical: str) -> tuple[dict[str, Any] | None, FhirResponse]:
-    """A canonical URL to the resource: `?url=` search first, then a read of the URL's last segment."""
-    url = canonical.split("|", 1)[0]
-    resp = client.get(rtype, params=[("url", url)])
-    for entry in fr.entries(resp.resource):
-        resource = entry.get("resource")
-        if isinstance(resource, dict) and resource.get("resourceType") == rtype and resource.get("url") == url:
-            return resource, resp
-    tail = url.rstrip("/").rsplit("/", 1)[-1]
-    if fr.ID_RE.match(tail):
-        read = client.get(f"{rtype}/{tail}")
-        if isinstance(read.resource, dict) and read.resource.get("url") == url:
-            return read.resource, read
-        return None, read
-    return None, resp
 
 
 def must_support_kept(validator: Any, returned: dict[str, Any], held: dict[str, Any]) -> list[Finding]:

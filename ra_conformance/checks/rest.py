@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from ..fhir import resources as fr
-from ..fhir.client import FhirClient, FhirResponse
+from ..fhir.client import FhirResponse
+from ..fhir.rest import Scratch, created_id
 from .findings import Finding, error, warning
-
-SCRATCH_PERIOD = {"start": "1990-01-01", "end": "1990-12-31"}  # outside every window the suites ask for
-
-
-def created_id(resp: FhirResponse, rtype: str) -> str | None:
-    """The id the server gave a created resource: from the body, else from Location."""
-    body = resp.resource
-    if body is not None and body.get("resourceType") == rtype and isinstance(body.get("id"), str):
-        return body["id"]
-    ref = fr.normalise_reference(resp.headers.get("location", ""))
-    return ref.split("/", 1)[1] if ref and ref.startswith(rtype + "/") else None
 
 
 def create_outcome(resp: FhirResponse, rtype: str, req: str) -> list[Finding]:
@@ -35,34 +21,14 @@ def create_outcome(resp: FhirResponse, rtype: str, req: str) -> list[Finding]:
     return []
 
 
-@contextmanager
-def scratch_report(client: FhirClient, kit_report: dict[str, Any], kit_patient: dict[str, Any]) -> Iterator[tuple[str | None, list[Finding]]]:
-    """A throw-away Patient + coding-gap report created on the target for one test, deleted afterwards."""
-    tag = uuid.uuid4().hex[:12]
-    patient = {k: v for k, v in copy.deepcopy(kit_patient).items() if k not in ("id", "meta")}
-    patient["meta"] = kit_patient.get("meta", {})
-    patient["identifier"] = [{"system": "urn:ra-conform:scratch", "value": tag}]
-    presp = client.post("Patient", json=patient)
-    pid = created_id(presp, "Patient")
-    findings = [] if pid else [error("REQ-183", "the target did not create the scratch Patient", actual=presp.describe())]
-    report = {k: v for k, v in copy.deepcopy(kit_report).items() if k != "id"}
-    report["subject"] = {"reference": f"Patient/{pid or 'rac-p04'}"}
-    report["period"] = dict(SCRATCH_PERIOD)
-    report["identifier"] = [{"system": "urn:ra-conform:scratch", "value": tag}]
-    resp = client.post("MeasureReport", json=report)
-    findings += create_outcome(resp, "MeasureReport", "REQ-183")
-    rid = created_id(resp, "MeasureReport")
-    try:
-        yield rid, findings
-    finally:
-        if rid:
-            client.delete(f"MeasureReport/{rid}")
-        if pid:
-            client.delete(f"Patient/{pid}")
+def scratch_created(scratch: Scratch) -> list[Finding]:
+    """REQ-183: the scratch Patient and its coding-gap report were created (201, with their new ids)."""
+    findings = [] if scratch.patient_id else [error("REQ-183", "the target did not create the scratch Patient", actual=scratch.patient.describe())]
+    return findings + create_outcome(scratch.report, "MeasureReport", "REQ-183")
 
 
-def read_back(client: FhirClient, ref: str, req: str) -> tuple[dict[str, Any] | None, list[Finding]]:
-    resp = client.get(ref)
+def read_back(resp: FhirResponse, ref: str, req: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The answer to GET ``ref`` is that resource."""
     if resp.status == 200 and fr.key(resp.resource) == ref:
         return resp.resource, []
     return None, [error(req, f"{ref} cannot be read back", actual=resp.describe())]
@@ -74,8 +40,8 @@ def succeeded(resp: FhirResponse, req: str, what: str, statuses: tuple[int, ...]
     return [error(req, f"{what} failed", expected=" or ".join(map(str, statuses)), actual=resp.describe())]
 
 
-def gone(client: FhirClient, ref: str, req: str) -> list[Finding]:
-    resp = client.get(ref)
+def gone(resp: FhirResponse, ref: str, req: str) -> list[Finding]:
+    """The answer to GET ``ref`` after its DELETE."""
     if resp.status in (404, 410):
         return []
     return [error(req, f"{ref} can still be read after DELETE", expected="404 or 410", actual=resp.describe())]
@@ -120,18 +86,6 @@ def with_group_extension(report: Any, extension: dict[str, Any], req: str) -> tu
     return {**report, "group": [{**first, "extension": [*extensions, extension]}, *(dict(g) for g in groups[1:])]}, []
 
 
-def scratch_copy(kit_report: dict[str, Any], rid: str) -> dict[str, Any]:
-    """A copy of a kit report under a new id, in the scratch period no window asks for."""
-    report = {k: v for k, v in copy.deepcopy(kit_report).items() if k not in ("id", "meta")}
-    report["meta"] = {k: v for k, v in (kit_report.get("meta") or {}).items() if k == "profile"}
-    return {"resourceType": kit_report.get("resourceType", "MeasureReport"), "id": rid, **report,
-            "period": dict(SCRATCH_PERIOD)}
-
-
-def scratch_id() -> str:
-    return f"rac-scratch-{uuid.uuid4().hex[:16]}"
-
-
 def update_created(resp: FhirResponse, req: str) -> list[Finding]:
     """R4 update: a PUT to an id the server does not hold, where update-as-create is allowed, answers 201 Created."""
     if resp.status == 201:
@@ -152,9 +106,9 @@ def transaction_refused(resp: FhirResponse, req: str) -> list[Finding]:
     return []
 
 
-def nothing_kept(client: FhirClient, ref: str, req: str) -> list[Finding]:
-    """After a failed transaction, the resource its successful entry wrote does not exist (atomicity)."""
-    resp = client.get(ref)
+def nothing_kept(resp: FhirResponse, ref: str, req: str) -> list[Finding]:
+    """After a failed transaction, the resource its successful entry wrote does not exist (atomicity): the answer
+    to GET ``ref``."""
     if resp.status in (404, 410):
         return []
     return [error(req, f"the transaction failed but its other entry's change was kept: {ref} exists", expected="404 or 410", actual=resp.describe())]

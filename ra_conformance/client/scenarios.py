@@ -49,13 +49,14 @@ class Scenario:
         return f"[{self.name}] " + self.task.format(base=base.rstrip("/"), op=operation_name(ig_version), **fields)
 
 
+_CC_GAPS_OF = ("retrieve the coding gaps of {subject} for {period_start}..{period_end}: GET or POST "
+               "{base}/MeasureReport/${op} with subject, periodStart, periodEnd")
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("cc-gaps-patient", "coding gaps of one patient through the operation", ALL,
-             "retrieve the coding gaps of {patient} for {period_start}..{period_end}: GET or POST "
-             "{base}/MeasureReport/${op} with subject, periodStart, periodEnd"),
+             _CC_GAPS_OF.replace("{subject}", "{patient}")),
     Scenario("cc-gaps-group", "coding gaps of a Group through the operation", ALL,
-             "retrieve the coding gaps of {group} for {period_start}..{period_end}: GET or POST "
-             "{base}/MeasureReport/${op} with subject, periodStart, periodEnd"),
+             _CC_GAPS_OF.replace("{subject}", "{group}")),
     Scenario("search", "the patient's reports by MeasureReport search", V21_ON,
              "search the RA reports of {patient} overlapping {period_start}..{period_end}: GET {base}/MeasureReport "
              "with patient (or subject), period=ge…&period=le…, category=ra"),

@@ -13,6 +13,7 @@ header; iss = sub = client_id, aud = token URL, exp at most five minutes ahead, 
 
 from __future__ import annotations
 
+import abc
 import base64
 import re
 import threading
@@ -166,7 +167,7 @@ def _printable(text: str, limit: int) -> str:
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
-class TokenProvider:
+class TokenProvider(abc.ABC):
     """Fetches and renews one access token for a FhirClient; subclasses say how the client authenticates."""
 
     kind = "token"
@@ -215,8 +216,9 @@ class TokenProvider:
         resp = self.token_request(send, scope=scope)
         return parse_token_answer(resp, requested_scope=scope, started=started)
 
+    @abc.abstractmethod
     def token_request(self, send: Send, *, scope: str | None = None, **kw: Any) -> FhirResponse:
-        raise NotImplementedError
+        """POST the token request (the subclass authenticates the client its own way)."""
 
 
 class SmartBackendProvider(TokenProvider):

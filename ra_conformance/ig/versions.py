@@ -7,9 +7,6 @@ from functools import cache
 from ra_conformance.ig import IG_VERSIONS
 from ra_conformance.ig.rules import RuleSet
 
-# version label -> folder name under ../shared/ig (tests) and our package name
-SHARED_FOLDERS = {"stu1": "stu1", "2.1.0": "v2.1.0", "stu3-ballot": "stu3-ballot"}
-
 
 class UnknownVersion(ValueError):
     """Not one of IG_VERSIONS."""

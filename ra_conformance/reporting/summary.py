@@ -29,8 +29,6 @@ def summary_dict(results: RunResults) -> dict[str, Any]:
         "counts": results.counts(),
         "suites": results.by_suite(),
         "tests": [t.to_dict() for t in results.tests],
-        "traceability": {"requirements": [], "uncoveredShall": []},
-        "mustSupport": {},
         "rerun": results.rerun,
         **({"interrupted": {"signal": results.interrupted, "planned": len(results.planned), "ran": len(results.tests),
                             "notRun": results.not_run()}} if results.interrupted else {}),

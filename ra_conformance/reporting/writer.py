@@ -15,6 +15,7 @@ from .. import jsonio
 from ..fhir.redact import scrub_obj
 from ..results import RunResults
 from .caps import cap_tests
+from .html import render_html
 from .summary import summary_dict
 from .traceability import matrix
 
@@ -61,9 +62,5 @@ def write_reports(results: RunResults, report_dir: Path, *, resources: list[dict
     summary["mustSupport"] = must_support(validator, resources or [])
     summary = scrub_obj(summary)  # redaction by value, again as the reports are written
     atomic_write(report_dir / "summary.json", jsonio.dumps(summary, pretty=True))
-    try:
-        from .html import render_html
-    except ImportError:
-        return summary
     atomic_write(report_dir / "report.html", render_html(summary).encode("utf-8"))
     return summary

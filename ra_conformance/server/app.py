@@ -29,8 +29,9 @@ from .bulk import BulkService, wants_async
 from .capability import capability_statement
 from .errors import FhirError, issue, operation_outcome
 from .faults import FaultSet
+from .incoming import IncomingCheck, basic_checks
 from .layer import LayerMiddleware, Switchboard
-from .rest import Answer, IncomingCheck, basic_checks
+from .rest import Answer
 from .store import Store
 from .transaction import process_bundle
 from .variants import VariantSet

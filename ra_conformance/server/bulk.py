@@ -121,10 +121,6 @@ class BulkService:
             thread.join(timeout=10)
         self.jobs.close()
 
-    @property
-    def requires_token(self) -> bool:
-        return bool(self.auth_tokens)
-
     # -- kick-off -----------------------------------------------------------------------------------
 
     def check_kickoff(self, *, accept: str | None, output_formats: list[str], authorization: str | None) -> str | None:

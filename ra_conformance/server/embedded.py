@@ -23,7 +23,8 @@ from .app import create_app
 from .auth import SmartConfig
 from .bulk import shutdown as shutdown_bulk
 from .faults import FaultSet
-from .rest import IncomingCheck, basic_checks, validator_check
+from .incoming import IncomingCheck, basic_checks, validator_check
+from .ingest import load_paths
 from .store import Store
 from .variants import VariantSet
 from .write_validation import DEFAULT_MODE, write_policy
@@ -40,7 +41,7 @@ def _open_store(data_dir: Path, load: Sequence[Path], ig_version: str | None = N
     store = Store(data_dir)
     try:
         if load:
-            store.load_paths(list(load))
+            load_paths(store, list(load))
         adapt_store(store, ig_version)  # the kit variant of the IG version (STU1: transformed reports)
     except BaseException:
         store.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import jsonio, kit
-from .rest import basic_checks
+from .incoming import basic_checks
 from .shape import as_dict, as_list
 
 if TYPE_CHECKING:

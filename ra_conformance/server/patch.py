@@ -17,7 +17,6 @@ import jsonpatch
 from .errors import FhirError
 
 JSON_PATCH = "application/json-patch+json"
-FHIRPATH_PATCH_TYPES = ("application/fhir+json", "application/json")
 LIST_ELEMENTS = {"extension", "modifierExtension", "coding", "identifier", "group", "evaluatedResource", "entry", "part"}
 _STEP = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9_]*)(\[(?P<index>\d+)\])?$")
 _WHERE = re.compile(r"^where\((?P<field>[A-Za-z][A-Za-z0-9_]*)\s*=\s*'(?P<value>(?:[^'\\]|\\.)*)'\)$")

@@ -33,8 +33,3 @@ def local_ref(reference: object, base: str | None = None) -> str | None:
     if m and (base is None or reference.startswith(base.rstrip("/") + "/")):
         return f"{m.group(1)}/{m.group(2)}"
     return None
-
-
-def split_ref(ref: str) -> tuple[str, str]:
-    rtype, rid = ref.split("/", 1)
-    return rtype, rid

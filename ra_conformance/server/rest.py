@@ -1,35 +1,19 @@
 """The RESTful interactions (read, create, update, delete) as plain functions returning an Answer.
 
-The incoming-resource check is a seam: ``check_incoming(resource) -> list of issue-like objects`` (attributes
-``severity``, ``message`` and optionally ``location``/``rule``), e.g. ``ra_conformance.validation``'s
-checker bound to a version. Errors among them → 422 + OperationOutcome.
+Every write passes the incoming-resource check first (incoming.py): errors → 422 + OperationOutcome.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
 from .errors import FhirError, issue, operation_outcome
+from .incoming import IncomingCheck, run_check
 from .refs import valid_id, valid_type
 from .store import Store
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What a check_incoming hook reports (same attribute names as the validator's Issue)."""
-
-    severity: str
-    message: str
-    location: str = ""
-    rule: str = ""
-    reported: bool = False  # stored anyway, and returned to the client with the 2xx (write validation: warn)
-
-
-IncomingCheck = Callable[[dict[str, Any]], Sequence[Any]]
 
 
 @dataclass
@@ -37,28 +21,6 @@ class Answer:
     status: int
     body: dict[str, Any] | None  # None: no body (only a variant leaves it out)
     headers: dict[str, str] = field(default_factory=dict)
-
-
-def basic_checks(resource: dict[str, Any]) -> list[Problem]:
-    """The default hook: shape checks the server needs to store a resource at all."""
-    problems = []
-    if not valid_type(resource.get("resourceType")):
-        problems.append(Problem("error", "resourceType is missing or not a resource type name", "resourceType"))
-    if "id" in resource and not valid_id(resource["id"]):
-        problems.append(Problem("error", f"id {resource['id']!r} is not a valid FHIR id", "id"))
-    if "meta" in resource and not isinstance(resource["meta"], dict):
-        problems.append(Problem("error", "meta must be an object", "meta"))
-    return problems
-
-
-def validator_check(ig_version: str) -> IncomingCheck:
-    """basic_checks, then the reference validator's incoming-resource check for one IG version."""
-    from ..validation import check_incoming
-
-    def check(resource: dict[str, Any]) -> Sequence[Any]:
-        return basic_checks(resource) or check_incoming(resource, ig_version)
-
-    return check
 
 
 def require_type(rtype: str) -> None:
@@ -73,19 +35,6 @@ def require_id(rid: str) -> None:
         raise FhirError(400, "invalid", f"{rid!r} is not a valid FHIR id")
 
 
-def run_check(check: IncomingCheck, resource: dict[str, Any]) -> list[dict[str, Any]]:
-    """422 + OperationOutcome when the hook reports errors; else the issues to return with the 2xx (those the hook
-    marks ``reported``: write validation ``warn``, see write_validation.py). Other warnings pass silently."""
-    problems = check(resource)
-    errors = [p for p in problems if getattr(p, "severity", "error") in ("error", "fatal")]
-    if errors:
-        issues = [issue("error", "processing", _problem_text(p), expression=getattr(p, "location", "") or None)
-                  for p in errors]
-        raise FhirError(422, "processing", "resource rejected", outcome=operation_outcome(*issues))
-    return [issue("warning", "processing", _problem_text(p), expression=getattr(p, "location", "") or None)
-            for p in problems if getattr(p, "reported", False)]
-
-
 def _stored(status: int, stored: dict[str, Any], headers: dict[str, str], reported: list[dict[str, Any]]) -> Answer:
     """The write's answer: the stored resource, or (issues reported) an OperationOutcome saying it was stored."""
     if not reported:
@@ -93,12 +42,6 @@ def _stored(status: int, stored: dict[str, Any], headers: dict[str, str], report
     ref = f"{stored['resourceType']}/{stored['id']}"
     note = issue("information", "informational", f"{ref} was stored with {len(reported)} validation issue(s)")
     return Answer(status, operation_outcome(note, *reported), headers)
-
-
-def _problem_text(problem: Any) -> str:
-    text = str(getattr(problem, "message", problem))
-    rule = getattr(problem, "rule", "")
-    return f"{text} [{rule}]" if rule else text
 
 
 def _require_body(rtype: str, body: Any) -> dict[str, Any]:

@@ -34,7 +34,6 @@ CONTEXT_ID_HEADER = "contextId"
 _ONE = ("periodStart", "periodEnd", "subject", "coverage", "organization", "practitionerRole", "encounter", "data")
 _MANY = ("ccType", "evidenceStatus")
 _REQUIRED = ("periodStart", "periodEnd", "subject", "coverage", "data")
-_REFERENCES = ("subject", "coverage", "organization", "practitionerRole", "encounter")
 
 
 @dataclass(frozen=True)

@@ -243,9 +243,3 @@ class Store:
         meta["versionId"] = str(version)
         meta["lastUpdated"] = now_instant()
         return {**resource, "meta": meta}
-
-    def load_paths(self, paths: Sequence[Path]) -> int:
-        """Load resources from files/dirs (see loader.load_paths); returns how many were stored."""
-        from .ingest import load_paths
-
-        return load_paths(self, paths)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import FhirError, bad_request, issue, operation_outcome
-from .rest import Answer, IncomingCheck, run_check
+from .incoming import IncomingCheck, run_check
+from .rest import Answer
 from .store import Store
 
 

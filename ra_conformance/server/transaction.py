@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .errors import FhirError, bad_request
+from .incoming import IncomingCheck
 from .refs import valid_id, valid_type
-from .rest import Answer, IncomingCheck, delete, read, require_type, update
+from .rest import Answer, delete, read, require_type, update
 from .search import search
 from .shape import as_dict
 from .store import Store

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .rest import IncomingCheck, Problem, basic_checks
+from .incoming import IncomingCheck, Problem, basic_checks
 
 MODES = ("strict", "warn", "off")
 DEFAULT_MODE = "warn"

@@ -17,10 +17,6 @@ class Issue:
     message: str
     resource: str  # "MeasureReport/abc", or "MeasureReport[#3]" when the resource has no id
 
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
-
 
 def resource_label(resource: object, ordinal: int = 0) -> str:
     """'Type/id', or 'Type[#n]' when the resource has no id (n = its place in the input)."""

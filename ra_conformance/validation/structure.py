@@ -80,10 +80,6 @@ def element_spec(type_name: str, element: str) -> Spec | None:
     return _compiled()[0].get(type_name, {}).get(element)
 
 
-def known_resource_types() -> frozenset[str]:
-    return _compiled()[3]
-
-
 def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:
     """Check one resource (and everything inside it) against base R4; ``path`` is its location."""
     if not isinstance(resource, dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ BASE = "http://127.0.0.1:9"
 
 
 def req(method: str, path: str, *, query: list[tuple[str, str]] | None = None, body: Any = None,
-        headers: dict[str, str] | None = None, status: int = 200, response: Any = None,
+        headers: Mapping[str, str | None] | None = None, status: int = 200, response: Any = None,
         response_headers: dict[str, str] | None = None, received: float = 0.0, responded: float | None = None,
         seq: int = 1) -> Recorded:
     raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")

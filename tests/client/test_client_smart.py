@@ -110,7 +110,7 @@ def test_reference_client_with_a_client_secret_passes(tmp_path):
 def test_a_held_async_poll_still_needs_a_token(tmp_path):
     """client-test answers the first polls itself (Retry-After); under SMART a poll without a token is refused first."""
     private, public = _keys(tmp_path)
-    seen: list[int] = []
+    seen: list[int | None] = []
 
     def client(base: str) -> None:
         def run() -> None:
@@ -119,6 +119,7 @@ def test_a_held_async_poll_still_needs_a_token(tmp_path):
                 kick = http.get("MeasureReport/$cc-gaps", params=[("subject", "Group/rac-group-a"), ("periodStart", "2024-01-01"),
                                                                   ("periodEnd", "2024-12-31")], headers={"Prefer": "respond-async"})
                 location = kick.headers.get("content-location")
+                assert location is not None
                 seen.append(kick.status)
                 seen.append(httpx.get(location, headers={"Accept": "application/json"}).status_code)  # no token
                 seen.append(http.get(location, headers={"Accept": "application/json"}).status)  # with the token: held

@@ -27,7 +27,7 @@ SECRET = "CANARY-client-secret-7d41+/="
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("keys")
-    out = {}
+    out: dict[str, Any] = {}
     for name, alg in (("es", "ES384"), ("rs", "RS384"), ("wrong", "ES384")):
         key = generate(alg)
         write_pair(key, root / name)
@@ -47,6 +47,11 @@ def _issued_tokens(server: Any) -> set[str]:
     return set(server._app.state.ctx.smart.tokens)
 
 
+def _keep(kept: list[str], value: str) -> str:
+    kept.append(value)
+    return value
+
+
 def _leaks(report_dir: Path, canaries: set[str]) -> list[str]:
     files = [p for p in report_dir.rglob("*") if p.is_file()]
     assert files, "the run wrote no report"
@@ -57,7 +62,7 @@ def test_full_run_with_a_generated_key_passes_and_leaks_nothing(smart_server: An
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     signed: list[str] = []
     encode = joserfc_jwt.encode
-    monkeypatch.setattr(joserfc_jwt, "encode", lambda *a, **kw: signed.append(encode(*a, **kw)) or signed[-1])
+    monkeypatch.setattr(joserfc_jwt, "encode", lambda *a, **kw: _keep(signed, encode(*a, **kw)))
     settings = build({"target": smart_server.base_url, "smart_client_id": "e2e-es", "smart_key": str(keys["es_pem"]),
                       "report_dir": tmp_path, "allure": True}, env={})  # Allure is opt-in: its attachments are checked too
     results = run_suites(settings)

@@ -23,7 +23,7 @@ def _outcome(text: str, status: int) -> httpx.Response:
     return httpx.Response(status, json=body, headers={"Content-Type": "application/fhir+json"})
 
 
-def _transaction_response(entries: list[Any], failing: set[int] = frozenset()) -> httpx.Response:
+def _transaction_response(entries: list[Any], failing: frozenset[int] | set[int] = frozenset()) -> httpx.Response:
     answers = [{"response": {"status": "400 Bad Request" if n in failing else "201 Created"}} for n, _ in enumerate(entries)]
     return httpx.Response(200, json={"resourceType": "Bundle", "type": "transaction-response", "entry": answers},
                           headers={"Content-Type": "application/fhir+json"})

@@ -72,3 +72,141 @@ def test_the_arrow_check_itself_can_fail(tmp_path):
     probe.parent.mkdir(parents=True)
     probe.write_text("from ..server import EmbeddedServer\nfrom ra_conformance.harness.plugin import ra\n")
     assert imported_modules(probe, tmp_path) >= {"ra_conformance.server", "ra_conformance.harness.plugin"}
+
+
+# -- the import graph: no circle between modules, none between rooms ------------------------------------------------
+# Every import that runs counts, at module level or inside a function (a lazy import still closes a circle at run
+# time); imports under `if TYPE_CHECKING:` never run and are left out (fhir/auth.py and fhir/client.py name each
+# other's types that way).
+
+
+def package_modules(pkg: Path = PKG, root: Path = ROOT) -> dict[str, Path]:
+    """Every module of the package by its dotted name (a package by its own name, not `…__init__`)."""
+    out = {}
+    for path in pkg.rglob("*.py"):
+        parts = path.relative_to(root).with_suffix("").parts
+        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return out
+
+
+def _runtime_import_nodes(node: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    found: list[ast.Import | ast.ImportFrom] = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+            found += [n for stmt in child.orelse for n in _runtime_import_nodes(stmt)]
+            continue
+        if isinstance(child, (ast.Import, ast.ImportFrom)):
+            found.append(child)
+        found += _runtime_import_nodes(child)
+    return found
+
+
+def import_graph(pkg: Path = PKG, root: Path = ROOT) -> dict[str, set[str]]:
+    """module -> the package modules it imports when it runs (`from . import x` names module x when x is one)."""
+    modules = package_modules(pkg, root)
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        named: set[str] = set()
+        for node in _runtime_import_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                named.update(a.name for a in node.names)
+                continue
+            base = package.split(".")[: len(package.split(".")) - (node.level - 1)] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            named.update(f"{module}.{a.name}" if f"{module}.{a.name}" in modules else module for a in node.names)
+        graph[name] = set()
+        for target in named:
+            while target and target not in modules:  # a name inside a module -> the module
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                graph[name].add(target)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one member (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def room_of(module: str) -> str:
+    """A room: a subpackage of ra_conformance (fhir, checks, server, …) or one of its top-level modules."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def room_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    rooms: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        here = room_of(module)
+        rooms.setdefault(here, set()).update(room_of(t) for t in targets if room_of(t) not in (here, "ra_conformance"))
+    return rooms
+
+
+def test_no_import_circle_between_modules():
+    graph = import_graph()
+    assert len(graph) > 100 and sum(map(len, graph.values())) > 300  # the walk saw the package
+    assert cycles(graph) == []
+
+
+# Arrows that still run back up, each with the change that removes it (issue 13 step 4, the harness wing). The test
+# below fails when one of them is gone, so that its line goes too.
+PENDING_BACK_ARROWS = {
+    ("reporting", "harness"): "reporting/console.ProgressPlugin (a pytest plugin) moves to harness/progress.py",
+    ("flows", "harness"): "flows.py decides with harness.selection and is read only by the harness: it joins the wing",
+}
+
+
+def test_no_import_runs_back_up_between_rooms():
+    """The rooms form layers: no room imports, directly or through others, a room that imports it (the package's
+    own __init__, which only names the version, is below every room)."""
+    rooms = room_graph(import_graph())
+    still = [arrow for arrow in PENDING_BACK_ARROWS if arrow[1] in rooms.get(arrow[0], set())]
+    assert still == list(PENDING_BACK_ARROWS), "a pending back-arrow is gone: delete its PENDING_BACK_ARROWS line"
+    for source, target in PENDING_BACK_ARROWS:
+        rooms[source].discard(target)
+    assert cycles(rooms) == [], {r: sorted(t) for r, t in rooms.items()}
+
+
+def test_the_cycle_check_itself_can_fail(tmp_path):
+    pkg = tmp_path / "ra_conformance"
+    (pkg / "server").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "server" / "__init__.py").write_text("")
+    (pkg / "server" / "store.py").write_text("def load():\n    from .ingest import load_paths\n")
+    (pkg / "server" / "ingest.py").write_text("from .rest import basic_checks\n")
+    (pkg / "server" / "rest.py").write_text("from typing import TYPE_CHECKING\nfrom .store import Store\n")
+    (pkg / "fhir.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .server import store\n")
+    graph = import_graph(pkg, tmp_path)
+    assert cycles(graph) == [["ra_conformance.server.ingest", "ra_conformance.server.rest", "ra_conformance.server.store"]]
+    assert graph["ra_conformance.fhir"] == set()  # type-only imports do not count
+    (pkg / "server" / "rest.py").write_text("from .. import fhir\n")
+    (pkg / "fhir.py").write_text("from .server import store\n")
+    assert cycles(room_graph(import_graph(pkg, tmp_path))) == [["fhir", "server"]]

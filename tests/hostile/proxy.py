@@ -101,7 +101,7 @@ class HostileProxy:
 
     def forward(self, req: Request) -> Answer:
         up = urlsplit(self.upstream)
-        conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+        conn = http.client.HTTPConnection(up.hostname or "127.0.0.1", up.port, timeout=30)
         headers = {k: v for k, v in req.headers.items() if k not in ("host", "accept-encoding", "connection", "cookie")}
         conn.request(req.method, up.path + req.target, body=req.body or None, headers=headers)
         resp = conn.getresponse()

@@ -35,6 +35,7 @@ from ra_conformance.declarations import discover_operation, infer_ig_version, re
 from ra_conformance.fhir import async_pattern as ap
 from ra_conformance.fhir import operation, risk_gap, search
 from ra_conformance.fhir.client import Exchange, FhirClient, FhirResponse
+from ra_conformance.fhir.rest import Scratch
 from ra_conformance.kit import load_expectations
 from ra_conformance.validation import validator_for
 
@@ -150,7 +151,7 @@ def argument_pool(body: Any, client: FhirClient) -> dict[str, Any]:
         "key": "output", "statuses": (200,), "severity": "error", "operation": "cc-gaps", "report": body,
         "extension": {"url": "http://x", "valueString": "y"},
         "rid": "x", "names": ["subject", "_include"], "excluded": {"MeasureReport/x"}, "diagnostics": ["x"],
-        "outcome": body if isinstance(body, dict) else {},
+        "outcome": body if isinstance(body, dict) else {}, "scratch": Scratch(resp, resp),
     }
 
 

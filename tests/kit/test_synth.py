@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from ra_conformance.kit.synth import GROUP_ID, GenerateError, generate, patient_id
+from ra_conformance.server.ingest import load_paths
 from ra_conformance.server.store import Store
 from ra_conformance.validation import validator_for
 
@@ -57,7 +58,7 @@ def test_every_report_cites_resources_of_its_patient(tmp_path: Path):
 def test_the_server_loader_accepts_the_data_set(tmp_path: Path):
     generate(3, tmp_path / "data")
     with Store(tmp_path / "db") as store:
-        assert store.load_paths([tmp_path / "data"]) == 33
+        assert load_paths(store, [tmp_path / "data"]) == 33
         assert len(store.coding_gap_reports(f"Patient/{patient_id(2)}")) == 3
 
 

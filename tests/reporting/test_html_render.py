@@ -64,7 +64,7 @@ def test_verdict_banner_and_facts(verdict: str, word: str) -> None:
     text = render_html(s)
     page = Page(text)
     banner = next(a for t, a in page.tags if "banner" in (a.get("class") or ""))
-    assert f"banner-{verdict}" in banner["class"]
+    assert f"banner-{verdict}" in (banner["class"] or "")
     v = page.text("verdict")
     assert word in v and "http://target.test/fhir" in v and "2.1.0" in v and "$report" in v
     assert "yes (warnings fail)" in v and "3.50 s" in v and "0.1.0-test" in v

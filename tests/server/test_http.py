@@ -10,7 +10,7 @@ import pytest
 
 from ra_conformance import kit
 from ra_conformance.ig import OPERATION_DEFINITIONS
-from ra_conformance.server.rest import Problem
+from ra_conformance.server.incoming import Problem
 from ra_conformance.server.store import Store
 
 from .server_world import BASE, patient, refs, returns
@@ -344,7 +344,7 @@ def test_capability_statement_declares_the_operation_profiles_and_formats(client
 
 
 def test_the_reference_validator_plugs_into_the_hook(client_for: Callable[..., Any]) -> None:
-    from ra_conformance.server.rest import validator_check
+    from ra_conformance.server.incoming import validator_check
 
     from .server_world import report
 

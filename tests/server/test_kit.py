@@ -10,6 +10,7 @@ import pytest
 
 from ra_conformance import jsonio, kit
 from ra_conformance.server import EmbeddedServer
+from ra_conformance.server.ingest import load_paths
 
 KIT = kit.default_kit_dir()
 if not (KIT / "expectations.json").is_file():
@@ -92,7 +93,7 @@ def kit_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from ra_conformance.server.store import Store
 
     with Store(tmp_path_factory.mktemp("kit-store")) as store:
-        store.load_paths([KIT])
+        load_paths(store, [KIT])
         yield store
 
 

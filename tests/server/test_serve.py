@@ -37,6 +37,7 @@ def test_serve_loads_the_default_kit_and_extra_paths_and_stops_cleanly(tmp_path:
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 15
+        r: httpx.Response | None = None
         while True:
             try:
                 r = httpx.get(f"{base}/Patient?_id=from-kit,from-load")

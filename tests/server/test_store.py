@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ra_conformance import jsonio, kit
-from ra_conformance.server.ingest import LoadError
+from ra_conformance.server.ingest import LoadError, load_paths
 from ra_conformance.server.store import Store
 
 from .server_world import patient, report, world
@@ -18,7 +18,7 @@ def test_data_survives_close_and_reopen(tmp_path: Path) -> None:
         s.put(patient("p1"))
         s.put(report("r1", "p1", "2024-01-01", "2024-12-31"))
     with Store(tmp_path) as s:
-        assert s.get("Patient", "p1")["meta"]["versionId"] == "1"
+        assert (s.get("Patient", "p1") or {}).get("meta", {}).get("versionId") == "1"
         assert [r["id"] for r in s.coding_gap_reports("Patient/p1")] == ["r1"]
     assert (tmp_path / "store.sqlite").is_file()
 
@@ -82,8 +82,8 @@ def test_load_a_kit_dir_a_json_dir_a_bundle_and_ndjson(tmp_path: Path) -> None:
     nd.write_bytes(b"\n".join(jsonio.dumps(patient(p)) for p in ("n1", "n2")) + b"\n\n")
     single = _write(tmp_path / "one.json", patient("s1"))
     with Store(tmp_path / "data") as s:
-        assert s.load_paths([kit_dir, plain, bundle, coll, nd, single]) == 9
-        assert s.load_paths([kit_dir, plain, bundle, coll, nd, single]) == 9  # idempotent
+        assert load_paths(s, [kit_dir, plain, bundle, coll, nd, single]) == 9
+        assert load_paths(s, [kit_dir, plain, bundle, coll, nd, single]) == 9  # idempotent
         assert sorted(p["id"] for p in s.all("Patient")) == ["c1", "d1", "d2", "k1", "n1", "n2", "s1", "t1", "t2"]
         assert all(p["meta"]["versionId"] == "1" for p in s.all("Patient"))
 
@@ -105,10 +105,10 @@ def test_bad_files_are_a_clear_load_error_and_load_nothing(tmp_path: Path, name:
     bad.write_bytes(content)
     with Store(tmp_path / "data") as s:
         with pytest.raises(LoadError, match=fragment.replace(".", r"\.")):
-            s.load_paths([good, bad])
+            load_paths(s, [good, bad])
         assert s.count() == 0
 
 
 def test_missing_path_is_a_load_error(tmp_path: Path) -> None:
     with Store(tmp_path / "data") as s, pytest.raises(LoadError, match="no such file"):
-        s.load_paths([tmp_path / "nowhere"])
+        load_paths(s, [tmp_path / "nowhere"])

@@ -4,7 +4,7 @@ evidence are stored; a malformed body is a 4xx + OperationOutcome; an invalid re
 from __future__ import annotations
 
 from ra_conformance.client.reference import ReferenceClient
-from ra_conformance.server.rest import validator_check
+from ra_conformance.server.incoming import validator_check
 
 DOC = {"resourceType": "DocumentReference", "id": "doc-1", "status": "current",
        "content": [{"attachment": {"contentType": "text/plain", "data": "c2Vlbg=="}}]}

@@ -13,7 +13,7 @@ import pytest
 
 from ra_conformance.kit.versions import variant_resources
 from ra_conformance.server.app import create_app
-from ra_conformance.server.rest import validator_check
+from ra_conformance.server.incoming import validator_check
 from ra_conformance.server.store import Store
 from ra_conformance.server.write_validation import WriteValidationError, write_policy
 

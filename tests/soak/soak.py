@@ -156,7 +156,7 @@ def verify_store(data_dir: Path, tally: Tally) -> Verdict:
     verdict = Verdict()
     with Store(data_dir) as store:
         patients = store.all("Patient")
-    by_marker: dict[str, list[str]] = {}
+    by_marker: dict[str, list[str | None]] = {}
     by_id = {p.get("id"): p for p in patients}
     for p in patients:
         for ident in p.get("identifier", []):

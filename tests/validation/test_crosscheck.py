@@ -26,7 +26,7 @@ SLICE_ALIASES = {"ra_coding_gap_report_entry": "remark-resource", "remark-resouc
 
 
 def _xml_elements(path: Path) -> tuple[str, list[dict[str, Any]]]:
-    root = ET.parse(path).getroot()
+    root: Any = ET.parse(path).getroot()  # the official XML: every element the loop reads is there
     out = []
     for e in root.find(NS + "differential").findall(NS + "element"):
         d: dict[str, Any] = {"id": e.get("id"), "path": e.find(NS + "path").get("value")}
@@ -120,7 +120,7 @@ def _profile_gaps(d: dict[str, Any], path: str, profile: Profile, rules: RuleSet
     if ":" in path.split(".")[-1] or (":" in path and path.split(".")[-2].startswith("entry:")):
         return _entry_gaps(d, path, profile)
     ours: dict[str, Element] = {}
-    for base in (rules.profiles.get(profile.base),) if profile.base else ():
+    for base in (rules.profiles[profile.base],) if profile.base else ():
         ours.update({_norm(e.path): e for e in base.elements})
     ours.update({_norm(e.path): e for e in profile.elements})
     element: Element | None = ours.get(path)

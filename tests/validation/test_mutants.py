@@ -57,6 +57,11 @@ def _g0_ext(res: dict[str, Any]) -> list[dict[str, Any]]:
     return res["group"][0]["extension"]
 
 
+def _unknown_extensions(res: dict[str, Any]) -> None:
+    res["extension"].append({"url": "http://example.org/ext/a", "valueString": "x"})
+    _g0_ext(res).append({"url": "http://example.org/ext/b", "valueInteger": 3})
+
+
 def _reverse_keys(node: Any) -> Any:
     if isinstance(node, dict):
         return {k: _reverse_keys(node[k]) for k in reversed(list(node))}
@@ -66,7 +71,8 @@ def _reverse_keys(node: Any) -> Any:
 
 
 # id, version, base, mutation, expected (severity, rule, location)
-MUTANTS: list[tuple[str, str, Callable[[], dict[str, Any]], Mutation, tuple[str, str, str]]] = [
+Expected = tuple[str, str, str]
+MUTANTS: list[tuple[str, str, Callable[[], dict[str, Any]], Mutation, Expected | list[Expected]]] = [
     # required elements / cardinality tightenings (REQ-100..REQ-108)
     ("status-missing", V21, report_v21, _drop("status"), ("error", "REQ-100", "MeasureReport.status")),
     ("subject-missing", V21, report_v21, _drop("subject"), ("error", "REQ-103", "MeasureReport.subject")),
@@ -268,9 +274,7 @@ HARMLESS: list[tuple[str, str, Callable[[], dict[str, Any]], Mutation]] = [
     ("period-as-datetimes", V21, report_v21, _do(lambda r: r["period"].update(
         start="2023-01-01T00:00:00Z", end="2023-12-31T23:59:59+01:00"))),
     ("period-as-datetimes-s1", S1, report_s1, _do(lambda r: r["period"].update(start="2023-01-01T08:00:00-05:00"))),
-    ("unknown-extra-extensions", V21, report_v21, _do(lambda r: (
-        r["extension"].append({"url": "http://example.org/ext/a", "valueString": "x"}),
-        _g0_ext(r).append({"url": "http://example.org/ext/b", "valueInteger": 3})))),
+    ("unknown-extra-extensions", V21, report_v21, _unknown_extensions),
     ("optional-elements-absent", V21, report_v21, _do(lambda r: (
         r.pop("evaluatedResource"), r["extension"].pop(1), r["group"][0].pop("code"),
         r["group"][0].__setitem__("extension", r["group"][0]["extension"][:1])))),

@@ -12,6 +12,7 @@ import pytest
 from ra_conformance.kit.synth import generate
 from ra_conformance.server import bulk
 from ra_conformance.server.app import create_app
+from ra_conformance.server.ingest import load_paths
 from ra_conformance.server.store import Store
 
 from .bulk_world import mixed_group
@@ -27,7 +28,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store(tmp_path: Path, synthetic: Path) -> Iterator[Store]:
     with Store(tmp_path / "data") as s:
-        s.load_paths([synthetic])
+        load_paths(s, [synthetic])
         s.put(mixed_group())
         yield s
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from ra_conformance.kit.synth import patient_id
 from ra_conformance.server import bulk
 from ra_conformance.server.app import create_app
+from ra_conformance.server.ingest import load_paths
 from ra_conformance.server.jobs import QUEUED, Job, JobTable, new_job_id
 from ra_conformance.server.store import Store, now_instant
 
@@ -22,7 +23,7 @@ def _app_client(store: Store, **kwargs):
 
 def test_a_completed_job_and_its_files_survive_a_restart(tmp_path: Path, synthetic: Path):
     with Store(tmp_path) as store:
-        store.load_paths([synthetic])
+        load_paths(store, [synthetic])
         store.put(mixed_group())
         client, app = _app_client(store)
         with client:
@@ -39,7 +40,7 @@ def test_a_completed_job_and_its_files_survive_a_restart(tmp_path: Path, synthet
 
 def test_a_job_pending_at_shutdown_is_run_again_at_the_next_start(tmp_path: Path, synthetic: Path):
     with Store(tmp_path) as store:
-        store.load_paths([synthetic])
+        load_paths(store, [synthetic])
         jobs = JobTable(store)
         job = Job(id=new_job_id(), state=QUEUED, request_url="http://testserver/MeasureReport/$cc-gaps",
                   base="http://testserver", params=[("subject", f"Patient/{patient_id(0)}"),
