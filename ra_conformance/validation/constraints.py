@@ -2,15 +2,14 @@
 
 Each constraint is attached to the type that defines it (a datatype, a resource or a backbone element) and
 evaluated wherever a value of that type exists: natively for the hot or unimplementable ones (ele-1,
-ext-1 and ref-1 in structure.py; dom-2..5, per-1, txt-1/2, mrp-1/2, qty-3 here; tests prove each twin equal
-to its FHIRPath), through fhirpathpy (compiled once, with the node's type as base) for the rest. An
-expression that raises is reported as its own warning (``invariant-unevaluable``), never as satisfied.
+ext-1 and ref-1 in structure.py; dom-2..5 in dom.py; txt-1/2 in narrative.py; bdl-*, con-4/5, obs-6/7,
+mrp-1/2, per-1, qty-3 in base_native.py; tests prove each twin equal to its FHIRPath), through fhirpathpy
+(compiled once, with the node's type as base) for the rest and for shapes a twin leaves to it. An expression that raises is reported as its own warning (``invariant-unevaluable``), never as satisfied.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -22,10 +21,9 @@ from fhirpathpy.models import models
 from fhirpathpy.parser import parse
 
 from ra_conformance.validation import tables
-from ra_conformance.validation.period import start_not_after_end
+from ra_conformance.validation.base_native import NATIVE, Native
 
 _R4 = models["r4"]
-Native = Callable[[dict[str, Any], dict[str, Any]], bool]
 
 
 def _has_value(inputs: list[Any]) -> list[bool]:
@@ -44,38 +42,6 @@ _USER = {"hasValue": {"fn": _has_value, "arity": {0: []}}, "resolve": {"fn": _re
 _OPTIONS = {"userInvocationTable": _USER, "traceFn": lambda label, value: None}
 
 
-def _present(node: dict[str, Any], name: str) -> bool:
-    return name in node or "_" + name in node
-
-
-def _period_ok(node: dict[str, Any], _: dict[str, Any]) -> bool:
-    """per-1: start.hasValue().not() or end.hasValue().not() or (start <= end)."""
-    return start_not_after_end(node.get("start"), node.get("end"))
-
-
-def _quantity_ok(node: dict[str, Any], _: dict[str, Any]) -> bool:
-    """qty-3: code.empty() or system.exists()."""
-    return not _present(node, "code") or _present(node, "system")
-
-
-def _mrp_1(node: dict[str, Any], _: dict[str, Any]) -> bool:
-    """mrp-1: (type != 'data-collection') or group.exists().not()."""
-    return node.get("type") != "data-collection" or "group" not in node
-
-
-def _items(node: Any, name: str) -> list[Any]:
-    value = node.get(name) if isinstance(node, dict) else None
-    return value if isinstance(value, list) else [value] if value is not None else []
-
-
-def _mrp_2(node: dict[str, Any], _: dict[str, Any]) -> bool:
-    """mrp-2: group.stratifier.stratum.all(value.exists() xor component.exists())."""
-    return all(_present(stratum, "value") != _present(stratum, "component")
-               for group in _items(node, "group") for stratifier in _items(group, "stratifier")
-               for stratum in _items(stratifier, "stratum") if isinstance(stratum, dict))
-
-
-NATIVE: dict[str, Native] = {"per-1": _period_ok, "qty-3": _quantity_ok, "mrp-1": _mrp_1, "mrp-2": _mrp_2}
 # Checked elsewhere: ele-1, ext-1, ref-1 (structure.py), dom-2..5 (dom.py), txt-1/2 (narrative.py).
 ELSEWHERE = frozenset({"ele-1", "ext-1", "ref-1", "dom-2", "dom-3", "dom-4", "dom-5", "txt-1", "txt-2"})
 _GUARD = re.compile(r"^([a-zA-Z]+)\.(empty\(\) or |exists\(\) implies )")
@@ -104,7 +70,11 @@ class Constraint:
     def holds(self, node: Any, resource: dict[str, Any]) -> bool | str:
         """True, False, or the error text of an expression fhirpathpy cannot evaluate."""
         if self.native is not None:
-            return self.native(node, resource) if isinstance(node, dict) else True
+            if node.__class__ is not dict:
+                return True
+            verdict = self.native(node, resource)
+            if verdict is not None:
+                return verdict
         if self.guard is not None and isinstance(node, dict) and not any(
                 k.startswith((self.guard, "_" + self.guard)) for k in node):
             return True
@@ -147,7 +117,8 @@ def _parsed(expression: str) -> Any:
 
 @lru_cache(maxsize=1)
 def by_type() -> dict[str, tuple[Constraint, ...]]:
-    """Type name -> its own constraints (those checked elsewhere left out), expressions parsed once."""
+    """Type name -> its own constraints (those checked elsewhere left out); each expression is parsed once,
+    when first evaluated (parsing all ~200 costs a quarter second at start-up)."""
     out: dict[str, tuple[Constraint, ...]] = {}
     for tname, rows in tables.load()["constraints"].items():
         items = []
@@ -157,7 +128,6 @@ def by_type() -> dict[str, tuple[Constraint, ...]]:
             base = tname.split(":", 1)[0]
             items.append(Constraint(child, key, human, expression, base + ("." + child if child else ""),
                                     _guard(expression), NATIVE.get(key)))
-            _parsed(expression)
         if items:
             out[tname] = tuple(items)
     return out
