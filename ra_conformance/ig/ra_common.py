@@ -177,7 +177,7 @@ def bundle_profile(*, req_title: str = "Risk Adjustment Coding Gap Report Bundle
             "entry.resource.ofType(Patient).empty() or entry.resource.ofType(MeasureReport).subject.reference"
             ".all($this.endsWith('Patient/' + %resource.entry.resource.ofType(Patient).first().id) or "
             "$this = %resource.entry.where(resource.ofType(Patient).exists()).fullUrl.first())",
-            "all reports in the Bundle are for its Patient", req="REQ-134"),),
+            "all reports in the Bundle are for its Patient", req="REQ-134", native="reports_for_the_patient"),),
     )
 
 

@@ -61,7 +61,9 @@ def check(inv: Invariant, node: Any, resource: dict[str, Any]) -> bool:
     if inv.native:
         from ra_conformance.validation.native import NATIVE
 
-        return NATIVE[inv.native](node, resource)
+        verdict = NATIVE[inv.native](node, resource)
+        if verdict is not None:
+            return verdict
     return holds(inv.expression, node, resource)
 
 

@@ -1,5 +1,5 @@
 """Python twins of our own (non-IG) FHIRPath rules, for speed; tests/validation prove each equal to the
-FHIRPath text kept in the ig/ tables."""
+FHIRPath text kept in the ig/ tables. A twin returning None leaves that node to fhirpathpy."""
 
 from __future__ import annotations
 
@@ -48,8 +48,57 @@ def group_references_resolve(report: Any, resource: dict[str, Any]) -> bool:
     return True
 
 
-NATIVE: dict[str, Callable[[Any, dict[str, Any]], bool]] = {
+def _of_type(entries: list[Any], rtype: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(entry, resource) of the entries whose resource is a ``rtype``."""
+    return [(e, e["resource"]) for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+            and e["resource"].get("resourceType") == rtype]
+
+
+def reports_for_the_patient(bundle: Any, resource: dict[str, Any]) -> bool | None:
+    """REQ-134: every report's subject.reference ends with 'Patient/' + the first Patient's id, or is the
+    fullUrl of the first Patient entry that has one. None (left to fhirpathpy) for shapes it does not judge:
+    a Patient without an id, a reference that matches neither while no Patient entry has a fullUrl, a
+    ``_reference``, or a non-array entry."""
+    if not isinstance(bundle, dict) or bundle is not resource:
+        return None
+    entries = bundle.get("entry")
+    if entries is None:
+        return True
+    if not isinstance(entries, list):
+        return None
+    patients = _of_type(entries, "Patient")
+    if not patients:
+        return True
+    pid = patients[0][1].get("id")
+    if not isinstance(pid, str):
+        return None
+    urls = [e["fullUrl"] for e, _ in patients if "fullUrl" in e or "_fullUrl" in e]
+    if (urls and not isinstance(urls[0], str)) or any("_fullUrl" in e for e, _ in patients):
+        return None
+    full_url = urls[0] if urls else None
+    suffix = "Patient/" + pid
+    for _, report in _of_type(entries, "MeasureReport"):
+        subject = report.get("subject")
+        if subject is None:
+            continue
+        if not isinstance(subject, dict) or "_reference" in subject:
+            return None
+        ref = subject.get("reference")
+        if ref is None:
+            continue
+        if not isinstance(ref, str):
+            return None
+        if not ref.endswith(suffix):
+            if full_url is None:
+                return None
+            if ref != full_url:
+                return False
+    return True
+
+
+NATIVE: dict[str, Callable[[Any, dict[str, Any]], bool | None]] = {
     "group_references_resolve": group_references_resolve,
+    "reports_for_the_patient": reports_for_the_patient,
     "net_new_not_open_ccType": _net_new_not_open(SD + "ra-ccType"),
     "net_new_not_open_suspectType": _net_new_not_open(SD + "ra-suspectType"),
 }

@@ -206,3 +206,61 @@ def test_twins_agree_with_fhirpath_on_every_node_of_the_kit_and_the_ig_examples(
             continue  # FHIRPath normalises offsets, fhirpathpy 2.2.4 does not (test_r4_base: per-1 twin)
         native = c.native(node, resource) if isinstance(node, dict) else True  # type: ignore[misc]
         assert native is None or native == _fhirpath(c, node, resource), (c.key, node)
+
+
+# -- REQ-134 (ra-measurereport-bundle): validation/native.py's twin -------------------------------------
+def _answer(subjects: list[Any], pid: Any = "p1", full_url: str | None = "urn:uuid:p1") -> dict[str, Any]:
+    patient = {"resource": {"resourceType": "Patient", **({"id": pid} if pid is not None else {})}}
+    if full_url is not None:
+        patient["fullUrl"] = full_url
+    reports = [{"resource": {"resourceType": "MeasureReport", **({"subject": s} if s is not None else {})}}
+               for s in subjects]
+    return {"resourceType": "Bundle", "type": "collection", "entry": [*reports, patient]}
+
+
+ANSWERS: list[tuple[dict[str, Any], bool | None]] = [
+    (_answer([{"reference": "Patient/p1"}]), True),
+    (_answer([{"reference": "http://x/fhir/Patient/p1"}, {"reference": "urn:uuid:p1"}]), True),
+    (_answer([{"reference": "Patient/p2"}]), False),
+    (_answer([{"reference": "Patient/p1"}, {"reference": "Patient/p2"}]), False),
+    (_answer([None, {"display": "x"}]), True),
+    ({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "MeasureReport",
+                                                                              "subject": {"reference": "Patient/x"}}}]},
+     True),
+    ({"resourceType": "Bundle", "type": "collection"}, True),
+    (_answer([{"reference": "Patient/p2"}], full_url=None), None),
+    (_answer([{"reference": "Patient/p1"}], pid=None), None),
+    (_answer([{"_reference": EXT}]), None),
+]
+
+
+@pytest.mark.parametrize("bundle, decided", ANSWERS, ids=[f"answer-{i}" for i in range(len(ANSWERS))])
+def test_one_patient_twin_equals_its_fhirpath(bundle, decided):
+    from ra_conformance.ig import SD
+    from ra_conformance.ig.loader import ruleset
+    from ra_conformance.validation.invariants import _evaluate, check
+    from ra_conformance.validation.native import NATIVE as RA_NATIVE
+
+    inv = next(i for i in ruleset("2.1.0").profiles[SD + "ra-measurereport-bundle"].invariants if i.key == "REQ-134")
+    assert inv.native == "reports_for_the_patient"
+    fhirpath = _evaluate(inv.expression, bundle, bundle)  # as the validator runs it (an error is not a failure)
+    assert RA_NATIVE[inv.native](bundle, bundle) is decided
+    if decided is not None:
+        assert decided == fhirpath
+    assert check(inv, bundle, bundle) == fhirpath
+
+
+def test_one_patient_twin_agrees_on_every_bundle_of_the_kit_and_the_ig_examples(request):
+    from ra_conformance.ig import SD
+    from ra_conformance.ig.loader import ruleset
+    from ra_conformance.validation.invariants import _evaluate
+    from ra_conformance.validation.native import NATIVE as RA_NATIVE
+
+    shared = request.getfixturevalue("shared_ig") if (Path(__file__).resolve().parents[3] / "shared").is_dir() \
+        else None
+    inv = next(i for i in ruleset("2.1.0").profiles[SD + "ra-measurereport-bundle"].invariants if i.key == "REQ-134")
+    bundles = [r for _, r in _corpus(shared) if r.get("resourceType") == "Bundle"]
+    assert bundles
+    for bundle in bundles:
+        native = RA_NATIVE[inv.native](bundle, bundle)
+        assert native is None or native == _evaluate(inv.expression, bundle, bundle)
