@@ -237,7 +237,7 @@ ANSWERS: list[tuple[dict[str, Any], bool | None]] = [
 @pytest.mark.parametrize("bundle, decided", ANSWERS, ids=[f"answer-{i}" for i in range(len(ANSWERS))])
 def test_one_patient_twin_equals_its_fhirpath(bundle, decided):
     from ra_conformance.ig import SD
-    from ra_conformance.ig.loader import ruleset
+    from ra_conformance.ig.versions import ruleset
     from ra_conformance.validation.invariants import _evaluate, check
     from ra_conformance.validation.native import NATIVE as RA_NATIVE
 
@@ -252,7 +252,7 @@ def test_one_patient_twin_equals_its_fhirpath(bundle, decided):
 
 def test_one_patient_twin_agrees_on_every_bundle_of_the_kit_and_the_ig_examples(request):
     from ra_conformance.ig import SD
-    from ra_conformance.ig.loader import ruleset
+    from ra_conformance.ig.versions import ruleset
     from ra_conformance.validation.invariants import _evaluate
     from ra_conformance.validation.native import NATIVE as RA_NATIVE
 
