@@ -25,8 +25,12 @@ def _ext_codes(node: dict[str, Any], url: str) -> set[Any]:
 def _net_new_not_open(cc_url: str) -> Callable[[Any, dict[str, Any]], bool]:
     """REQ-121: a net-new CC is never open-gap."""
     def check(group: Any, _: dict[str, Any]) -> bool:
-        if not isinstance(group, dict) or "net-new" not in _ext_codes(group, cc_url):
-            return True
+        exts = group.get("extension") if isinstance(group, dict) else None
+        if not isinstance(exts, list) or not any(
+                isinstance(ext, dict) and ext.get("url") == cc_url and isinstance(v := ext.get("valueCodeableConcept"), dict)
+                and isinstance(c := v.get("coding"), list) and any(isinstance(x, dict) and x.get("code") == "net-new"
+                                                                   for x in c) for ext in exts):
+            return True  # not a net-new CC (one pass over the extensions)
         return "open-gap" not in _ext_codes(group, SD + "ra-evidenceStatus")
     return check
 

@@ -103,14 +103,20 @@ def _sliced(value: Any, key: str) -> dict[str, list[tuple[int | None, Any]]]:
     return out
 
 
+Slices = dict[tuple[str, str], dict[str, list[tuple[int | None, Any]]]]  # (element, key) -> _sliced() index
+
+
 def check_elements(resource: dict[str, Any], rloc: str, plan: _Plan, rules: RuleSet, report: Report,
                    full_urls: dict[str, str],
-                   selected: Callable[[tuple[Segment, ...]], list[tuple[Any, str]]]) -> None:
+                   selected: Callable[[tuple[Segment, ...]], list[tuple[Any, str]]],
+                   indexes: dict[int, Slices] | None = None) -> None:
+    """Cardinality, fixed values, bindings and targets of the profile's elements. ``indexes`` receives the
+    slice indexes built per parent (by id), for the REQ-125 pass."""
     for parent_segs, items in plan.elements:
         for parent, ploc in selected(parent_segs):
             if parent.__class__ is not dict:
                 continue
-            slices: dict[tuple[str, str], dict[str, list[tuple[int | None, Any]]]] | None = None
+            slices: Slices | None = None
             for element, last, count_only in items:
                 name, key = last.name, last.key
                 if key is None:
@@ -125,6 +131,8 @@ def check_elements(resource: dict[str, Any], rloc: str, plan: _Plan, rules: Rule
                 else:
                     if slices is None:
                         slices = {}
+                        if indexes is not None:
+                            indexes[id(parent)] = slices
                     index = slices.get((name, key))
                     if index is None:
                         index = slices[(name, key)] = _sliced(parent.get(name), key)
@@ -169,7 +177,8 @@ def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: 
     """Apply one profile (not its base); returns the entry resources the profile assigns profiles to."""
     plan = _plan(profile)
     selected = _selector(resource, rloc)
-    check_elements(resource, rloc, plan, rules, report, full_urls, selected)
+    indexes: dict[int, Slices] = {}
+    check_elements(resource, rloc, plan, rules, report, full_urls, selected, indexes)
     for segs, allowed in plan.closed:
         for host, hloc in selected(segs):
             exts = host.get("extension") if isinstance(host, dict) else None
@@ -178,7 +187,7 @@ def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: 
                 if url not in allowed:
                     report(ERROR, profile.closed_req, f"{hloc}.extension[{i}]",
                            f"extension {url!r} not allowed here (closed: only {', '.join(allowed)})")
-    _unprofiled_extensions(plan, report, selected)
+    _unprofiled_extensions(plan, report, selected, indexes)
     for inv, segs in plan.invariants:
         for node, loc in selected(segs):
             if not check(inv, node, resource):
@@ -198,11 +207,15 @@ def _sliced_hosts(elements: tuple[Element, ...]) -> tuple[tuple[tuple[Segment, .
 
 
 def _unprofiled_extensions(plan: _Plan, report: Report,
-                           selected: Callable[[tuple[Segment, ...]], list[tuple[Any, str]]]) -> None:
+                           selected: Callable[[tuple[Segment, ...]], list[tuple[Any, str]]],
+                           indexes: dict[int, Slices]) -> None:
     """REQ-125 ⚑: an extension the profile does not name where it slices extensions is a warning
     (open slicing allows it); closed slicing (S1 MeasureReport.extension) is an error elsewhere."""
     for host_segs, urls in plan.open_hosts:
         for host, hloc in selected(host_segs):
+            index = indexes.get(id(host), {}).get(("extension", "url"))
+            if index is not None and index.keys() <= urls:
+                continue  # every url of this host is profiled (the index check_elements built)
             exts = host.get("extension") if isinstance(host, dict) else None
             for i, ext in enumerate(exts if isinstance(exts, list) else ()):
                 url = ext.get("url") if isinstance(ext, dict) else None

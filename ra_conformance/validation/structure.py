@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from ra_conformance.validation import tables
+from ra_conformance.validation import subtrees, tables
 from ra_conformance.validation.base_bindings import Binding, check_coded, compile_binding
 from ra_conformance.validation.constraints import Constraint, by_type
 from ra_conformance.validation.dom import dom_checks
@@ -63,6 +63,7 @@ class WalkContext:
     # (extension, its location, host location, host element path, the resource, the resource's label)
     extensions: list[tuple[dict[str, Any], str, str, str, dict[str, Any], str]] = field(default_factory=list)
     ext_json: dict[int, bytes] = field(default_factory=dict)  # id(extension) -> its JSON (shared with extensions.py)
+    tainted: int = 0  # checks met that read more than the node (references, resources, %resource): subtrees.py
 
     def add(self, rule: str, location: str, message: str, severity: str = ERROR) -> None:
         self.issues.append(Issue(severity, location, rule, message, self.label))
@@ -105,6 +106,7 @@ def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:
         ctx.add("struct-type", path, "a resource must be a JSON object")
         return
     rtype = resource.get("resourceType")
+    ctx.tainted += 1
     saved = (ctx.label, ctx.contained, ctx.current)
     ctx.label = resource_label(resource, ctx.ordinal)
     if not path:
@@ -136,6 +138,8 @@ def _bind_tables() -> None:
     types, required, choices, _ = _compiled()
     constraints = by_type()
     _PLAIN.update(tables.load()["plain_resources"])
+    global _REMEMBERED
+    _REMEMBERED = frozenset(types) - frozenset(_NOT_REMEMBERED)
     for tname, specs in types.items():
         _INFO[tname] = TypeInfo(specs, required[tname], choices.get(tname) or None, constraints.get(tname),
                                 tname == "Extension", tname == "Narrative")
@@ -207,10 +211,14 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
             for i, item in enumerate(value):
                 if item is None:
                     ctx.add("struct-null", f"{path}.{key}[{i}]", "null is not allowed in an array here")
+                elif is_resource and code in _REMEMBERED:
+                    _walk_remembered(item, spec, f"{path}.{key}[{i}]", sub, ctx)
                 else:
                     _walk_complex(item, spec, f"{path}.{key}[{i}]", sub, ctx)
         elif value.__class__ is list:
             ctx.add("struct-max", f"{path}.{key}", f"{key} has max 1: a JSON array is not allowed")
+        elif is_resource and code in _REMEMBERED:
+            _walk_remembered(value, spec, f"{path}.{key}", f"{epath}.{key}", ctx)
         elif value.__class__ is dict and value and code != "Resource" and code != "Extension":
             loc = f"{path}.{key}"  # _walk_complex inlined for the commonest case
             _walk_object(value, code, loc, f"{epath}.{key}", ctx)
@@ -275,6 +283,8 @@ def _check_constraints(node: dict[str, Any], constraints: tuple[Constraint, ...]
 
 
 def _judge(c: Constraint, node: Any, loc: str, resource: dict[str, Any], ctx: WalkContext) -> None:
+    if "%" in c.expression:
+        ctx.tainted += 1
     verdict = c.holds(node, resource)
     if verdict is False:
         ctx.add(c.key, loc, f"{c.human} ({c.key})")
@@ -308,6 +318,25 @@ def _primitive_issue(value: Any, spec: Spec, loc: str, ctx: WalkContext) -> None
     else:
         allowed = ", ".join(sorted(spec.enum or ()))
         ctx.add("struct-binding", loc, f"{value!r} is not in the required value set ({allowed})")
+
+
+def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkContext) -> None:
+    """A resource's top-level element: skipped (its extensions replayed) when the same JSON walked clean
+    before (subtrees.py). The element's binding depends on where it is, so it is always checked."""
+    if value.__class__ is not dict or not value:
+        _walk_complex(value, spec, loc, epath, ctx)
+        return
+    key = subtrees.key_of(spec.code, value)
+    found = subtrees.recall(key) if key is not None else None
+    if found is not None:
+        subtrees.replay(value, found, loc, epath, ctx.current[0], ctx.label, ctx.extensions, ctx.ext_json)
+    else:
+        issues, extensions, tainted = len(ctx.issues), len(ctx.extensions), ctx.tainted
+        _walk_object(value, spec.code, loc, epath, ctx)
+        if key is not None and len(ctx.issues) == issues and ctx.tainted == tainted:
+            subtrees.remember(key, loc, epath, ctx.extensions[extensions:], ctx.ext_json)
+    if spec.binding is not None:
+        check_coded(value, spec.code, spec.binding, loc, ctx.add)
 
 
 def _walk_complex(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkContext) -> None:
@@ -357,6 +386,7 @@ def _check_reference(value: dict[str, Any], refs: frozenset[str] | None, loc: st
     ref = value.get("reference")
     if not isinstance(ref, str) or not ref:
         return
+    ctx.tainted += 1
     if not is_well_formed(ref):
         ctx.add("struct-reference", f"{loc}.reference", f"{ref!r} is not a relative, absolute, urn or local reference",
                 WARNING)
@@ -393,6 +423,8 @@ def _walk_primitive_ext(value: Any, spec: Spec, loc: str, epath: str, sibling: A
 
 
 _INFO: dict[str, TypeInfo] = {}  # _compiled() tables bound as globals for the hot loop
+_REMEMBERED: frozenset[str] = frozenset()  # complex types whose clean top-level values subtrees.py remembers (all but these:)
+_NOT_REMEMBERED = ("Resource", "Extension", "Reference")
 _PLAIN: set[str] = set()  # resource types that are not DomainResources
 _ELEMENT_SPEC = Spec("Element", False, False, None, None, None, None)
 
