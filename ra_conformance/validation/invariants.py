@@ -54,14 +54,19 @@ def holds(expression: str, node: Any, resource: dict[str, Any]) -> bool:
     return verdict
 
 
+@cache
+def _native() -> dict[str, Callable[[Any, dict[str, Any]], bool | None]]:
+    from ra_conformance.validation.native import NATIVE  # imported late: native.py imports the ig package
+
+    return NATIVE
+
+
 def check(inv: Invariant, node: Any, resource: dict[str, Any]) -> bool:
     """Does the node satisfy the invariant? (guard, native twin, or fhirpathpy)."""
     if inv.only_if is not None and not (isinstance(node, dict) and node.get(inv.only_if[0]) == inv.only_if[1]):
         return True
     if inv.native:
-        from ra_conformance.validation.native import NATIVE
-
-        verdict = NATIVE[inv.native](node, resource)
+        verdict = _native()[inv.native](node, resource)
         if verdict is not None:
             return verdict
     return holds(inv.expression, node, resource)

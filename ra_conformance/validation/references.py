@@ -38,7 +38,9 @@ def parsed(reference: str) -> tuple[bool, str | None]:
     """(well formed, type of a [base/]Type/id literal) of a reference string; memoised (bounded), as the same
     references recur across the resources of a run."""
     match = _LITERAL.match(reference)
-    return bool(_WELL_FORMED.match(reference)), match.group(1) if match else None
+    if match:  # a [http(s)://base/]Type/id literal is one of the well-formed shapes
+        return True, match.group(1)
+    return bool(_WELL_FORMED.match(reference)), None
 
 
 def is_well_formed(reference: str) -> bool:

@@ -12,6 +12,7 @@ extension checks (extensions.py) still see every extension. Memory is bounded (t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -46,6 +47,7 @@ def recall(key: tuple[str, bytes]) -> tuple[Occurrence, ...] | None:
     return _SEEN.get(key)
 
 
+@lru_cache(maxsize=4_096)
 def _steps(suffix: str) -> tuple[tuple[str, int | None], ...]:
     return tuple((m.group(1), int(m.group(2)) if m.group(2) is not None else None) for m in _STEP.finditer(suffix))
 
