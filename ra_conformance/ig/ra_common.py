@@ -96,7 +96,8 @@ def category_extension() -> ExtensionDef:
 
 def ra1(expression: str) -> Invariant:
     return Invariant("ra-1", "MeasureReport.period", expression,
-                     "period start and end need at least day precision", req="REQ-107")
+                     "period start and end need at least day precision", req="REQ-107",
+                     native="ra1_length" if expression == RA1_V21 else "ra1_pattern" if expression == RA1_S1 else "")
 
 
 RA1_S1 = ("start.matches('^([0-9]{4})(-)(1[0-2]|0[1-9])-(3[01]|0[1-9]|[12][0-9]).*') and "

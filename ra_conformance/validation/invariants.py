@@ -11,16 +11,16 @@ from functools import cache
 from typing import Any
 
 import orjson
-from fhirpathpy import compile as fhirpath_compile
-from fhirpathpy.models import models
 
 from ra_conformance.ig.rules import Invariant
 
-_R4 = models["r4"]
 
 @cache
 def compiled(expression: str) -> Callable[..., list[Any]]:
-    return fhirpath_compile(expression, _R4)
+    from fhirpathpy import compile as fhirpath_compile  # imported when first needed (constraints._fhirpathpy)
+    from fhirpathpy.models import models
+
+    return fhirpath_compile(expression, models["r4"])
 
 
 _MEMO: dict[tuple[str, bytes], bool] = {}

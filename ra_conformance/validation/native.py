@@ -3,6 +3,7 @@ FHIRPath text kept in the ig/ tables. A twin returning None leaves that node to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -100,7 +101,46 @@ def reports_for_the_patient(bundle: Any, resource: dict[str, Any]) -> bool | Non
     return True
 
 
+_DAY = re.compile(r"^([0-9]{4})(-)(1[0-2]|0[1-9])-(3[01]|0[1-9]|[12][0-9]).*")
+
+
+def _period_parts(period: Any) -> tuple[Any, Any] | None:
+    """(start, end) of a Period as plain strings or None when absent; None for shapes left to fhirpathpy."""
+    if not isinstance(period, dict) or "_start" in period or "_end" in period:
+        return None
+    start, end = period.get("start"), period.get("end")
+    if not all(v is None or isinstance(v, str) for v in (start, end)):
+        return None
+    return start, end
+
+
+def _both(first: bool | None, second: bool | None) -> bool:
+    """FHIRPath ``and`` of two results (None: empty), as an invariant verdict (only false fails)."""
+    return not (first is False or second is False)
+
+
+def ra1_length(period: Any, _: dict[str, Any]) -> bool | None:
+    """ra-1 (2.1.0, STU3): start.toString().length()>9 and end.toString().length()>9 (day precision)."""
+    parts = _period_parts(period)
+    if parts is None:
+        return None
+    start, end = parts
+    return _both(None if start is None else len(start) > 9, None if end is None else len(end) > 9)
+
+
+def ra1_pattern(period: Any, _: dict[str, Any]) -> bool | None:
+    """ra-1 (STU1): start.matches(YYYY-MM-DD...) and end.matches(YYYY-MM-DD...)."""
+    parts = _period_parts(period)
+    if parts is None:
+        return None
+    start, end = parts
+    return _both(None if start is None else bool(_DAY.search(start)),
+                 None if end is None else bool(_DAY.search(end)))
+
+
 NATIVE: dict[str, Callable[[Any, dict[str, Any]], bool | None]] = {
+    "ra1_length": ra1_length,
+    "ra1_pattern": ra1_pattern,
     "group_references_resolve": group_references_resolve,
     "reports_for_the_patient": reports_for_the_patient,
     "net_new_not_open_ccType": _net_new_not_open(SD + "ra-ccType"),

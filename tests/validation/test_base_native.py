@@ -264,3 +264,35 @@ def test_one_patient_twin_agrees_on_every_bundle_of_the_kit_and_the_ig_examples(
     for bundle in bundles:
         native = RA_NATIVE[inv.native](bundle, bundle)
         assert native is None or native == _evaluate(inv.expression, bundle, bundle)
+
+
+# -- ra-1 (day precision of MeasureReport.period, REQ-107): validation/native.py's twins ----------------
+PERIODS: list[tuple[dict[str, Any], bool | None]] = [
+    ({"start": "2024-01-01", "end": "2024-12-31"}, True),
+    ({"start": "2024-01-01T00:00:00Z", "end": "2024-12-31T23:59:59-05:00"}, True),
+    ({"start": "2024-01", "end": "2024-12-31"}, False),
+    ({"start": "2024-01-01", "end": "2024"}, False),
+    ({"start": "2024-01-01"}, True),
+    ({"end": "2024-12"}, False),
+    ({}, True),
+    ({"start": "2024-01-01", "_end": EXT}, None),
+    ({"start": 2024, "end": "2024-12-31"}, None),
+]
+
+
+@pytest.mark.parametrize("version", ["stu1", "2.1.0", "stu3-ballot"])
+@pytest.mark.parametrize("period, decided", PERIODS, ids=[f"period-{i}" for i in range(len(PERIODS))])
+def test_ra_1_twins_equal_their_fhirpath(version, period, decided):
+    from ra_conformance.ig import SD
+    from ra_conformance.ig.versions import ruleset
+    from ra_conformance.validation.invariants import _evaluate, check
+    from ra_conformance.validation.native import NATIVE as RA_NATIVE
+
+    inv = next(i for i in ruleset(version).profiles[SD + "ra-measurereport"].invariants if i.key == "ra-1")
+    assert inv.native in ("ra1_length", "ra1_pattern")
+    report = {"resourceType": "MeasureReport", "period": period}
+    fhirpath = _evaluate(inv.expression, period, report)
+    assert RA_NATIVE[inv.native](period, report) is decided
+    if decided is not None:
+        assert decided == fhirpath
+    assert check(inv, period, report) == fhirpath
