@@ -95,7 +95,8 @@ def category_extension() -> ExtensionDef:
 
 def ra1(expression: str) -> Invariant:
     return Invariant("ra-1", "MeasureReport.period", expression,
-                     "period start and end need at least day precision", req="REQ-107")
+                     "period start and end need at least day precision", req="REQ-107",
+                     native="ra1_length" if expression == RA1_V21 else "ra1_pattern" if expression == RA1_S1 else "")
 
 
 RA1_S1 = ("start.matches('^([0-9]{4})(-)(1[0-2]|0[1-9])-(3[01]|0[1-9]|[12][0-9]).*') and "
@@ -176,7 +177,7 @@ def bundle_profile(*, req_title: str = "Risk Adjustment Coding Gap Report Bundle
             "entry.resource.ofType(Patient).empty() or entry.resource.ofType(MeasureReport).subject.reference"
             ".all($this.endsWith('Patient/' + %resource.entry.resource.ofType(Patient).first().id) or "
             "$this = %resource.entry.where(resource.ofType(Patient).exists()).fullUrl.first())",
-            "all reports in the Bundle are for its Patient", req="REQ-134"),),
+            "all reports in the Bundle are for its Patient", req="REQ-134", native="reports_for_the_patient"),),
     )
 
 

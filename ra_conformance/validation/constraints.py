@@ -2,30 +2,35 @@
 
 Each constraint is attached to the type that defines it (a datatype, a resource or a backbone element) and
 evaluated wherever a value of that type exists: natively for the hot or unimplementable ones (ele-1,
-ext-1 and ref-1 in structure.py; dom-2..5, per-1, txt-1/2, mrp-1/2, qty-3 here; tests prove each twin equal
-to its FHIRPath), through fhirpathpy (compiled once, with the node's type as base) for the rest. An
-expression that raises is reported as its own warning (``invariant-unevaluable``), never as satisfied.
+ext-1 and ref-1 in structure.py; dom-2..5 in dom.py; txt-1/2 in narrative.py; bdl-*, con-4/5, obs-6/7,
+mrp-1/2, per-1, qty-3 in base_native.py; tests prove each twin equal to its FHIRPath), through fhirpathpy
+(compiled once, with the node's type as base) for the rest and for shapes a twin leaves to it. An expression that raises is reported as its own warning (``invariant-unevaluable``), never as satisfied.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
 import orjson
-from fhirpathpy import apply_parsed_path
-from fhirpathpy.engine.nodes import ResourceNode
-from fhirpathpy.models import models
-from fhirpathpy.parser import parse
 
 from ra_conformance.validation import tables
-from ra_conformance.validation.period import start_not_after_end
+from ra_conformance.validation.base_native import NATIVE, Native
 
-_R4 = models["r4"]
-Native = Callable[[dict[str, Any], dict[str, Any]], bool]
+
+@cache
+def _fhirpathpy() -> tuple[Any, Any, Any, Any]:
+    """(apply_parsed_path, ResourceNode, the r4 model, parse), imported when first needed: the native
+    twins judge the common resources without it, and a process (a --jobs worker) starts ~0.1 s sooner."""
+    from fhirpathpy import apply_parsed_path
+    from fhirpathpy.engine.nodes import ResourceNode
+    from fhirpathpy.models import models
+    from fhirpathpy.parser import parse
+
+    return apply_parsed_path, ResourceNode, models["r4"], parse
+
 
 
 def _has_value(inputs: list[Any]) -> list[bool]:
@@ -44,38 +49,6 @@ _USER = {"hasValue": {"fn": _has_value, "arity": {0: []}}, "resolve": {"fn": _re
 _OPTIONS = {"userInvocationTable": _USER, "traceFn": lambda label, value: None}
 
 
-def _present(node: dict[str, Any], name: str) -> bool:
-    return name in node or "_" + name in node
-
-
-def _period_ok(node: dict[str, Any], _: dict[str, Any]) -> bool:
-    """per-1: start.hasValue().not() or end.hasValue().not() or (start <= end)."""
-    return start_not_after_end(node.get("start"), node.get("end"))
-
-
-def _quantity_ok(node: dict[str, Any], _: dict[str, Any]) -> bool:
-    """qty-3: code.empty() or system.exists()."""
-    return not _present(node, "code") or _present(node, "system")
-
-
-def _mrp_1(node: dict[str, Any], _: dict[str, Any]) -> bool:
-    """mrp-1: (type != 'data-collection') or group.exists().not()."""
-    return node.get("type") != "data-collection" or "group" not in node
-
-
-def _items(node: Any, name: str) -> list[Any]:
-    value = node.get(name) if isinstance(node, dict) else None
-    return value if isinstance(value, list) else [value] if value is not None else []
-
-
-def _mrp_2(node: dict[str, Any], _: dict[str, Any]) -> bool:
-    """mrp-2: group.stratifier.stratum.all(value.exists() xor component.exists())."""
-    return all(_present(stratum, "value") != _present(stratum, "component")
-               for group in _items(node, "group") for stratifier in _items(group, "stratifier")
-               for stratum in _items(stratifier, "stratum") if isinstance(stratum, dict))
-
-
-NATIVE: dict[str, Native] = {"per-1": _period_ok, "qty-3": _quantity_ok, "mrp-1": _mrp_1, "mrp-2": _mrp_2}
 # Checked elsewhere: ele-1, ext-1, ref-1 (structure.py), dom-2..5 (dom.py), txt-1/2 (narrative.py).
 ELSEWHERE = frozenset({"ele-1", "ext-1", "ref-1", "dom-2", "dom-3", "dom-4", "dom-5", "txt-1", "txt-2"})
 _GUARD = re.compile(r"^([a-zA-Z]+)\.(empty\(\) or |exists\(\) implies )")
@@ -104,7 +77,11 @@ class Constraint:
     def holds(self, node: Any, resource: dict[str, Any]) -> bool | str:
         """True, False, or the error text of an expression fhirpathpy cannot evaluate."""
         if self.native is not None:
-            return self.native(node, resource) if isinstance(node, dict) else True
+            if node.__class__ is not dict:
+                return True
+            verdict = self.native(node, resource)
+            if verdict is not None:
+                return verdict
         if self.guard is not None and isinstance(node, dict) and not any(
                 k.startswith((self.guard, "_" + self.guard)) for k in node):
             return True
@@ -127,9 +104,9 @@ def _evaluate(c: Constraint, node: Any, resource: dict[str, Any]) -> bool | str:
         if found is not None:
             return found
     try:
-        result = apply_parsed_path(ResourceNode.create_node(node, c.base), _parsed(c.expression),
-                                   {"resource": resource, "rootResource": resource}, _R4,
-                                   _OPTIONS)
+        apply_parsed_path, resource_node, r4, _ = _fhirpathpy()
+        result = apply_parsed_path(resource_node.create_node(node, c.base), _parsed(c.expression),
+                                   {"resource": resource, "rootResource": resource}, r4, _OPTIONS)
         verdict: bool | str = not (len(result) == 1 and result[0] is False)
     except Exception as exc:  # noqa: BLE001 - fhirpathpy raises assorted errors; reported, not swallowed
         verdict = f"{type(exc).__name__}: {exc}"[:200]
@@ -142,12 +119,13 @@ def _evaluate(c: Constraint, node: Any, resource: dict[str, Any]) -> bool | str:
 
 @cache
 def _parsed(expression: str) -> Any:
-    return parse(expression)
+    return _fhirpathpy()[3](expression)
 
 
 @lru_cache(maxsize=1)
 def by_type() -> dict[str, tuple[Constraint, ...]]:
-    """Type name -> its own constraints (those checked elsewhere left out), expressions parsed once."""
+    """Type name -> its own constraints (those checked elsewhere left out); each expression is parsed once,
+    when first evaluated (parsing all ~200 costs a quarter second at start-up)."""
     out: dict[str, tuple[Constraint, ...]] = {}
     for tname, rows in tables.load()["constraints"].items():
         items = []
@@ -157,7 +135,6 @@ def by_type() -> dict[str, tuple[Constraint, ...]]:
             base = tname.split(":", 1)[0]
             items.append(Constraint(child, key, human, expression, base + ("." + child if child else ""),
                                     _guard(expression), NATIVE.get(key)))
-            _parsed(expression)
         if items:
             out[tname] = tuple(items)
     return out

@@ -101,7 +101,7 @@ class Validator:
                                 f"{profile} is not a profile of IG version {self.version}", ctx.resources[0][2]))
             profile = None
         self._assignments(ctx, profile, reporter, nested or [])
-        check_all(ctx.extensions, self.rules, reporter)
+        check_all(ctx.extensions, self.rules, reporter, ctx.ext_json)
         return _dedup(issues), ctx
 
     def _assignments(self, ctx: WalkContext, explicit: str | None,

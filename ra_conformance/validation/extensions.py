@@ -108,10 +108,13 @@ _CLEAN: set[tuple[str, str, bytes]] = set()  # (version, context, extension JSON
 _CLEAN_LIMIT = 50_000
 
 
-def check_all(occurrences: list[Occurrence], rules: RuleSet, reporter: Callable[[str], Report]) -> None:
+def check_all(occurrences: list[Occurrence], rules: RuleSet, reporter: Callable[[str], Report],
+              known: dict[int, bytes] | None = None) -> None:
     """Check every extension occurrence whose url this version defines, and root cardinalities.
-    Verdicts of extensions without references are memoised: their check depends on nothing else."""
+    Verdicts of extensions without references are memoised: their check depends on nothing else.
+    ``known``: id(extension) -> its JSON, when the walk already serialised it."""
     per_host: Counter[tuple[str, str]] = Counter()
+    known = known or {}
     for occ in occurrences:
         url = occ[0].get("url")
         if not isinstance(url, str):
@@ -122,7 +125,7 @@ def check_all(occurrences: list[Occurrence], rules: RuleSet, reporter: Callable[
                 reporter(occ[5])(WARNING, "REQ-125", occ[1], f"{url} is not an extension of IG version {rules.version}")
             continue
         try:
-            key = (rules.version, occ[3], orjson.dumps(occ[0]))
+            key = (rules.version, occ[3], known.get(id(occ[0])) or orjson.dumps(occ[0]))
         except TypeError:  # past orjson's limits (a hostile server's 255+ levels, huge integers): not memoised
             key = (rules.version, occ[3], b'"reference"')  # never added to _CLEAN, never found there
         if key not in _CLEAN:

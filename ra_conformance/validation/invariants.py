@@ -11,16 +11,16 @@ from functools import cache
 from typing import Any
 
 import orjson
-from fhirpathpy import compile as fhirpath_compile
-from fhirpathpy.models import models
 
 from ra_conformance.ig.rules import Invariant
 
-_R4 = models["r4"]
 
 @cache
 def compiled(expression: str) -> Callable[..., list[Any]]:
-    return fhirpath_compile(expression, _R4)
+    from fhirpathpy import compile as fhirpath_compile  # imported when first needed (constraints._fhirpathpy)
+    from fhirpathpy.models import models
+
+    return fhirpath_compile(expression, models["r4"])
 
 
 _MEMO: dict[tuple[str, bytes], bool] = {}
@@ -54,14 +54,21 @@ def holds(expression: str, node: Any, resource: dict[str, Any]) -> bool:
     return verdict
 
 
+@cache
+def _native() -> dict[str, Callable[[Any, dict[str, Any]], bool | None]]:
+    from ra_conformance.validation.native import NATIVE  # imported late: native.py imports the ig package
+
+    return NATIVE
+
+
 def check(inv: Invariant, node: Any, resource: dict[str, Any]) -> bool:
     """Does the node satisfy the invariant? (guard, native twin, or fhirpathpy)."""
     if inv.only_if is not None and not (isinstance(node, dict) and node.get(inv.only_if[0]) == inv.only_if[1]):
         return True
     if inv.native:
-        from ra_conformance.validation.native import NATIVE
-
-        return NATIVE[inv.native](node, resource)
+        verdict = _native()[inv.native](node, resource)
+        if verdict is not None:
+            return verdict
     return holds(inv.expression, node, resource)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from ra_conformance.ig.rules import Element, Profile, RuleSet
+from ra_conformance.ig.rules import Element, Invariant, Profile, RuleSet
 from ra_conformance.validation.bindings import Report, check_binding
 from ra_conformance.validation.invariants import check, message
 from ra_conformance.validation.issue import ERROR, WARNING
@@ -34,37 +34,123 @@ def _checkable(element: Element) -> bool:
                 or element.targets)
 
 
-@cache
-def _plan(elements: tuple[Element, ...]) -> tuple[tuple[tuple[Segment, ...], tuple[tuple[Element, Segment], ...]], ...]:
-    """Checkable elements grouped by parent path, so each parent is selected once."""
-    groups: dict[tuple[Segment, ...], list[tuple[Element, Segment]]] = {}
-    for element in elements:
+class _Check(NamedTuple):
+    element: Element
+    last: Segment  # the element's own segment under its parent
+    count_only: bool  # cardinality only (no fixed value, binding or reference targets to judge)
+
+
+class _Plan(NamedTuple):
+    """One profile compiled for the hot loop (paths parsed, elements grouped by parent path)."""
+
+    profile: Profile  # kept alive: plans are cached by id()
+    elements: tuple[tuple[tuple[Segment, ...], tuple[_Check, ...]], ...]
+    closed: tuple[tuple[tuple[Segment, ...], tuple[str, ...]], ...]
+    open_hosts: tuple[tuple[tuple[Segment, ...], frozenset[str]], ...]  # REQ-125 hosts (not closed)
+    invariants: tuple[tuple[Invariant, tuple[Segment, ...]], ...]
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(profile: Profile) -> _Plan:
+    """The compiled plan of a profile (Profile holds a dict, so it is cached by identity, not hash)."""
+    found = _PLANS.get(id(profile))
+    if found is not None and found.profile is profile:
+        return found
+    groups: dict[tuple[Segment, ...], list[_Check]] = {}
+    for element in profile.elements:
         if _checkable(element):
             segs = compile_path(element.path)
-            groups.setdefault(segs[:-1], []).append((element, segs[-1]))
-    return tuple((parent, tuple(items)) for parent, items in groups.items())
+            count_only = element.fixed is None and element.binding is None and not element.targets
+            groups.setdefault(segs[:-1], []).append(_Check(element, segs[-1], count_only))
+    open_hosts = tuple((host, urls) for host, urls in _sliced_hosts(profile.elements)
+                       if profile.type + "".join(f".{s.name}" for s in host) not in profile.closed_extensions)
+    plan = _PLANS[id(profile)] = _Plan(
+        profile, tuple((parent, tuple(items)) for parent, items in groups.items()),
+        tuple((compile_path(path), allowed) for path, allowed in profile.closed_extensions.items()),
+        open_hosts, tuple((inv, compile_path(inv.context)) for inv in profile.invariants))
+    return plan
 
 
-def check_elements(resource: dict[str, Any], rloc: str, elements: tuple[Element, ...], rules: RuleSet,
-                   report: Report, full_urls: dict[str, str]) -> None:
-    for parent_segs, items in _plan(elements):
-        parents = [(resource, rloc)] if not parent_segs else select(resource, parent_segs, rloc)
-        for parent, ploc in parents:
+def _selector(resource: dict[str, Any], rloc: str) -> Callable[[tuple[Segment, ...]], list[tuple[Any, str]]]:
+    """select() from the resource root, each path selected once per profile check."""
+    memo: dict[tuple[Segment, ...], list[tuple[Any, str]]] = {(): [(resource, rloc)]}
+
+    def selected(segs: tuple[Segment, ...]) -> list[tuple[Any, str]]:
+        nodes = memo.get(segs)
+        if nodes is None:
+            nodes = memo[segs] = select(resource, segs, rloc)
+        return nodes
+
+    return selected
+
+
+def _sliced(value: Any, key: str) -> dict[str, list[tuple[int | None, Any]]]:
+    """The items of a repeating element by the string value of their child ``key`` (a slice index):
+    one pass serves every slice of the element (what matches() gives for each filtered segment)."""
+    out: dict[str, list[tuple[int | None, Any]]] = {}
+    if value.__class__ is list:
+        for i, item in enumerate(value):
+            if item.__class__ is dict:
+                disc = item.get(key)
+                if isinstance(disc, str):
+                    out.setdefault(disc, []).append((i, item))
+    elif value.__class__ is dict:
+        disc = value.get(key)
+        if isinstance(disc, str):
+            out[disc] = [(None, value)]
+    return out
+
+
+Slices = dict[tuple[str, str], dict[str, list[tuple[int | None, Any]]]]  # (element, key) -> _sliced() index
+
+
+def check_elements(resource: dict[str, Any], rloc: str, plan: _Plan, rules: RuleSet, report: Report,
+                   full_urls: dict[str, str],
+                   selected: Callable[[tuple[Segment, ...]], list[tuple[Any, str]]],
+                   indexes: dict[int, Slices] | None = None) -> None:
+    """Cardinality, fixed values, bindings and targets of the profile's elements. ``indexes`` receives the
+    slice indexes built per parent (by id), for the REQ-125 pass."""
+    for parent_segs, items in plan.elements:
+        for parent, ploc in selected(parent_segs):
             if parent.__class__ is not dict:
                 continue
-            for element, last in items:
-                _check_one(resource, parent, ploc, element, last, rules, report, full_urls)
+            slices: Slices | None = None
+            for element, last, count_only in items:
+                name, key = last.name, last.key
+                if key is None:
+                    value = parent.get(name)
+                    if value is None:
+                        found: list[tuple[int | None, Any]] = []
+                    elif value.__class__ is list:
+                        found = matches(parent, last)
+                    else:
+                        found = [(None, value)]
+                    count = len(found) or (1 if "_" + name in parent else 0)
+                else:
+                    if slices is None:
+                        slices = {}
+                        if indexes is not None:
+                            indexes[id(parent)] = slices
+                    index = slices.get((name, key))
+                    if index is None:
+                        index = slices[(name, key)] = _sliced(parent.get(name), key)
+                    found = index.get(last.value or "", [])
+                    count = len(found)
+                if count < element.min:
+                    report(ERROR, element.req or "profile", f"{ploc}.{name}",
+                           f"{_what(element)} is required (min {element.min}, found {count})")
+                if element.max is not None and count > element.max:
+                    report(ERROR, element.req or "profile", f"{ploc}.{name}",
+                           f"{_what(element)} appears {count} times (max {element.max})")
+                if not count_only:
+                    _check_values(resource, found, ploc, element, last, rules, report, full_urls)
 
 
-def _check_one(resource: dict[str, Any], parent: dict[str, Any], ploc: str, element: Element, last: Segment,
-               rules: RuleSet, report: Report, full_urls: dict[str, str]) -> None:
+def _check_values(resource: dict[str, Any], found: list[tuple[int | None, Any]], ploc: str, element: Element,
+                  last: Segment, rules: RuleSet, report: Report, full_urls: dict[str, str]) -> None:
     rule = element.req or "profile"
-    found = matches(parent, last)
-    count = len(found) or (1 if last.key is None and "_" + last.name in parent else 0)
-    if count < element.min:
-        report(ERROR, rule, f"{ploc}.{last.name}", f"{_what(element)} is required (min {element.min}, found {count})")
-    if element.max is not None and count > element.max:
-        report(ERROR, rule, f"{ploc}.{last.name}", f"{_what(element)} appears {count} times (max {element.max})")
     for index, value in found:
         if element.fixed is not None and not _fixed_ok(value, element.fixed):
             report(ERROR, rule, location(ploc, last, index),
@@ -89,18 +175,21 @@ def _check_target(resource: dict[str, Any], reference: str, element: Element, lo
 def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: RuleSet, report: Report,
                   full_urls: dict[str, str]) -> list[Assignment]:
     """Apply one profile (not its base); returns the entry resources the profile assigns profiles to."""
-    check_elements(resource, rloc, profile.elements, rules, report, full_urls)
-    for path, allowed in profile.closed_extensions.items():
-        for host, hloc in select(resource, compile_path(path), rloc):
+    plan = _plan(profile)
+    selected = _selector(resource, rloc)
+    indexes: dict[int, Slices] = {}
+    check_elements(resource, rloc, plan, rules, report, full_urls, selected, indexes)
+    for segs, allowed in plan.closed:
+        for host, hloc in selected(segs):
             exts = host.get("extension") if isinstance(host, dict) else None
             for i, ext in enumerate(exts if isinstance(exts, list) else []):
                 url = ext.get("url") if isinstance(ext, dict) else None
                 if url not in allowed:
                     report(ERROR, profile.closed_req, f"{hloc}.extension[{i}]",
                            f"extension {url!r} not allowed here (closed: only {', '.join(allowed)})")
-    _unprofiled_extensions(resource, rloc, profile, rules, report)
-    for inv in profile.invariants:
-        for node, loc in select(resource, compile_path(inv.context), rloc):
+    _unprofiled_extensions(plan, report, selected, indexes)
+    for inv, segs in plan.invariants:
+        for node, loc in selected(segs):
             if not check(inv, node, resource):
                 report(inv.severity, inv.key, loc, message(inv))
     return _entry_slices(resource, rloc, profile, report)
@@ -117,16 +206,16 @@ def _sliced_hosts(elements: tuple[Element, ...]) -> tuple[tuple[tuple[Segment, .
     return tuple((host, frozenset(urls)) for host, urls in hosts.items())
 
 
-def _unprofiled_extensions(resource: dict[str, Any], rloc: str, profile: Profile, rules: RuleSet,
-                           report: Report) -> None:
+def _unprofiled_extensions(plan: _Plan, report: Report,
+                           selected: Callable[[tuple[Segment, ...]], list[tuple[Any, str]]],
+                           indexes: dict[int, Slices]) -> None:
     """REQ-125 ⚑: an extension the profile does not name where it slices extensions is a warning
     (open slicing allows it); closed slicing (S1 MeasureReport.extension) is an error elsewhere."""
-    for host_segs, urls in _sliced_hosts(profile.elements):
-        path = profile.type + "".join(f".{s.name}" for s in host_segs)
-        if path in profile.closed_extensions:
-            continue
-        hosts = [(resource, rloc)] if not host_segs else select(resource, host_segs, rloc)
-        for host, hloc in hosts:
+    for host_segs, urls in plan.open_hosts:
+        for host, hloc in selected(host_segs):
+            index = indexes.get(id(host), {}).get(("extension", "url"))
+            if index is not None and index.keys() <= urls:
+                continue  # every url of this host is profiled (the index check_elements built)
             exts = host.get("extension") if isinstance(host, dict) else None
             for i, ext in enumerate(exts if isinstance(exts, list) else ()):
                 url = ext.get("url") if isinstance(ext, dict) else None

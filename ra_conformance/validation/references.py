@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 # [base/]Type/id[/_history/vid] — the R4 literal-reference form.
 _LITERAL = re.compile(
@@ -22,8 +23,7 @@ def target_type(reference: str, contained: Mapping[str, str | None] | None = Non
         return (contained or {}).get(reference[1:])
     if full_urls and reference in full_urls:
         return full_urls[reference]
-    match = _LITERAL.match(reference)
-    return match.group(1) if match else None
+    return parsed(reference)[1]
 
 
 # relative literal, absolute URL, urn:uuid / urn:oid, or local '#id' (R4 references.html#literal)
@@ -33,9 +33,19 @@ _WELL_FORMED = re.compile(
 )
 
 
+@lru_cache(maxsize=8_192)
+def parsed(reference: str) -> tuple[bool, str | None]:
+    """(well formed, type of a [base/]Type/id literal) of a reference string; memoised (bounded), as the same
+    references recur across the resources of a run."""
+    match = _LITERAL.match(reference)
+    if match:  # a [http(s)://base/]Type/id literal is one of the well-formed shapes
+        return True, match.group(1)
+    return bool(_WELL_FORMED.match(reference)), None
+
+
 def is_well_formed(reference: str) -> bool:
     """A literal reference in one of the R4 forms (relative, absolute, urn, local)."""
-    return bool(_WELL_FORMED.match(reference))
+    return parsed(reference)[0]
 
 
 def is_local_unresolved(reference: str, contained: Mapping[str, str | None]) -> bool:

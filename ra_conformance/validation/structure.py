@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from ra_conformance.validation import tables
+from ra_conformance.validation import subtrees, tables
 from ra_conformance.validation.base_bindings import Binding, check_coded, compile_binding
 from ra_conformance.validation.constraints import Constraint, by_type
 from ra_conformance.validation.dom import dom_checks
@@ -33,6 +33,18 @@ class Spec(NamedTuple):
     group: str | None
     prim: Any  # primitive check function, or None for complex types
     binding: Binding | None = None  # Coding / CodeableConcept bindings that can be checked here
+    good: set[str] | None = None  # strings already found valid for this primitive kind and value set (memo)
+
+
+class TypeInfo(NamedTuple):
+    """Everything the walker needs about one type, looked up once per object."""
+
+    specs: dict[str, Spec]
+    required: tuple[str, ...]
+    choices: dict[str, bool] | None  # choice group -> required
+    constraints: tuple[Constraint, ...] | None
+    is_extension: bool
+    is_narrative: bool
 
 
 @dataclass
@@ -50,6 +62,8 @@ class WalkContext:
     # every extension met outside an Extension:
     # (extension, its location, host location, host element path, the resource, the resource's label)
     extensions: list[tuple[dict[str, Any], str, str, str, dict[str, Any], str]] = field(default_factory=list)
+    ext_json: dict[int, bytes] = field(default_factory=dict)  # id(extension) -> its JSON (shared with extensions.py)
+    tainted: int = 0  # checks met that read more than the node (references, resources, %resource): subtrees.py
 
     def add(self, rule: str, location: str, message: str, severity: str = ERROR) -> None:
         self.issues.append(Issue(severity, location, rule, message, self.label))
@@ -61,6 +75,7 @@ def _compiled() -> tuple[dict[str, dict[str, Spec]], dict[str, tuple[str, ...]],
     raw = tables.load()
     types: dict[str, dict[str, Spec]] = {}
     required: dict[str, tuple[str, ...]] = {}
+    good: dict[tuple[str, frozenset[str] | None], set[str]] = {}
     for tname, elements in raw["types"].items():
         specs = {}
         for name, (code, is_list, req, refs, group, binding) in elements.items():
@@ -68,8 +83,9 @@ def _compiled() -> tuple[dict[str, dict[str, Spec]], dict[str, tuple[str, ...]],
             compiled = compile_binding(binding) if binding else None
             enum = compiled.codes if prim is not None and compiled is not None and compiled.strength == "required" \
                 else None
+            memo = good.setdefault((code, enum), set()) if prim is not None else None
             specs[name] = Spec(code[2:] if prim else code, is_list, req, enum, frozenset(refs) if refs else None,
-                               group, prim, compiled if prim is None else None)
+                               group, prim, compiled if prim is None else None, memo)
         types[tname] = specs
         required[tname] = tuple(n for n, s in specs.items() if s.required)
     return types, required, raw["choices"], frozenset(raw["resources"])
@@ -86,19 +102,16 @@ def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:
         ctx.add("struct-type", path, "a resource must be a JSON object")
         return
     rtype = resource.get("resourceType")
+    ctx.tainted += 1
     saved = (ctx.label, ctx.contained, ctx.current)
     ctx.label = resource_label(resource, ctx.ordinal)
     if not path:
         path = rtype if isinstance(rtype, str) and rtype else "?"
     ctx.current = (resource, rtype if isinstance(rtype, str) else "?", path)
     ctx.resources.append((resource, path, ctx.label))
-    types, _, _, resources = _compiled()
-    if not _TYPES:
-        _TYPES.update(types)
-        _REQUIRED.update(_compiled()[1])
-        _CHOICES.update(_compiled()[2])
-        _CONSTRAINTS.update(by_type())
-        _PLAIN.update(tables.load()["plain_resources"])
+    resources = _compiled()[3]
+    if not _INFO:
+        _bind_tables()
     if not isinstance(rtype, str) or not rtype:
         ctx.add("struct-resourcetype", path, "resourceType is missing")
     elif rtype not in resources:
@@ -116,6 +129,18 @@ def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:
     ctx.label, ctx.contained, ctx.current = saved
 
 
+def _bind_tables() -> None:
+    """Bind the compiled tables as module globals for the hot loop (once)."""
+    types, required, choices, _ = _compiled()
+    constraints = by_type()
+    _PLAIN.update(tables.load()["plain_resources"])
+    global _REMEMBERED
+    _REMEMBERED = frozenset(types) - frozenset(_NOT_REMEMBERED)
+    for tname, specs in types.items():
+        _INFO[tname] = TypeInfo(specs, required[tname], choices.get(tname) or None, constraints.get(tname),
+                                tname == "Extension", tname == "Narrative")
+
+
 def _index_full_urls(bundle: dict[str, Any], ctx: WalkContext) -> None:
     entries = bundle.get("entry")
     if isinstance(entries, list):
@@ -129,7 +154,8 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
                  is_resource: bool = False) -> None:
     """Check the children of one object; ``path`` is its location, ``epath`` its element path (no indices).
     Child locations are only built when needed (an issue, or a complex child to descend into)."""
-    specs = _TYPES[tname]
+    info = _INFO[tname]
+    specs = info.specs
     groups: dict[str, int] | None = None
     for key, value in node.items():
         spec = specs.get(key)
@@ -142,7 +168,7 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
             if not (is_resource and key == "resourceType"):
                 ctx.add("struct-unknown-element", f"{path}.{key}", f"unknown element {key!r} in {tname}")
             continue
-        _code, is_list, _, enum, _, group, prim, _ = spec
+        code, is_list, _, enum, _, group, prim, binding, good = spec
         if group is not None:
             if groups is None:
                 groups = {}
@@ -159,12 +185,20 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
                     if item is None:
                         if not (isinstance(ext, list) and i < len(ext) and ext[i] is not None):
                             ctx.add("struct-null", f"{path}.{key}[{i}]", "null is not allowed in an array here")
+                    elif item.__class__ is str and item in good:  # type: ignore[operator]
+                        continue
                     elif prim(item) is not None or (enum is not None and item not in enum):
                         _primitive_issue(item, spec, f"{path}.{key}[{i}]", ctx)
+                    elif item.__class__ is str:
+                        _remember(good, item)  # type: ignore[arg-type]
+            elif value.__class__ is str and value in good:  # type: ignore[operator]
+                continue
             elif value.__class__ is list:
                 ctx.add("struct-max", f"{path}.{key}", f"{key} has max 1: a JSON array is not allowed")
             elif prim(value) is not None or (enum is not None and value not in enum):
                 _primitive_issue(value, spec, f"{path}.{key}", ctx)
+            elif value.__class__ is str:
+                _remember(good, value)  # type: ignore[arg-type]
         elif is_list:
             if value.__class__ is not list or not value:
                 _bad_list(value, f"{path}.{key}", key, ctx)
@@ -173,24 +207,34 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
             for i, item in enumerate(value):
                 if item is None:
                     ctx.add("struct-null", f"{path}.{key}[{i}]", "null is not allowed in an array here")
+                elif is_resource and code in _REMEMBERED:
+                    _walk_remembered(item, spec, f"{path}.{key}[{i}]", sub, ctx)
                 else:
                     _walk_complex(item, spec, f"{path}.{key}[{i}]", sub, ctx)
         elif value.__class__ is list:
             ctx.add("struct-max", f"{path}.{key}", f"{key} has max 1: a JSON array is not allowed")
+        elif is_resource and code in _REMEMBERED:
+            _walk_remembered(value, spec, f"{path}.{key}", f"{epath}.{key}", ctx)
+        elif value.__class__ is dict and value and code != "Resource" and code != "Extension":
+            loc = f"{path}.{key}"  # _walk_complex inlined for the commonest case
+            _walk_object(value, code, loc, f"{epath}.{key}", ctx)
+            if code == "Reference":
+                _check_reference(value, spec.refs, loc, ctx)
+            elif binding is not None:
+                check_coded(value, code, binding, loc, ctx.add)
         else:
             _walk_complex(value, spec, f"{path}.{key}", f"{epath}.{key}", ctx)
-    for name in _REQUIRED[tname]:
+    for name in info.required:
         if name not in node and "_" + name not in node:
             ctx.add("struct-cardinality", f"{path}.{name}", f"{tname}.{name} is required (min 1)")
-    tchoices = _CHOICES.get(tname)
-    if tchoices:
-        for group, req in tchoices.items():
+    if info.choices is not None:
+        for group, req in info.choices.items():
             count = groups.get(group, 0) if groups else 0
             if count > 1:
                 ctx.add("struct-choice", f"{path}.{group}[x]", f"{group}[x] has {count} types present; max 1")
             elif req and count == 0:
                 ctx.add("struct-cardinality", f"{path}.{group}[x]", f"{tname}.{group}[x] is required (min 1)")
-    if tname != "Extension":
+    if not info.is_extension:
         exts = node.get("extension")
         if exts.__class__ is list:
             res = ctx.current[0]
@@ -203,12 +247,20 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
         has_value = bool(groups and groups.get("value"))
         if has_value == ("extension" in node):
             ctx.add("ext-1", path, "an extension must have either a value or sub-extensions, not both (ext-1)")
-    constraints = _CONSTRAINTS.get(tname)
-    if constraints is not None:
-        _check_constraints(node, constraints, path, ctx)
-    if tname == "Narrative" and isinstance(node.get("div"), str):
+    if info.constraints is not None:
+        _check_constraints(node, info.constraints, path, ctx)
+    if info.is_narrative and isinstance(node.get("div"), str):
         for key, text in _div_problems(node["div"]):
             ctx.add(key, f"{path}.div", f"{text} ({key})")
+
+
+_GOOD_LIMIT = 4_096  # valid strings remembered per primitive kind (codes, systems, urls, dates repeat)
+
+
+def _remember(good: set[str], value: str) -> None:
+    if len(good) >= _GOOD_LIMIT:
+        good.clear()
+    good.add(value)
 
 
 def _check_constraints(node: dict[str, Any], constraints: tuple[Constraint, ...], path: str,
@@ -227,6 +279,8 @@ def _check_constraints(node: dict[str, Any], constraints: tuple[Constraint, ...]
 
 
 def _judge(c: Constraint, node: Any, loc: str, resource: dict[str, Any], ctx: WalkContext) -> None:
+    if "%" in c.expression:
+        ctx.tainted += 1
     verdict = c.holds(node, resource)
     if verdict is False:
         ctx.add(c.key, loc, f"{c.human} ({c.key})")
@@ -262,6 +316,25 @@ def _primitive_issue(value: Any, spec: Spec, loc: str, ctx: WalkContext) -> None
         ctx.add("struct-binding", loc, f"{value!r} is not in the required value set ({allowed})")
 
 
+def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkContext) -> None:
+    """A resource's top-level element: skipped (its extensions replayed) when the same JSON walked clean
+    before (subtrees.py). The element's binding depends on where it is, so it is always checked."""
+    if value.__class__ is not dict or not value:
+        _walk_complex(value, spec, loc, epath, ctx)
+        return
+    key = subtrees.key_of(spec.code, value)
+    found = subtrees.recall(key) if key is not None else None
+    if found is not None:
+        subtrees.replay(value, found, loc, epath, ctx.current[0], ctx.label, ctx.extensions, ctx.ext_json)
+    else:
+        issues, extensions, tainted = len(ctx.issues), len(ctx.extensions), ctx.tainted
+        _walk_object(value, spec.code, loc, epath, ctx)
+        if key is not None and len(ctx.issues) == issues and ctx.tainted == tainted:
+            subtrees.remember(key, loc, epath, ctx.extensions[extensions:], ctx.ext_json)
+    if spec.binding is not None:
+        check_coded(value, spec.code, spec.binding, loc, ctx.add)
+
+
 def _walk_complex(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkContext) -> None:
     if spec.code == "Resource":
         walk_resource(value, loc, ctx)
@@ -293,8 +366,10 @@ def _walk_extension(value: dict[str, Any], loc: str, epath: str, ctx: WalkContex
         key: bytes | None = orjson.dumps(value)
     except TypeError:  # past orjson's limits (a hostile server's 255+ levels, huge integers): not cached
         key = None
-    if key in _CLEAN_EXTENSIONS:
-        return
+    if key is not None:
+        ctx.ext_json[id(value)] = key
+        if key in _CLEAN_EXTENSIONS:
+            return
     before = len(ctx.issues)
     _walk_object(value, "Extension", loc, epath, ctx)
     if key is not None and len(ctx.issues) == before and b'"extension"' not in key and b'"reference"' not in key:
@@ -307,6 +382,7 @@ def _check_reference(value: dict[str, Any], refs: frozenset[str] | None, loc: st
     ref = value.get("reference")
     if not isinstance(ref, str) or not ref:
         return
+    ctx.tainted += 1
     if not is_well_formed(ref):
         ctx.add("struct-reference", f"{loc}.reference", f"{ref!r} is not a relative, absolute, urn or local reference",
                 WARNING)
@@ -342,9 +418,9 @@ def _walk_primitive_ext(value: Any, spec: Spec, loc: str, epath: str, sibling: A
         _walk_complex(value, _ELEMENT_SPEC, loc, epath, ctx)
 
 
-_TYPES: dict[str, dict[str, Spec]] = {}  # _compiled() tables bound as globals for the hot loop
-_REQUIRED: dict[str, tuple[str, ...]] = {}
-_CHOICES: dict[str, dict[str, bool]] = {}
-_CONSTRAINTS: dict[str, tuple[Constraint, ...]] = {}
+_INFO: dict[str, TypeInfo] = {}  # _compiled() tables bound as globals for the hot loop
+_REMEMBERED: frozenset[str] = frozenset()  # complex types whose clean top-level values subtrees.py remembers (all but these:)
+_NOT_REMEMBERED = ("Resource", "Extension", "Reference")
 _PLAIN: set[str] = set()  # resource types that are not DomainResources
 _ELEMENT_SPEC = Spec("Element", False, False, None, None, None, None)
+

@@ -306,7 +306,8 @@ def test_an_unevaluable_expression_is_reported_not_passed(monkeypatch):
     monkeypatch.setitem(by_type(), "Group", (broken,))
     from ra_conformance.validation import structure
 
-    monkeypatch.setitem(structure._CONSTRAINTS, "Group", (broken,))
+    structure.walk_resource({"resourceType": "Group"}, "", structure.WalkContext())  # tables bound
+    monkeypatch.setitem(structure._INFO, "Group", structure._INFO["Group"]._replace(constraints=(broken,)))
     constraints._MEMO.clear()
     issues = _issues({"resourceType": "Group", "type": "person", "actual": True,
                       "member": [{"entity": {"reference": "Patient/p"}}]})

@@ -1,0 +1,122 @@
+"""Benchmark: validation cost relative to plain ``json.loads`` of the same file, on one core (issue 10).
+
+Two measures, both in CPU time (``time.process_time`` / child rusage), so a loaded machine skews them less
+than wall-clock:
+
+- per resource, in process: ``json.loads(text)`` against ``validate(json.loads(text))`` of one file, each
+  the fastest of many repeats (the least disturbed). "warm": the same file again and again, the way a run
+  meets recurring codes, groups and extensions; "cold": every memo of the validator emptied first (the
+  worst case: nothing seen before). The ratio is (loads + validate) / loads.
+- whole command: ``ra-conform validate --jobs 1 FILE`` against ``python -c 'json.load(FILE)'`` as fresh
+  processes (interpreter start-up and imports included), the median of a few runs.
+
+Files: the IG's own example (../shared/ig/v2.1.0/examples/MeasureReport-ra-measurereport01.json, skipped
+when absent) and a kit report. Usage:
+
+    python benchmarks/bench_validate_ratio.py [FILE ...]
+
+Target (issue 10): >= 2,000 RA MeasureReports/s on one core, within 3x of json.loads of the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILES = [ROOT.parent / "shared" / "ig" / "v2.1.0" / "examples" / "MeasureReport-ra-measurereport01.json",
+                 ROOT / "fixtures" / "resources" / "MeasureReport-rac-mr-p01-v24.json"]
+
+
+def _forget_memos() -> None:
+    """Empty every memo of the validator (for the cold figure)."""
+    from ra_conformance.validation import constraints, extensions, invariants, structure, subtrees
+    from ra_conformance.validation.references import parsed
+
+    subtrees.forget()
+    structure._CLEAN_EXTENSIONS.clear()
+    structure._DIVS.clear()
+    for info in structure._INFO.values():
+        for spec in info.specs.values():
+            if spec.good is not None:
+                spec.good.clear()
+    extensions._CLEAN.clear()
+    constraints._MEMO.clear()
+    invariants._MEMO.clear()
+    parsed.cache_clear()
+
+
+def _fastest(fn: Callable[[], object], before: Callable[[], None] | None = None, repeats: int = 40,
+             inner: int = 10) -> float:
+    """Fastest mean CPU seconds of ``fn`` over ``repeats`` batches of ``inner`` calls."""
+    best = float("inf")
+    for _ in range(repeats):
+        spent = 0.0
+        for _ in range(inner):
+            if before is not None:
+                before()
+            start = time.process_time()
+            fn()
+            spent += time.process_time() - start
+        best = min(best, spent / inner)
+    return best
+
+
+def in_process(path: Path) -> None:
+    from ra_conformance.validation import validator_for
+
+    text = path.read_text(encoding="utf-8")
+    validator = validator_for("2.1.0")
+    errors = [i for i in validator.validate(json.loads(text)) if i.severity == "error"]
+    loads = _fastest(lambda: json.loads(text), repeats=60)
+    warm = _fastest(lambda: validator.validate(json.loads(text)), repeats=60) - loads
+    cold = _fastest(lambda: validator.validate(json.loads(text)), before=_forget_memos) - loads
+    print(f"{path.name} ({len(text.encode()) / 1000:.1f} kB, {len(errors)} errors)")
+    print(f"  json.loads            {loads * 1e6:8.0f} µs")
+    for name, spent in (("warm", warm), ("cold", cold)):
+        print(f"  validate, {name}       {spent * 1e6:8.0f} µs  {1 / spent:8.0f} reports/s  "
+              f"ratio (loads + validate) / loads {(loads + spent) / loads:5.2f}")
+
+
+def _child_cpu(cmd: list[str], runs: int) -> float:
+    spent = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        spent.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(spent)
+
+
+def whole_command(path: Path, runs: int = 5) -> None:
+    load = _child_cpu([sys.executable, "-c", "import json, sys; json.load(open(sys.argv[1], encoding='utf-8'))",
+                       str(path)], runs)
+    validate = _child_cpu([sys.executable, "-m", "ra_conformance.cli", "validate", "--jobs", "1", str(path)], runs)
+    print(f"  whole command: json.load {load * 1e3:.0f} ms CPU, ra-conform validate {validate * 1e3:.0f} ms CPU, "
+          f"ratio {validate / load:.1f}")
+
+
+def main(files: list[Path]) -> None:
+    sys.path.insert(0, str(ROOT))
+    for path in files:
+        if not path.is_file():
+            print(f"{path}: not found, skipped")
+            continue
+        in_process(path)
+        whole_command(path)
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Validation CPU time against json.loads of the same file, "
+                                     "per resource (warm and cold) and per whole command.")
+    parser.add_argument("files", nargs="*", type=Path, help="JSON files (default: the IG example and a kit report)")
+    main(parser.parse_args().files or DEFAULT_FILES)

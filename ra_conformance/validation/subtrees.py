@@ -1,0 +1,86 @@
+"""Clean subtrees remembered by their JSON: a resource's top-level element that walked clean once is clean
+again, wherever it appears (coded groups, periods, codes, names and identifiers recur across the reports
+and resources of a run).
+
+Only subtrees whose verdict depends on nothing but their own JSON are remembered: no issue at all, no
+literal reference (its check reads the contained resources and the Bundle's fullUrls), no resource
+inside, no invariant that reads %resource (structure.py counts these as ``ctx.tainted``). The extension
+occurrences the walk collected inside a subtree are remembered relative to it and replayed, so the
+extension checks (extensions.py) still see every extension. Memory is bounded (total JSON bytes kept).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import orjson
+
+_LIMIT_BYTES = 8_000_000
+_STEP = re.compile(r"\.([^.\[]+)(?:\[(\d+)\])?")
+
+
+class Occurrence(NamedTuple):
+    """One extension inside a remembered subtree, relative to the subtree's root."""
+
+    steps: tuple[tuple[str, int | None], ...]  # keys (and array indices) from the root to the extension
+    loc: str  # location suffix of the extension
+    host: str  # location suffix of its host element
+    epath: str  # element path suffix of its host element
+    json: bytes | None  # the extension's JSON, when the walk serialised it
+
+
+_SEEN: dict[tuple[str, bytes], tuple[Occurrence, ...]] = {}
+_size = 0
+
+
+def key_of(code: str, value: dict[str, Any]) -> tuple[str, bytes] | None:
+    """The memo key of a subtree (None past orjson's limits: such a subtree is never remembered)."""
+    try:
+        return code, orjson.dumps(value)
+    except TypeError:
+        return None
+
+
+def recall(key: tuple[str, bytes]) -> tuple[Occurrence, ...] | None:
+    return _SEEN.get(key)
+
+
+@lru_cache(maxsize=4_096)
+def _steps(suffix: str) -> tuple[tuple[str, int | None], ...]:
+    return tuple((m.group(1), int(m.group(2)) if m.group(2) is not None else None) for m in _STEP.finditer(suffix))
+
+
+def remember(key: tuple[str, bytes], loc: str, epath: str,
+             found: list[tuple[dict[str, Any], str, str, str, dict[str, Any], str]],
+             ext_json: dict[int, bytes]) -> None:
+    """Keep a clean subtree with the extension occurrences its walk collected (absolute -> relative)."""
+    global _size
+    if _size + len(key[1]) > _LIMIT_BYTES:
+        _SEEN.clear()
+        _size = 0
+    _SEEN[key] = tuple(Occurrence(_steps(occ_loc[len(loc):]), occ_loc[len(loc):], host[len(loc):],
+                                  host_epath[len(epath):], ext_json.get(id(ext)))
+                       for ext, occ_loc, host, host_epath, _, _ in found)
+    _size += len(key[1])
+
+
+def replay(value: dict[str, Any], occurrences: tuple[Occurrence, ...], loc: str, epath: str,
+           resource: dict[str, Any], label: str,
+           out: list[tuple[dict[str, Any], str, str, str, dict[str, Any], str]], ext_json: dict[int, bytes]) -> None:
+    """The extension occurrences of a remembered subtree, at its new place."""
+    for occ in occurrences:
+        node: Any = value
+        for name, index in occ.steps:
+            node = node[name] if index is None else node[name][index]
+        out.append((node, loc + occ.loc, loc + occ.host, epath + occ.epath, resource, label))
+        if occ.json is not None:
+            ext_json[id(node)] = occ.json
+
+
+def forget() -> None:
+    """Drop every remembered subtree (tests compare cold and warm verdicts)."""
+    global _size
+    _SEEN.clear()
+    _size = 0

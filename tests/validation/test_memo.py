@@ -1,0 +1,75 @@
+"""The validator's memos (clean subtrees, clean extensions, valid primitive strings, invariant verdicts) never
+change a verdict: warm equals cold on every resource of the kit and of the IG examples, and a remembered
+value is still judged where it sits (its binding, its extensions' allowed places)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ra_conformance.validation import subtrees, validator_for
+
+KIT = Path(__file__).resolve().parents[2] / "fixtures"
+SD = "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/"
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def _issues(resource: Any, version: str = "2.1.0") -> list[tuple[str, str, str, str]]:
+    return [(i.severity, i.rule, i.location, i.message) for i in validator_for(version).validate(resource)]
+
+
+def _resources(shared: Path | None) -> list[Any]:
+    files = sorted(KIT.rglob("*.json")) + (sorted(shared.glob("*/examples/*.json")) if shared else [])
+    return [json.loads(p.read_text(encoding="utf-8")) for p in files]
+
+
+@pytest.mark.parametrize("version", ["stu1", "2.1.0", "stu3-ballot"])
+def test_warm_verdicts_equal_cold_ones(version, request):
+    shared = request.getfixturevalue("shared_ig") if (Path(__file__).resolve().parents[3] / "shared").is_dir() \
+        else None
+    resources = _resources(shared)
+    cold = []
+    for resource in resources:
+        subtrees.forget()
+        cold.append(_issues(resource, version))
+    warm = [_issues(resource, version) for resource in resources]
+    again = [_issues(resource, version) for resource in reversed(resources)][::-1]
+    assert warm == cold
+    assert again == cold
+
+
+def test_a_remembered_value_keeps_the_binding_of_where_it_sits(monkeypatch):
+    subtrees.forget()
+    hits: list[object] = []
+    recall = subtrees.recall
+    monkeypatch.setattr(subtrees, "recall", lambda key: hits.append(found := recall(key)) or found)
+    concept = {"coding": [{"system": "http://example.org/codes", "code": "foo"}]}
+    condition = {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, "code": concept,
+                 "clinicalStatus": json.loads(json.dumps(concept))}
+    issues = _issues(condition)
+    assert any(found is not None for found in hits)  # clinicalStatus was remembered from code
+    assert ("error", "struct-binding", "Condition.clinicalStatus") in {i[:3] for i in issues}
+    assert not any(i[2] == "Condition.code" for i in issues)
+
+
+def test_replayed_extensions_are_judged_at_their_new_place():
+    subtrees.forget()
+    concept = {"text": "x", "extension": [{"url": SD + "ra-ccType", "valueCodeableConcept": {"text": "historic"}}]}
+    condition = {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, "code": concept,
+                 "severity": json.loads(json.dumps(concept))}
+    places = {i[2] for i in _issues(condition) if i[1] == "REQ-176"}
+    assert places == {"Condition.code.extension[0]", "Condition.severity.extension[0]"}
+
+
+def test_subtrees_with_references_are_never_remembered():
+    subtrees.forget()
+    report = {"resourceType": "Condition", "subject": {"reference": "Patient/p"},
+              "code": {"text": "x"}, "evidence": [{"detail": [{"reference": "#missing"}]}]}
+    first = _issues(report)
+    second = _issues(report)
+    assert ("error", "ref-1", "Condition.evidence[0].detail[0].reference") in {i[:3] for i in first}
+    assert first == second
+    assert all(b"#missing" not in key[1] for key in subtrees._SEEN)
