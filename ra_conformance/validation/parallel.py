@@ -158,25 +158,33 @@ class _Here(Generic[R]):
 
 class OrderedWork(Generic[T, R]):
     """``fn`` over units given one by one (:meth:`put`) on ``jobs`` processes, this one included; results in
-    input order. ``initializer(*initargs)`` prepares each process (this one too); ``fn`` and the initializer are
-    module-level functions. With ``jobs`` 1 no process is started. Use as a context manager: leaving it on an
-    exception (an interrupt) stops the workers at once. Raises WorkerCrashed if a worker dies."""
+    input order. ``initializer(*initargs)`` prepares each process for ``fn`` (this one too, unless ``here`` is
+    given: then this process runs ``here`` instead of ``fn``); ``fn`` and the initializer are module-level
+    functions. No worker starts before ``pool_after`` units were put (a small input stays here) nor with
+    ``jobs`` 1. Use as a context manager: leaving it on an exception (an interrupt) stops the workers at once.
+    Raises WorkerCrashed if a worker dies."""
 
     def __init__(self, fn: Callable[[T], R], jobs: int, initializer: Callable[..., None] | None = None,
-                 initargs: tuple[Any, ...] = (), *, stats: PoolStats | None = None) -> None:
-        if initializer is not None:
+                 initargs: tuple[Any, ...] = (), *, here: Callable[[T], R] | None = None, pool_after: int = 0,
+                 stats: PoolStats | None = None) -> None:
+        if initializer is not None and here is None:
             initializer(*initargs)
-        self.fn, self.jobs, self.stats = fn, jobs, stats
-        self._pool = _Pool(fn, jobs - 1, initializer, initargs, stats) if jobs > 1 else None
+        self.fn, self.here, self.jobs, self.stats = fn, here or fn, jobs, stats
+        self._start = (initializer, initargs)
+        self._pool: _Pool[T, R] | None = None
+        self._until_pool = pool_after if jobs > 1 else -1
         self._held: deque[Future[bytes] | _Here[R]] = deque()
 
     def put(self, unit: T) -> list[R]:
         """Hand ``unit`` to an idle worker, else work on it here; the results now due, in order."""
+        if self._until_pool == 0:
+            self._pool = _Pool(self.fn, self.jobs - 1, *self._start, self.stats)
+        self._until_pool -= 1
         held, pool = self._held, self._pool
         if pool is not None and pool.has_room(sum(1 for s in held if isinstance(s, Future) and not s.done())):
             held.append(pool.submit(unit))
         else:
-            held.append(_Here(_here(self.fn, unit, self.stats)))
+            held.append(_Here(_here(self.here, unit, self.stats)))
         due = []
         while held and (isinstance(held[0], _Here) or held[0].done() or len(held) > MAX_HELD * self.jobs):
             due.append(self._take(held.popleft()))
@@ -222,95 +230,3 @@ def _here(fn: Callable[[T], R], unit: T, stats: PoolStats | None) -> R:
     stats.cpu_here += time.thread_time() - started
     stats.units_here += 1
     return value
-
-
-# -- a streaming pool for validations that arrive one by one (bulk NDJSON downloads) ------------------------
-
-BATCH = 64
-
-
-def _start_method() -> str:
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
-_POOL_WORKER: dict[str, Any] = {}
-
-
-def _pool_init(version: str) -> None:
-    from ra_conformance.validation.engine import validator_for
-
-    _POOL_WORKER["validator"] = validator_for(version)
-
-
-def _validate_batch(batch: list[tuple[bytes, bool]]) -> list[list[Any]]:
-    """Issues of each (raw JSON, is answer Bundle) in ``batch``, in order."""
-    import orjson
-
-    validator = _POOL_WORKER["validator"]
-    out = []
-    for raw, answer in batch:
-        resource = orjson.loads(raw)
-        out.append(validator.validate_answer_bundle(resource) if answer else validator.validate(resource))
-    return out
-
-
-class StreamingValidation:
-    """Validate resources on every core as they stream in; each result goes to its callback, in order.
-
-    The first batch is held back: an input of fewer than BATCH resources is validated inline at
-    :meth:`drain` (no process is started). ``validator`` is the Validator used inline; workers build
-    their own for its IG version."""
-
-    def __init__(self, validator: Any, jobs: int | None = None) -> None:
-        self.validator = validator
-        self.jobs = jobs or default_jobs()
-        self._batch: list[tuple[bytes, bool]] = []
-        self._callbacks: list[Callable[[list[Any]], None]] = []
-        self._pending: deque[tuple[Any, list[Callable[[list[Any]], None]]]] = deque()
-        self._pool: Any = None
-
-    def submit(self, resource: dict[str, Any], callback: Callable[[list[Any]], None], *, answer: bool = False) -> None:
-        import orjson
-
-        self._batch.append((orjson.dumps(resource), answer))
-        self._callbacks.append(callback)
-        if len(self._batch) >= BATCH and self.jobs > 1:
-            self._dispatch()
-            while len(self._pending) >= 4 * self.jobs:
-                self._collect()
-
-    def drain(self) -> None:
-        """Wait for every submitted resource; call the remaining callbacks."""
-        if self._batch:
-            if self._pool is None:
-                self._inline()
-            else:
-                self._dispatch()
-        while self._pending:
-            self._collect()
-
-    def close(self) -> None:
-        self.drain()
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
-
-    def _inline(self) -> None:
-        import orjson
-
-        for (raw, answer), callback in zip(self._batch, self._callbacks, strict=True):
-            resource = orjson.loads(raw)
-            callback(self.validator.validate_answer_bundle(resource) if answer else self.validator.validate(resource))
-        self._batch, self._callbacks = [], []
-
-    def _dispatch(self) -> None:
-        if self._pool is None:
-            self._pool = multiprocessing.get_context(_start_method()).Pool(self.jobs, _pool_init, (self.validator.version,))
-        self._pending.append((self._pool.apply_async(_validate_batch, (self._batch,)), self._callbacks))
-        self._batch, self._callbacks = [], []
-
-    def _collect(self) -> None:
-        job, callbacks = self._pending.popleft()
-        for issues, callback in zip(job.get(), callbacks, strict=True):
-            callback(issues)
