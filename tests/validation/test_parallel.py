@@ -12,9 +12,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ra_conformance.validation import chunks, parallel, run_validate, runner
+from ra_conformance.validation import chunks, files, parallel, run_validate
 from ra_conformance.validation.parallel import PoolStats, WorkerCrashed, ordered_map
-from validation_samples import patient, report_v21
+
+from .validation_samples import patient, report_v21
 
 
 def _square(unit: int) -> int:
@@ -52,7 +53,7 @@ def workers_first(monkeypatch):
 
     monkeypatch.setattr(parallel._Pool, "has_room", has_room)
     monkeypatch.setattr(parallel, "START_METHOD", "spawn")
-    monkeypatch.setattr(runner, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(chunks, "CHUNK_BYTES", 1500)
 
 
@@ -146,7 +147,7 @@ def test_a_worker_that_dies_exits_4_with_a_clear_message(tmp_path, monkeypatch):
         raise WorkerCrashed("a validation worker process stopped unexpectedly (killed, or out of memory?)")
         yield
 
-    monkeypatch.setattr(runner, "ordered_map", crashed)
+    monkeypatch.setattr(files, "ordered_map", crashed)
     path = tmp_path / "mr.json"
     path.write_bytes(orjson.dumps(report_v21()))
     out, err = io.StringIO(), io.StringIO()
