@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..fhir.async_pattern import parse_line
+from ..validation.engine import validator_for  # imported here so a forkserver preloading this module has it
 
 Lines = tuple[str, tuple[tuple[int, bytes], ...]]  # (the file's type, ((line number, raw line), ...))
 
@@ -58,8 +59,6 @@ _STATE: dict[str, Any] = {}
 
 def prepare(version: str) -> None:
     """Set a worker process up: the validator of IG ``version``."""
-    from ..validation.engine import validator_for
-
     _STATE["validator"] = validator_for(version)
 
 
