@@ -129,7 +129,8 @@ def _export(base: str, server: int, window: tuple[str, str], validate: bool, job
     print(f"  wall time {t2 - t0:.1f} s; {resources / (t2 - t0):,.0f} resources/s overall; findings {problems}")
     print(f"  predicted on {cores} idle cores: export {export_cpu:.1f} s + {what} {idle:.1f} s = "
           f"{export_cpu + idle:.1f} s (serial CPU of the phase: {phase:.1f} s)")
-    print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB)")
+    print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB); largest validation "
+          f"worker {stats.worker_peak_rss / 1024:.0f} MB")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,7 +58,9 @@ def child(path: str, jobs: int) -> None:
     print(json.dumps({"wall": wall, "main": main_cpu, "main_units": stats.cpu_here, "workers": stats.workers_cpu,
                       "forkserver": _proc_cpu(stats.forkserver_pid), "units_here": stats.units_here,
                       "units_workers": stats.units_workers, "sent": stats.bytes_sent, "received": stats.bytes_received,
-                      "ready": max(stats.worker_ready, default=0.0), "output": len(out.getvalue())}))
+                      "ready": max(stats.worker_ready, default=0.0), "output": len(out.getvalue()),
+                      "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "worker_rss": stats.worker_peak_rss / 1024}))
 
 
 def once(path: Path, jobs: int) -> dict[str, float]:
@@ -84,7 +87,7 @@ def main() -> None:
         print(f"input {path.stat().st_size / 1e6:.1f} MB")
         print(f"{'jobs':>4} {'wall s':>7} {'rep/s':>6} {'wall x':>6} | {'main':>5} {'(valid.)':>8} {'workers':>7} "
               f"{'fserver':>7} {'total':>6} CPU s | {'units here/wk':>13} {'sent KB':>7} {'recv KB':>7} "
-              f"{'start s':>7} | {'idle x as run':>13} {'balanced':>8}")
+              f"{'start s':>7} | {'idle x as run':>13} {'balanced':>8} | {'RSS MB main/worker':>18}")
         serial_cpu = None
         base_wall = None
         for jobs in jobs_list:
@@ -98,7 +101,7 @@ def main() -> None:
             print(f"{jobs:>4} {med['wall']:>7.2f} {args.reports / med['wall']:>6.0f} {base_wall / med['wall']:>5.2f}x | "
                   f"{med['main']:>5.2f} {med['main_units']:>8.2f} {med['workers']:>7.2f} {med['forkserver']:>7.2f} "
                   f"{total:>6.2f}       | {med['units_here']:>6.0f}/{med['units_workers']:<6.0f} "
-                  f"{med['sent'] / 1e3:>7.1f} {med['received'] / 1e3:>7.0f} {med['ready']:>7.2f} | {as_run:>12.2f}x {balanced:>7.2f}x")
+                  f"{med['sent'] / 1e3:>7.1f} {med['received'] / 1e3:>7.0f} {med['ready']:>7.2f} | {as_run:>12.2f}x {balanced:>7.2f}x | {med['rss']:>8.0f}/{med['worker_rss']:<8.0f}")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print("main (valid.): the main process's CPU in total and inside validation; start s: seconds until the "
           "last worker was up (the main process validates meanwhile); idle x: predicted speed-up on idle cores (see the module doc)")

@@ -64,6 +64,8 @@ class PoolStats:
     bytes_sent: int = 0  # pickled units
     bytes_received: int = 0  # pickled results
     forkserver_pid: int | None = None
+    worker_peak_rss: int = 0  # KiB (Linux), the largest worker's
+
 
     @property
     def workers_cpu(self) -> float:
@@ -81,7 +83,17 @@ def _worker_init(initializer: Callable[..., None] | None, initargs: tuple[Any, .
 
 def _call(fn: Callable[[T], R], unit: T) -> bytes:
     """Run one unit; the result pickled here, so its size is known and the caller unpickles it once."""
-    return pickle.dumps((fn(unit), os.getpid(), time.process_time()), pickle.HIGHEST_PROTOCOL)
+    rss = _peak_rss()
+    return pickle.dumps((fn(unit), os.getpid(), time.process_time(), rss), pickle.HIGHEST_PROTOCOL)
+
+
+def _peak_rss() -> int:
+    """This process's peak resident memory, KiB on Linux (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 # -- the calling side --------------------------------------------------------------------------------------
@@ -125,8 +137,9 @@ class _Pool(Generic[T, R]):
             raw = future.result()
         except BrokenProcessPool as exc:
             raise WorkerCrashed("a validation worker process stopped unexpectedly (killed, or out of memory?)") from exc
-        value, pid, cpu = pickle.loads(raw)
+        value, pid, cpu, rss = pickle.loads(raw)
         if self.stats is not None:
+            self.stats.worker_peak_rss = max(self.stats.worker_peak_rss, rss)
             self.stats.worker_cpu[pid] = max(cpu, self.stats.worker_cpu.get(pid, 0.0))
             self.stats.units_workers += 1
             self.stats.bytes_received += len(raw)
