@@ -27,6 +27,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 AHEAD = 2  # units queued per worker: one running, one ready, so a worker never waits for this process
 MAX_HELD = 16  # results held for ordering (per process) before this process waits for the oldest
+STARTUP_LIMIT = 120.0  # seconds a worker may take to start before the caller stops waiting for it
 START_METHOD: str | None = None  # None: forkserver where the platform has it, else spawn
 
 
@@ -65,7 +66,6 @@ class PoolStats:
     bytes_received: int = 0  # pickled results
     forkserver_pid: int | None = None
     worker_peak_rss: int = 0  # KiB (Linux), the largest worker's
-
 
     @property
     def workers_cpu(self) -> float:
@@ -147,13 +147,15 @@ class _Pool(Generic[T, R]):
 
     def close(self, *, kill: bool) -> None:
         """Stop the workers: after the last result, or at once (``kill``: an error or an interrupt)."""
-        self._starter.join()
         if self.stats is not None:
             self.stats.forkserver_pid = _forkserver_pid()
         if kill:
             for process in list(getattr(self.executor, "_processes", {}).values()):  # no public way before 3.14
                 process.terminate()
+        else:
+            self._starter.join(STARTUP_LIMIT)  # workers still starting are let start, then stopped
         self.executor.shutdown(wait=True, cancel_futures=kill)
+        self._starter.join(STARTUP_LIMIT)
 
 
 def _forkserver_pid() -> int | None:
