@@ -1,21 +1,26 @@
 """Benchmark: the reference server exports a Group of N synthetic patients asynchronously; the harness downloads
-and validates every line.
+and validates every line (parsing, REQ-064/REQ-062 and profile validation on every core while it streams).
 
-The server runs in its own process (``python -m ra_conformance.cli serve --no-fixtures --load DIR``) so the
-peak RSS printed is the harness's alone (this process: kick-off, polling, streamed download, line-by-line
-validation with the 2.1.0 validator). Usage:
+The server runs in its own process (``python -m ra_conformance.cli serve --no-fixtures --load DIR``), as a user
+runs it, so the peak RSS printed is the harness's alone. Besides wall times it prints where the CPU went — the
+server (export, then serving the files), the harness's main process, its validation workers and forkserver — and
+the wall time predicted on idle cores from CPU alone (the machine may be busy): export = the server job's CPU (one
+thread); download = the largest of: the main process's CPU outside validation, the harness's CPU over its
+processes (main + workers, at most one per core), all CPU of the phase (server included) over the cores. Usage:
 
-    python benchmarks/bench_bulk.py [N ...]          # default 100000; e.g. 10000 100000 to show linearity
+    python benchmarks/bench_bulk.py                  # 20000 patients, validation on every core (~1-2 min idle)
+    python benchmarks/bench_bulk.py 100000           # the issue 10 figure (target < 150 s download + validation)
+    python benchmarks/bench_bulk.py --jobs 1 20000   # validation in the main process only (the serial reference)
+    python benchmarks/bench_bulk.py --no-validate 20000      # transport + NDJSON parsing only
     python benchmarks/bench_bulk.py --window 2022-01-01:2024-12-31 10000   # every report of each patient
-    python benchmarks/bench_bulk.py --no-validate 10000 100000   # transport + NDJSON parsing only
-    python benchmarks/bench_bulk.py --jobs 1 10000               # validation on one core (default: every core)
 
-Targets (issue 4): linear in N; peak RSS of the harness < 250 MB.
+Targets (issues 4, 10): linear in N; harness peak RSS < 250 MB (flat in N); 100,000 patients < 150 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import socket
 import subprocess
@@ -29,14 +34,20 @@ from ra_conformance.fhir import async_pattern as ap
 from ra_conformance.fhir.client import FhirClient
 from ra_conformance.kit.synth import GROUP_ID, generate
 from ra_conformance.validation import validator_for
+from ra_conformance.validation.parallel import PoolStats
 
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def _children_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest waited-for child
+def _proc_cpu(pid: int | None) -> float:
+    """utime + stime of a live process (Linux /proc), seconds; 0 when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -67,51 +78,64 @@ def run(n: int, window: tuple[str, str], validate: bool, jobs: int | None = None
         print(f"N={n}: generated {gen.resources} resources ({gen.bytes / 1e6:.0f} MB) in {gen.seconds:.1f} s")
         started = time.perf_counter()
         proc, base = _start_server(work / "data", work)
-        print(f"  server loaded and up in {time.perf_counter() - started:.1f} s")
+        print(f"  server loaded and up in {time.perf_counter() - started:.1f} s (load average "
+              f"{os.getloadavg()[0]:.1f})")
         try:
-            _export(base, window, validate, jobs)
+            _export(base, proc.pid, window, validate, jobs)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
 
 
-def _export(base: str, window: tuple[str, str], validate: bool, jobs: int | None) -> None:
+def _export(base: str, server: int, window: tuple[str, str], validate: bool, jobs: int | None) -> None:
     validator = validator_for("2.1.0") if validate else None
     rss_before = _rss_mb()
+    stats = PoolStats()
     with FhirClient(base, timeout=600) as client:
-        t0 = time.perf_counter()
+        server0, t0 = _proc_cpu(server), time.perf_counter()
         kick = ap.kickoff(client, "MeasureReport/$cc-gaps", params=[
             ("subject", f"Group/{GROUP_ID}"), ("periodStart", window[0]), ("periodEnd", window[1])])
         if not kick.accepted or not kick.status_url:
             raise SystemExit(f"kick-off not accepted: {kick.response.describe()}")
         polled = ap.poll(client, kick.status_url, limit=3600)
-        t1 = time.perf_counter()
+        server1, t1, main1 = _proc_cpu(server), time.perf_counter(), time.process_time()
         if not polled.completed or polled.manifest is None:
             raise SystemExit(f"the export did not complete: {polled.final.describe() if polled.final else None}")
         lines = resources = size = problems = 0
         for kind in ("output", "error"):
             for item in items(polled.manifest, kind):
-                audit = FileAudit(item, validator=validator, jobs=jobs)
-                dl = ap.download(client, item["url"], audit)
-                findings = audit.file_findings(dl) + audit.profile_findings()
+                with FileAudit(item, validator=validator, jobs=jobs, stats=stats) as audit:
+                    dl = ap.download(client, item["url"], audit, parse=audit.parse)
+                    findings = audit.file_findings(dl) + audit.profile_findings()
                 problems += len(findings)
                 lines += dl.lines
                 size += dl.size
                 resources += audit.carried
-        t2 = time.perf_counter()
-    wall = t2 - t0
-    print(f"  export (kick-off to manifest, {len(polled.steps)} polls): {t1 - t0:.1f} s")
+        server2, t2, main2 = _proc_cpu(server), time.perf_counter(), time.process_time()
+    export_cpu, serve_cpu, main_cpu = server1 - server0, server2 - server1, main2 - main1
+    helpers = stats.workers_cpu + _proc_cpu(stats.forkserver_pid)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    phase = main_cpu + helpers + serve_cpu
+    processes = min(1 + len(stats.worker_cpu), cores)
+    idle = max(main_cpu - stats.cpu_here, (main_cpu + helpers) / processes, phase / cores)
     what = "download + validate" if validate else "download + parse (no validation)"
-    print(f"  {what}: {lines} lines, {resources} resources, {size / 1e6:.0f} MB in {t2 - t1:.1f} s "
+    print(f"  export (kick-off to manifest, {len(polled.steps)} polls): {t1 - t0:.1f} s wall; server CPU "
+          f"{export_cpu:.1f} s")
+    print(f"  {what}: {lines} lines, {resources} resources, {size / 1e6:.0f} MB in {t2 - t1:.1f} s wall "
           f"({resources / (t2 - t1):,.0f} resources/s, {size / 1e6 / (t2 - t1):.1f} MB/s)")
-    print(f"  wall time {wall:.1f} s; {resources / wall:,.0f} resources/s overall; findings {problems}")
-    print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB; largest child process, "
-          f"the server or a validation worker: {_children_rss_mb():.0f} MB)")
+    print(f"    CPU s: harness main {main_cpu:.1f} (validating {stats.cpu_here:.1f}), workers + forkserver "
+          f"{helpers:.1f}, server {serve_cpu:.1f}; units main/workers {stats.units_here}/{stats.units_workers}; "
+          f"pickled {stats.bytes_sent / 1e6:.0f} MB out, {stats.bytes_received / 1e6:.1f} MB back")
+    print(f"  wall time {t2 - t0:.1f} s; {resources / (t2 - t0):,.0f} resources/s overall; findings {problems}")
+    print(f"  predicted on {cores} idle cores: export {export_cpu:.1f} s + {what} {idle:.1f} s = "
+          f"{export_cpu + idle:.1f} s (serial CPU of the phase: {phase:.1f} s)")
+    print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB); largest validation "
+          f"worker {stats.worker_peak_rss / 1024:.0f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("patients", nargs="*", type=int, default=[100_000])
+    parser.add_argument("patients", nargs="*", type=int, default=[20_000])
     parser.add_argument("--window", default="2024-01-01:2024-12-31", help="periodStart:periodEnd of the export")
     parser.add_argument("--no-validate", action="store_true", help="download and parse only (no profile validation)")
     parser.add_argument("--jobs", type=int, default=None, help="validation processes (default: every core)")

@@ -130,7 +130,8 @@ def run(config: Path | None, **flags: object) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: issues grouped by resource; json: one line per resource naming file, NDJSON line, "
                    "resourceType and id, with its OperationOutcome.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: every core).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes that validate, this one included (default: every core; a small input uses one).")
 @click.argument("paths", nargs=-1, required=True)
 def validate(ig_version: str, profile: str | None, fmt: str, jobs: int | None, paths: tuple[str, ...]) -> None:
     """Validate FHIR JSON files, Bundles, directories and NDJSON against base R4 and the RA profiles."""

@@ -14,7 +14,8 @@ from ..fhir import resources as fr
 from ..fhir.async_pattern import Download, Kickoff, NdjsonLine, PollResult, manifest_problems
 from ..fhir.client import FhirResponse
 from ..fhir.operation import OperationAnswer
-from ..validation.parallel import StreamingValidation
+from ..validation.parallel import OrderedWork, PoolStats, default_jobs
+from . import bulk_lines
 from .findings import Finding, error, warning
 from .http import rejected_with_outcome
 from .profiles import issue_finding
@@ -22,6 +23,8 @@ from .profiles import issue_finding
 SYNCHRONOUS_SKIP = "the target answered synchronously: the asynchronous pattern is optional (REQ-069)"
 MAX_LISTED = 5  # line numbers named in one finding
 MAX_PROFILE_FINDINGS = 50
+BATCH_BYTES = 256 * 1024  # lines judged together (one unit of work for a process)
+POOL_AFTER = 4  # batches judged here before worker processes start (a small file never starts one)
 
 
 def _list(items: list[Any]) -> str:
@@ -158,14 +161,14 @@ def items(manifest: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
 
 
 class FileAudit:
-    """The on_line callback of a download: judges each line as it streams; ``findings()`` afterwards."""
+    """The on_line callback of a download: judges the lines in batches as they stream — parsing, REQ-064/REQ-062
+    and profile validation on every core (``jobs`` None), in this process for a small file — and gives the
+    findings afterwards. Download with ``parse=audit.parse``: lines then reach the workers unparsed."""
 
     def __init__(self, item: dict[str, Any], *, validator: Any | None = None, keep: bool = False,
-                 jobs: int | None = None) -> None:
+                 jobs: int | None = None, stats: PoolStats | None = None) -> None:
         self.item = item
         self.validator = validator
-        # profile validation on every core (jobs None) while the download streams; drained by the findings
-        self.stream = StreamingValidation(validator, jobs) if validator is not None else None
         self.keep = keep
         self.kept: list[dict[str, Any]] = []
         self.broken: list[tuple[int, str]] = []
@@ -174,28 +177,40 @@ class FileAudit:
         self.profile_total = 0
         self.resources = 0  # lines holding a resource
         self.carried = 0  # resources those lines carry (a Bundle line counts its entries)
+        version = getattr(validator, "version", None)  # workers build their own validator of that version
+        jobs = (jobs or default_jobs()) if isinstance(version, str) else 1
+        self._work: OrderedWork[bulk_lines.Lines, bulk_lines.LinesVerdict] = OrderedWork(
+            bulk_lines.judge, jobs, bulk_lines.prepare, (version,), here=bulk_lines.judge_here(validator),
+            pool_after=POOL_AFTER, stats=stats)
+        self._batch: list[tuple[int, bytes]] = []
+        self._batched = 0
+
+    @property
+    def parse(self) -> bool:
+        """Whether the lines must come parsed (the kept resources are needed here)."""
+        return self.keep
 
     def __call__(self, line: NdjsonLine) -> None:
-        if line.resource is None:
-            self.broken.append((line.number, line.error or "unreadable"))
-            return
-        self.resources += 1
-        rtype = line.resource.get("resourceType")
-        entries = line.resource.get("entry") if rtype == "Bundle" else None
-        self.carried += len(entries) if isinstance(entries, list) else 1
-        if rtype != self.item.get("type"):
-            self.wrong_type.append((line.number, str(rtype)))
-        if self.validator is not None:
-            self._validate(line)
-        if self.keep:
+        if self.keep and line.resource is not None:
             self.kept.append(line.resource)
+        self._batch.append((line.number, line.raw))
+        self._batched += len(line.raw)
+        if self._batched >= BATCH_BYTES:
+            self._put()
 
-    def _validate(self, line: NdjsonLine) -> None:
-        resource = line.resource
-        assert resource is not None and self.stream is not None
-        where = f"{self.item.get('url')} line {line.number}"
-        self.stream.submit(resource, lambda issues: self._record(issues, where),
-                           answer=resource.get("resourceType") == "Bundle")
+    def _put(self) -> None:
+        lines = (str(self.item.get("type")), tuple(self._batch))
+        self._batch, self._batched = [], 0
+        for verdict in self._work.put(lines):
+            self._apply(verdict)
+
+    def _apply(self, verdict: bulk_lines.LinesVerdict) -> None:
+        self.resources += verdict.resources
+        self.carried += verdict.carried
+        self.broken.extend(verdict.broken)
+        self.wrong_type.extend(verdict.wrong_type)
+        for number, issues in verdict.issues:
+            self._record(issues, f"{self.item.get('url')} line {number}")
 
     def _record(self, issues: list[Any], where: str) -> None:
         for made in (issue_finding(i, where) for i in issues):
@@ -207,6 +222,7 @@ class FileAudit:
 
     def file_findings(self, download: Download) -> list[Finding]:
         """REQ-064 (served as FHIR NDJSON, every line a resource) and REQ-062 (one type per file, count)."""
+        self.finish()
         url = self.item.get("url")
         if not download.ok:
             return [error("REQ-064", "a file listed in the manifest could not be downloaded", where=url,
@@ -232,9 +248,19 @@ class FileAudit:
         return findings
 
     def finish(self) -> None:
-        """Wait for the validations still running (and stop their worker processes)."""
-        if self.stream is not None:
-            self.stream.close()
+        """Judge the lines still pending, wait for the workers, stop them."""
+        if self._batch:
+            self._put()
+        for verdict in self._work.finish():
+            self._apply(verdict)
+        self._work.close()
+
+    def __enter__(self) -> FileAudit:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Leaving on an exception (an interrupt) stops the workers at once."""
+        self._work.close(kill=kind is not None)
 
     def profile_findings(self) -> list[Finding]:
         self.finish()

@@ -185,8 +185,24 @@ def cancel(client: FhirClient, status_url: str) -> FhirResponse:
 @dataclass(frozen=True)
 class NdjsonLine:
     number: int  # 1-based
-    resource: dict[str, Any] | None  # None when the line is not a JSON object
+    resource: dict[str, Any] | None  # None when the line is not a JSON object (or was not parsed)
     error: str | None
+    raw: bytes = b""  # the line as sent
+
+    @property
+    def parsed(self) -> bool:
+        return self.resource is not None or self.error is not None
+
+
+def parse_line(raw: bytes, number: int) -> NdjsonLine:
+    """One non-blank NDJSON line: its resource, or why it is not one (REQ-064)."""
+    try:
+        value = jsonio.loads(raw)
+    except jsonio.JsonError as exc:
+        return NdjsonLine(number, None, f"not JSON: {exc}", raw)
+    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+        return NdjsonLine(number, None, "not a FHIR resource (a JSON object with a resourceType)", raw)
+    return NdjsonLine(number, value, None, raw)
 
 
 @dataclass
@@ -205,10 +221,11 @@ class Download:
 
 
 def download(client: FhirClient, url: str, on_line: Callable[[NdjsonLine], None], *,
-             max_line: int = 64 * 1024 * 1024) -> Download:
+             max_line: int = 64 * 1024 * 1024, parse: bool = True) -> Download:
     """Stream an NDJSON file, calling ``on_line`` for every non-empty line as it arrives (REQ-064).
 
     The exchange is recorded (head of the body only). A line longer than ``max_line`` bytes ends the download.
+    ``parse`` False: lines are handed over unparsed (``raw`` only; the consumer parses, e.g. in worker processes).
     """
     result = Download(url)
     with client.stream("GET", url, headers={"Accept": NDJSON}) as streamed:
@@ -219,7 +236,7 @@ def download(client: FhirClient, url: str, on_line: Callable[[NdjsonLine], None]
                 streamed.head = streamed.read(BODY_CAPTURE_LIMIT)
                 result.error = f"GET {url} -> HTTP {resp.status_code}"
             else:
-                streamed.head = _stream_lines(streamed, result, on_line, max_line)
+                streamed.head = _stream_lines(streamed, result, on_line, max_line, parse)
             if result.size > len(streamed.head):
                 streamed.note = f"… (streamed: {result.lines} lines, {result.size} bytes; only the head is kept)"
     result.error = result.error or streamed.error
@@ -228,7 +245,7 @@ def download(client: FhirClient, url: str, on_line: Callable[[NdjsonLine], None]
 
 
 def _stream_lines(streamed: Streamed, result: Download, on_line: Callable[[NdjsonLine], None],
-                  max_line: int) -> bytes:
+                  max_line: int, parse: bool) -> bytes:
     head, pending, number = b"", b"", 0
     for chunk in streamed.iter_bytes():  # within the transport policy's streaming cap and deadline
         result.size += len(chunk)
@@ -238,28 +255,20 @@ def _stream_lines(streamed: Streamed, result: Download, on_line: Callable[[Ndjso
         *complete, pending = pending.split(b"\n")
         for raw in complete:
             number += 1
-            _emit(raw, number, result, on_line)
+            _emit(raw, number, result, on_line, parse)
         if len(pending) > max_line:
             result.error = f"line {number + 1} is longer than {max_line} bytes"
             return head
     if pending.strip():
-        _emit(pending, number + 1, result, on_line)
+        _emit(pending, number + 1, result, on_line, parse)
     return head
 
 
-def _emit(raw: bytes, number: int, result: Download, on_line: Callable[[NdjsonLine], None]) -> None:
+def _emit(raw: bytes, number: int, result: Download, on_line: Callable[[NdjsonLine], None], parse: bool) -> None:
     if not raw.strip():
         return
     result.lines += 1
-    try:
-        value = jsonio.loads(raw)
-    except jsonio.JsonError as exc:
-        on_line(NdjsonLine(number, None, f"not JSON: {exc}"))
-        return
-    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
-        on_line(NdjsonLine(number, None, "not a FHIR resource (a JSON object with a resourceType)"))
-        return
-    on_line(NdjsonLine(number, value, None))
+    on_line(parse_line(raw, number) if parse else NdjsonLine(number, None, None, raw))
 
 
 def iter_download(client: FhirClient, url: str) -> tuple[Download, list[NdjsonLine]]:

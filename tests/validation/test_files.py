@@ -120,15 +120,5 @@ def test_json_records_name_the_ndjson_line_and_resource(tmp_path):
     assert records[1]["outcome"]["issue"][0]["details"]["coding"][0]["code"] == "struct-json"
 
 
-def test_jobs_2_gives_the_same_output_in_the_same_order(tmp_path):
-    ndjson = tmp_path / "many.ndjson"
-    lines = [orjson.dumps(dict(report_v21(), id=f"mr-{i}", status="final" if i % 7 == 0 else "complete"))
-             for i in range(300)]
-    ndjson.write_bytes(b"\n".join(lines) + b"\n")
-    one = _run([ndjson], fmt="json", jobs=1)
-    two = _run([ndjson], fmt="json", jobs=2)
-    assert one == two and one[0] == 1 and len(one[1].splitlines()) == 300
-
-
 def test_jobs_below_1_is_a_usage_error(tmp_path):
     assert _run([_write(tmp_path / "mr.json", report_v21())], jobs=0)[0] == 2
