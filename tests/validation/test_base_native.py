@@ -204,13 +204,13 @@ def test_twins_agree_with_fhirpath_on_every_node_of_the_kit_and_the_ig_examples(
     for c, node, resource in judged:
         if c.key == "per-1":
             continue  # FHIRPath normalises offsets, fhirpathpy 2.2.4 does not (test_r4_base: per-1 twin)
-        native = c.native(node, resource) if isinstance(node, dict) else True  # type: ignore[misc]
+        native = c.native(node, resource) if isinstance(node, dict) else True
         assert native is None or native == _fhirpath(c, node, resource), (c.key, node)
 
 
 # -- REQ-134 (ra-measurereport-bundle): validation/native.py's twin -------------------------------------
 def _answer(subjects: list[Any], pid: Any = "p1", full_url: str | None = "urn:uuid:p1") -> dict[str, Any]:
-    patient = {"resource": {"resourceType": "Patient", **({"id": pid} if pid is not None else {})}}
+    patient: dict[str, Any] = {"resource": {"resourceType": "Patient", **({"id": pid} if pid is not None else {})}}
     if full_url is not None:
         patient["fullUrl"] = full_url
     reports = [{"resource": {"resourceType": "MeasureReport", **({"subject": s} if s is not None else {})}}
