@@ -2,10 +2,27 @@ import pytest
 
 from ra_conformance import dates
 from ra_conformance.declarations import discover_operation, read_declarations
-from ra_conformance.fhir.redact import REDACTED, redact_text, redact_url
+from ra_conformance.fhir.redact import (
+    REDACTED,
+    forget_secrets,
+    redact_text,
+    redact_url,
+    register_secret,
+    registered_secrets,
+)
 
 
-def test_redaction_of_bodies_and_urls():
+@pytest.fixture
+def no_registered_secrets():
+    """The secret registry is process-wide: another test's secret (say "secret") would be blanked here too."""
+    saved = registered_secrets()
+    forget_secrets()
+    yield
+    for value in saved:
+        register_secret(value)
+
+
+def test_redaction_of_bodies_and_urls(no_registered_secrets):
     text = '{"access_token": "abc", "x": 1} Authorization: Bearer abc.def client_secret=zzz&x=1'
     out = redact_text(text)
     assert "abc" not in out and "zzz" not in out and out.count(REDACTED) == 3
