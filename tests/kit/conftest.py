@@ -1,4 +1,4 @@
-"""Fixtures of the kit tests: the committed kit, loaded once per session."""
+"""Fixtures of the kit tests: the committed kit, loaded once per session (`expectations`: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,6 @@ def kit_dir() -> Path:
 @pytest.fixture(scope="session")
 def resources() -> list[dict[str, Any]]:
     return list(kit.iter_resources(KIT_DIR))
-
-
-@pytest.fixture(scope="session")
-def expectations() -> kit.Expectations:
-    return kit.load_expectations(KIT_DIR)
 
 
 @pytest.fixture(scope="session")
