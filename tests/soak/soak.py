@@ -198,7 +198,10 @@ class SoakResult:
                 f"stale {len(self.verdict.stale)}; statuses {dict(sorted(t.statuses.items()))}")
 
 
-def soak(data_dir: Path, *, clients: int = 16, seconds: float = 5.0) -> SoakResult:
+def soak(data_dir: Path, *, clients: int = 16, seconds: float = 5.0, min_requests: int = 0, min_posts: int = 0,
+         max_seconds: float = 60.0) -> SoakResult:
+    """Soak for `seconds`, then on until `min_requests`/`min_posts` are done (at most `max_seconds`): the test asks
+    for an amount of work, never for a throughput, so a loaded machine makes it slower, not red."""
     server = ServerProcess(data_dir).start()
     tally, stop = Tally(), threading.Event()
     threads = [threading.Thread(target=client_loop, args=(server.base_url, n, stop, tally)) for n in range(clients)]
@@ -207,6 +210,8 @@ def soak(data_dir: Path, *, clients: int = 16, seconds: float = 5.0) -> SoakResu
         for t in threads:
             t.start()
         time.sleep(seconds)
+        while (len(tally.latencies) < min_requests or len(tally.posted) < min_posts) and time.monotonic() - started < max_seconds:
+            time.sleep(0.2)
         stop.set()
         for t in threads:
             t.join(60)

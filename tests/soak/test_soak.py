@@ -5,7 +5,7 @@ from .soak import crash, soak
 
 
 def test_concurrent_reads_and_writes_lose_nothing_and_never_answer_5xx(tmp_path):
-    result = soak(tmp_path, clients=8, seconds=3.0)
+    result = soak(tmp_path, clients=8, seconds=3.0, min_requests=100, min_posts=10)
     t = result.tally
     assert t.server_errors == [] and t.errors == [], result.summary()
     assert result.requests > 100 and len(t.posted) > 10, result.summary()
