@@ -79,7 +79,7 @@ US_CORE_TYPES = ("Condition", "Encounter", "Observation", "DocumentReference", "
 
 def evidence_conforms(validator: Any, answer: OperationAnswer) -> list[Finding]:
     """REQ-119: cited evidence is valid R4 (errors) and, for types US Core profiles, claims a US Core profile
-    (warning otherwise; the US Core packages themselves cannot be checked offline — see not_automated.py)."""
+    (warning otherwise; the US Core packages themselves cannot be checked offline — see `automated: false` in ig/requirements.json)."""
     findings: list[Finding] = []
     seen: set[str] = set()
     for b in answer.returns:
