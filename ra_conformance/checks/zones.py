@@ -16,6 +16,7 @@ from typing import Any
 from .. import dates
 from ..kit import Scenario
 from .findings import Finding, warning
+from .registry import check
 
 UTC_READING = ("the server compares dateTime periods as UTC instants (legal for search: R4 leaves the zone of a "
                "zone-less search value to the server); the IG's operation compares their date part")
@@ -57,6 +58,7 @@ def utc_reading(scenario: Scenario, reports: dict[str, dict[str, Any]]) -> Scena
     return replace(scenario, returns=returns)
 
 
+@check()
 def either_reading(by_date: list[Finding], by_utc: Callable[[], list[Finding]] | None,
                    reqs: tuple[str, ...] = ("REQ-074", "REQ-084")) -> list[Finding]:
     """The findings of the date-part reading, unless the answer is exactly right in the UTC reading: then one
@@ -66,7 +68,7 @@ def either_reading(by_date: list[Finding], by_utc: Callable[[], list[Finding]] |
     utc = by_utc()
     if any(f.severity == "error" for f in utc):
         return by_date
-    return [warning(reqs, UTC_READING), *utc]
+    return [warning(UTC_READING, reqs=reqs), *utc]
 
 
 def content_in_either_zone(check: Callable[[Scenario, bool], list[Finding]], scenario: Scenario,
