@@ -1,4 +1,4 @@
-"""Protected servers: SMART Backend Services (REQ-006; SMART App Launch v2 "Backend Services", REQ-240…REQ-248).
+"""Protected servers: SMART Backend Services (SMART App Launch v2 "Backend Services").
 
 Runs when the target declares SMART in /metadata `rest.security` or serves `.well-known/smart-configuration`;
 the token-endpoint tests also need the run's own SMART client (`--smart-client-id`, `--smart-key`).

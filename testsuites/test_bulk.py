@@ -1,4 +1,4 @@
-"""Asynchronous `$cc-gaps` for many patients (RA-SPEC §2, REQ-050..REQ-069).
+"""Asynchronous `$cc-gaps` for many patients (RA-SPEC §2).
 
 Runs if the target accepts the async kick-off: the module's first kick-off (a kit Group) is the probe. A target
 that answers it synchronously does not offer the optional pattern (REQ-069) and every test here skips.

@@ -1,4 +1,4 @@
-"""Fixture kit: the target holds the kit's patients, so the data-driven suites can run (REQ-038, REQ-039).
+"""Fixture kit: the target holds the kit's patients, so the data-driven suites can run.
 
 When the kit is missing this is the one place that says so; the suites that need it are skipped
 with the same reason instead of failing in a cascade.

@@ -1,5 +1,5 @@
 """Referenced resources: the Groups used as subjects, the Measures reports cite, and the must-support
-elements of the reports themselves (REQ-040, REQ-135..REQ-139, REQ-189, REQ-003), on every retrieval flow."""
+elements of the reports themselves, on every retrieval flow."""
 
 import pytest
 

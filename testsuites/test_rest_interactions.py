@@ -1,5 +1,5 @@
-"""RESTful interactions on MeasureReport and at the system level, as the RA CapabilityStatements require
-(REQ-180..REQ-186, REQ-205). Each test works on a throw-away Patient and report it deletes afterwards."""
+"""RESTful interactions on MeasureReport and at the system level, as the RA CapabilityStatements require.
+Each test works on a throw-away Patient and report it deletes afterwards."""
 
 from typing import Any
 

@@ -30,7 +30,7 @@ def _fmt(items: list[str] | set[str]) -> str:
 
 @check("REQ-019")
 def is_parameters(answer: OperationAnswer) -> list[Finding]:
-    """REQ-019: the answer is a single Parameters resource, whatever the subject."""
+    """The answer is a single Parameters resource, whatever the subject."""
     if answer.response.error:
         return [error("the server did not give a usable answer", actual=answer.response.describe())]
     if not answer.is_parameters:
@@ -40,7 +40,7 @@ def is_parameters(answer: OperationAnswer) -> list[Finding]:
 
 @check("REQ-041")
 def parameter_shapes(answer: OperationAnswer) -> list[Finding]:
-    """REQ-041: parameters are only `return` (a Bundle) and `outcome` (an OperationOutcome)."""
+    """Parameters are only `return` (a Bundle) and `outcome` (an OperationOutcome)."""
     if not answer.is_parameters:
         return []
     return [error(problem) for problem in answer.problems]
@@ -48,7 +48,7 @@ def parameter_shapes(answer: OperationAnswer) -> list[Finding]:
 
 @check("REQ-042")
 def http_200(answer: OperationAnswer) -> list[Finding]:
-    """REQ-042 (SHOULD): Parameters answers, including those carrying outcomes, come with HTTP 200."""
+    """Parameters answers, including those carrying outcomes, come with HTTP 200 (SHOULD)."""
     status = answer.response.status
     if answer.is_parameters and status != 200:
         return [warning("a Parameters answer should come with HTTP 200", actual=str(status))]
@@ -57,7 +57,7 @@ def http_200(answer: OperationAnswer) -> list[Finding]:
 
 @check("REQ-020", "REQ-036")
 def returns_match_patients(answer: OperationAnswer, scenario: Scenario) -> list[Finding]:
-    """REQ-020/REQ-036: exactly one `return` Bundle per valid patient, one distinct patient each."""
+    """Exactly one `return` Bundle per valid patient, one distinct patient each."""
     expected = set(scenario.returns)
     got = Counter(b.patient_ref for b in answer.returns)
     findings: list[Finding] = []
@@ -75,7 +75,7 @@ def returns_match_patients(answer: OperationAnswer, scenario: Scenario) -> list[
 
 @check("REQ-130", "REQ-021")
 def bundle_is_collection(answer: OperationAnswer) -> list[Finding]:
-    """REQ-130/REQ-021: every `return` Bundle has type collection."""
+    """Every `return` Bundle has type collection."""
     return [
         error("Bundle.type is not collection", where=_where(b), actual=str((b.bundle or {}).get("type")))
         for b in answer.returns
@@ -95,7 +95,7 @@ def bundle_has_one_patient(answer: OperationAnswer) -> list[Finding]:
 
 @check("REQ-022")
 def patient_is_subject(answer: OperationAnswer, scenario: Scenario) -> list[Finding]:
-    """REQ-022: the Patient entry is the subject patient (or the group member) the Bundle is for."""
+    """The Patient entry is the subject patient (or the group member) the Bundle is for."""
     allowed = set(scenario.returns)
     return [
         error("the Bundle's Patient is not the requested subject or one of the group's valid members", where=_where(b), expected=_fmt(allowed), actual=b.patient_ref)
@@ -106,7 +106,7 @@ def patient_is_subject(answer: OperationAnswer, scenario: Scenario) -> list[Find
 
 @check("REQ-023")
 def expected_reports_present(answer: OperationAnswer, scenario: Scenario) -> list[Finding]:
-    """REQ-023: every coding-gap report of the patient overlapping the window is in its Bundle."""
+    """Every coding-gap report of the patient overlapping the window is in its Bundle."""
     findings = []
     for patient, reports in scenario.returns.items():
         for b in answer.bundles_for(patient):
@@ -118,7 +118,7 @@ def expected_reports_present(answer: OperationAnswer, scenario: Scenario) -> lis
 
 @check("REQ-025")
 def no_unexpected_reports(answer: OperationAnswer, scenario: Scenario) -> list[Finding]:
-    """REQ-025: reports that do not overlap the window (or are not the patient's) are not returned."""
+    """Reports that do not overlap the window (or are not the patient's) are not returned."""
     findings = []
     for patient, reports in scenario.returns.items():
         for b in answer.bundles_for(patient):
@@ -150,7 +150,7 @@ def reports_overlap_window(answer: OperationAnswer, scenario: Scenario, *, utc: 
 
 @check("REQ-026", "REQ-134")
 def reports_belong_to_patient(answer: OperationAnswer) -> list[Finding]:
-    """REQ-026/REQ-134: every report in a Bundle is for that Bundle's Patient."""
+    """Every report in a Bundle is for that Bundle's Patient."""
     findings = []
     for b in answer.returns:
         for report in b.reports:
@@ -162,7 +162,7 @@ def reports_belong_to_patient(answer: OperationAnswer) -> list[Finding]:
 
 @check("REQ-027")
 def cited_resources_present(answer: OperationAnswer) -> list[Finding]:
-    """REQ-027: every resource cited by evaluatedResource of an included report is an entry of the Bundle."""
+    """Every resource cited by evaluatedResource of an included report is an entry of the Bundle."""
     findings = []
     for b in answer.returns:
         present = set(b.entry_keys())
@@ -191,7 +191,7 @@ def entries_unique(answer: OperationAnswer) -> list[Finding]:
 
 @check("REQ-030")
 def patient_only_bundle(answer: OperationAnswer, scenario: Scenario) -> list[Finding]:
-    """REQ-030: a valid patient without matching reports gets a Bundle holding only the Patient."""
+    """A valid patient without matching reports gets a Bundle holding only the Patient."""
     findings = []
     for patient, reports in scenario.returns.items():
         if reports:
@@ -241,7 +241,7 @@ def exactly_the_overlapping_reports(answer: OperationAnswer, scenario: Scenario,
 
 @check("REQ-124")
 def one_report_per_model(answer: OperationAnswer) -> list[Finding]:
-    """REQ-124: one report per patient per version-specific risk model and evaluation period — no two reports
+    """One report per patient per version-specific risk model and evaluation period — no two reports
     of a Bundle share measure and period (reports of one model for different periods are legitimate)."""
     findings = []
     for b in answer.returns:

@@ -33,7 +33,7 @@ def discovery_document(resp: FhirResponse) -> tuple[dict[str, Any] | None, list[
 
 @check("REQ-240")
 def discovery_backend_services(doc: dict[str, Any]) -> list[Finding]:
-    """REQ-240: what a backend client needs to find and use the token endpoint."""
+    """What a backend client needs to find and use the token endpoint."""
     out: list[Finding] = []
     token = doc.get("token_endpoint")
     if not isinstance(token, str) or not token.startswith(("http://", "https://")):
@@ -51,7 +51,7 @@ def discovery_backend_services(doc: dict[str, Any]) -> list[Finding]:
 
 @check("REQ-241")
 def discovery_scopes(doc: dict[str, Any]) -> list[Finding]:
-    """REQ-241 (SHOULD): scopes_supported lists the system scopes the server grants."""
+    """Scopes_supported lists the system scopes the server grants (SHOULD)."""
     scopes = _list_of_strings(doc, "scopes_supported")
     if not any(s.startswith("system/") for s in scopes):
         return [warning("scopes_supported lists no system/ scope", actual=str(scopes)[:200])]
@@ -60,7 +60,7 @@ def discovery_scopes(doc: dict[str, Any]) -> list[Finding]:
 
 @check("REQ-242")
 def refused_unauthenticated(resp: FhirResponse, what: str) -> list[Finding]:
-    """REQ-242: a FHIR request without a valid access token is refused with 401 (RFC 6750 §3.1)."""
+    """A FHIR request without a valid access token is refused with 401 (RFC 6750 §3.1)."""
     if resp.error:
         return answered(resp, "REQ-242")
     if resp.status == 401:
@@ -72,7 +72,7 @@ def refused_unauthenticated(resp: FhirResponse, what: str) -> list[Finding]:
 
 @check("REQ-243")
 def bearer_challenge(resp: FhirResponse) -> list[Finding]:
-    """REQ-243: a 401 names the Bearer scheme in WWW-Authenticate (RFC 6750 §3)."""
+    """A 401 names the Bearer scheme in WWW-Authenticate (RFC 6750 §3)."""
     if resp.error or resp.status != 401:
         return []
     challenge = resp.headers.get("www-authenticate", "")
@@ -102,7 +102,7 @@ def token_refused(resp: FhirResponse, req: str, what: str) -> list[Finding]:
 
 @check("REQ-247")
 def token_response(resp: FhirResponse) -> list[Finding]:
-    """REQ-247: access_token, token_type bearer, expires_in (seconds) and scope (SMART Backend Services "Response")."""
+    """Access_token, token_type bearer, expires_in (seconds) and scope (SMART Backend Services "Response")."""
     if resp.error or resp.status != 200 or not isinstance(resp.json, dict):
         return [error("no successful token response to judge", actual=resp.describe())]
     body = resp.json
@@ -122,7 +122,7 @@ def token_response(resp: FhirResponse) -> list[Finding]:
 
 @check("REQ-248")
 def scope_enforced(resp: FhirResponse, scope: str) -> list[Finding]:
-    """REQ-248: a token grants no more than its scopes; RFC 6750 §3.1: insufficient_scope SHOULD be 403."""
+    """A token grants no more than its scopes; RFC 6750 §3.1: insufficient_scope SHOULD be 403."""
     if resp.error:
         return answered(resp, "REQ-248")
     if resp.status is not None and 200 <= resp.status < 300:

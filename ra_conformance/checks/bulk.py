@@ -38,7 +38,7 @@ def _list(items: list[Any]) -> str:
 
 @check("REQ-054")
 def kickoff_accepted(kick: Kickoff) -> list[Finding]:
-    """REQ-054: 202 Accepted with an absolute Content-Location status URL."""
+    """202 Accepted with an absolute Content-Location status URL."""
     resp = kick.response
     if resp.error:
         return [error("the kick-off got no usable answer", actual=resp.describe())]
@@ -63,7 +63,7 @@ def kickoff_refused(kick: Kickoff, reqs: tuple[str, ...]) -> list[Finding]:
 
 @check("REQ-066")
 def cancel_accepted(resp: FhirResponse) -> list[Finding]:
-    """REQ-066: DELETE on the status URL of a running or finished job answers 202."""
+    """DELETE on the status URL of a running or finished job answers 202."""
     if resp.error or resp.status != 202:
         return [error("DELETE on the status URL should cancel the job with 202", expected="202",
                       actual=resp.describe())]
@@ -105,7 +105,7 @@ def polling_completed(result: PollResult) -> list[Finding]:
 
 @check("REQ-060")
 def failure_reported_with_outcome(result: PollResult) -> list[Finding]:
-    """REQ-060: a job that fails is reported on the status URL with 5xx (or 4xx) and an OperationOutcome.
+    """A job that fails is reported on the status URL with 5xx (or 4xx) and an OperationOutcome.
     (A job that completes has nothing to report here; a failure without an OperationOutcome is the defect.)"""
     last = result.final
     if last is None or last.status is None or last.status < 400:
@@ -284,14 +284,14 @@ class FileAudit:
 
 @check("REQ-063")
 def error_file_types(manifest: dict[str, Any] | None) -> list[Finding]:
-    """REQ-063: error files hold OperationOutcomes."""
+    """Error files hold OperationOutcomes."""
     return [error("an `error` file must hold OperationOutcome resources", where=i["url"], actual=i["type"])
             for i in items(manifest, "error") if i["type"] != "OperationOutcome"]
 
 
 @check("REQ-068")
 def same_as_sync(async_answer: OperationAnswer, sync_answer: OperationAnswer) -> list[Finding]:
-    """REQ-068: per patient, the async Bundles hold the same entries as the synchronous answer's; the same
+    """Per patient, the async Bundles hold the same entries as the synchronous answer's; the same
     subjects are reported as unknown."""
     findings: list[Finding] = []
 

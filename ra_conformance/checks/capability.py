@@ -11,7 +11,7 @@ from .registry import check
 
 @check("REQ-005")
 def is_capability_statement(resp: FhirResponse) -> list[Finding]:
-    """REQ-005: /metadata carries a CapabilityStatement."""
+    """/metadata carries a CapabilityStatement."""
     body = resp.resource
     if body is None or body.get("resourceType") != "CapabilityStatement":
         actual = body.get("resourceType") if body else (resp.error or resp.json_error)
@@ -21,7 +21,7 @@ def is_capability_statement(resp: FhirResponse) -> list[Finding]:
 
 @check("REQ-009")
 def fhir_version_and_json(resp: FhirResponse) -> list[Finding]:
-    """REQ-009: fhirVersion 4.0.1 and a JSON format."""
+    """FhirVersion 4.0.1 and a JSON format."""
     body = resp.resource
     if body is None or body.get("resourceType") != "CapabilityStatement":
         return is_capability_statement(resp)
@@ -36,7 +36,7 @@ def fhir_version_and_json(resp: FhirResponse) -> list[Finding]:
 
 @check("REQ-010")
 def operation_declared(resp: FhirResponse, name: str) -> list[Finding]:
-    """REQ-010: MeasureReport lists the coding-gap operation, with the canonical definition URL."""
+    """MeasureReport lists the coding-gap operation, with the canonical definition URL."""
     body = resp.resource
     if body is None or body.get("resourceType") != "CapabilityStatement":
         return is_capability_statement(resp)
@@ -52,7 +52,7 @@ def operation_declared(resp: FhirResponse, name: str) -> list[Finding]:
 
 @check("REQ-198")
 def ra_profiles_declared(resp: FhirResponse) -> list[Finding]:
-    """REQ-198 (SHOULD): the RA coding-gap profile is among the declared profiles."""
+    """The RA coding-gap profile is among the declared profiles (SHOULD)."""
     body = resp.resource
     if body is None:
         return is_capability_statement(resp)
@@ -66,7 +66,7 @@ RA_STATEMENTS = ("ra-server", "ra-reporting-server", "ra-reporting-client", "ra-
 
 @check("REQ-002")
 def claims_ra_conformance(resp: FhirResponse) -> list[Finding]:
-    """REQ-002: the server says which RA CapabilityStatement (role) it conforms to — `instantiates` one of them,
+    """The server says which RA CapabilityStatement (role) it conforms to — `instantiates` one of them,
     or names the RA IG in `implementationGuide`. A warning when it claims neither (the run itself is the proof)."""
     body = resp.resource
     if body is None or body.get("resourceType") != "CapabilityStatement":

@@ -18,7 +18,7 @@ def answered(resp: FhirResponse, reqs: tuple[str, ...] | str = ()) -> list[Findi
 
 @check("REQ-009")
 def fhir_json_content_type(resp: FhirResponse) -> list[Finding]:
-    """REQ-009: JSON answers use application/fhir+json (application/json tolerated with a warning; charset expected)."""
+    """JSON answers use application/fhir+json (application/json tolerated with a warning; charset expected)."""
     if resp.error or resp.status is None:
         return []
     ctype = resp.content_type

@@ -84,7 +84,7 @@ US_CORE_TYPES = ("Condition", "Encounter", "Observation", "DocumentReference", "
 
 @check("REQ-119")
 def evidence_conforms(validator: ProfileValidator, answer: OperationAnswer) -> list[Finding]:
-    """REQ-119: cited evidence is valid R4 (errors) and, for types US Core profiles, claims a US Core profile
+    """Cited evidence is valid R4 (errors) and, for types US Core profiles, claims a US Core profile
     (warning otherwise; the US Core packages themselves cannot be checked offline — see `automated: false` in ig/requirements.json)."""
     findings: list[Finding] = []
     seen: set[str] = set()
@@ -107,7 +107,7 @@ def evidence_conforms(validator: ProfileValidator, answer: OperationAnswer) -> l
 
 @check("REQ-029")
 def resources_conform(validator: ProfileValidator, resources: list[Any], where: str) -> list[Finding]:
-    """REQ-029: resources returned outside a `$report` Bundle (search pages, `$risk-gap`) — each MeasureReport
+    """Resources returned outside a `$report` Bundle (search pages, `$risk-gap`) — each MeasureReport
     against ra-measurereport, everything else against its claimed profiles / base R4."""
     from ..ig import PROFILE_MEASUREREPORT
 

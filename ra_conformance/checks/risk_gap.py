@@ -19,7 +19,7 @@ _FILTERS = (("ccType", RA_SD + "ra-ccType"), ("evidenceStatus", RA_SD + "ra-evid
 
 @check("REQ-228")
 def returns_bundle(answer: OperationAnswer) -> list[Finding]:
-    """REQ-228: a successful `$risk-gap` answers HTTP 200 with the `return` Bundle itself."""
+    """A successful `$risk-gap` answers HTTP 200 with the `return` Bundle itself."""
     resp = answer.response
     if resp.error:
         return [error("the server did not give a usable answer", actual=resp.describe())]
@@ -57,7 +57,7 @@ def groups_satisfy_filters(answer: OperationAnswer, case: RiskGapCase) -> list[F
 
 @check("REQ-230")
 def context_id_echoed(answer: OperationAnswer, context_id: str) -> list[Finding]:
-    """REQ-230 (SHOULD): a valid-id contextId header is propagated into each returned report's ra-contextId."""
+    """A valid-id contextId header is propagated into each returned report's ra-contextId (SHOULD)."""
     missing = [str(fr.key(r)) for b in answer.returns for r in b.reports if context_id not in context_ids(r)]
     if missing:
         return [warning("the contextId sent in the request header is not echoed in ra-contextId",

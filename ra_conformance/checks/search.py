@@ -40,7 +40,7 @@ def answered_with_searchset(search: SearchAnswer, reqs: str | tuple[str, ...] = 
 
 @check("REQ-087", "REQ-080")
 def search_modes(search: SearchAnswer) -> list[Finding]:
-    """REQ-087/REQ-080: included resources carry search.mode include (R4 SHALL); a match without a mode is still a
+    """Included resources carry search.mode include (R4 SHALL); a match without a mode is still a
     match (Bundle.entry.search is 0..1), so a missing mode on a matched report is only a warning."""
     wrong, unflagged = [], []
     for e in search.entries:
@@ -64,13 +64,13 @@ def search_modes(search: SearchAnswer) -> list[Finding]:
 
 @check("REQ-070", "REQ-087")
 def paging_complete(search: SearchAnswer) -> list[Finding]:
-    """REQ-070/REQ-087: `next` links lead through every page to the end, without loops."""
+    """`next` links lead through every page to the end, without loops."""
     return [error(problem) for problem in search.paging_problems]
 
 
 @check("REQ-070", "REQ-087")
 def total_agrees(search: SearchAnswer) -> list[Finding]:
-    """REQ-070/REQ-087: where the searchset states `total`, the pages hold exactly that many distinct matches."""
+    """Where the searchset states `total`, the pages hold exactly that many distinct matches."""
     total = search.total
     got = len(set(search.match_keys()))
     if isinstance(total, int) and total != got:
@@ -117,7 +117,7 @@ def none_of(search: SearchAnswer, excluded: set[str], reqs: str | tuple[str, ...
 
 @check("REQ-085")
 def matches_carry_category(search: SearchAnswer, code: str = "ra") -> list[Finding]:
-    """REQ-085: with category=ra, every match carries the measurereport-category extension with code ra."""
+    """With category=ra, every match carries the measurereport-category extension with code ra."""
     wrong = []
     for report in search.matches:
         codes = {c.get("code") for e in fr.as_list(report.get("extension")) if isinstance(e, dict) and e.get("url") == MEASUREREPORT_CATEGORY_EXT
@@ -150,7 +150,7 @@ def prefix_matches(prefix: str, value: str, period: object, *, utc: bool = False
 
 @check("REQ-074", "REQ-084")
 def prefix_answer(search: SearchAnswer, expected: set[str], query: str) -> list[Finding]:
-    """REQ-074/REQ-084: the matches are exactly the reports the prefix rule selects."""
+    """The matches are exactly the reports the prefix rule selects."""
     got = set(search.match_keys())
     findings = []
     if expected - got:
