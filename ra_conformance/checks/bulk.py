@@ -14,6 +14,7 @@ from ..fhir import resources as fr
 from ..fhir.async_pattern import Download, Kickoff, NdjsonLine, PollResult, manifest_problems
 from ..fhir.client import FhirResponse
 from ..fhir.operation import OperationAnswer
+from ..issues import Issue
 from ..validation.parallel import OrderedWork, PoolStats, default_jobs
 from . import bulk_lines
 from .findings import Finding, error, warning
@@ -221,7 +222,7 @@ class FileAudit:
         for number, issues in verdict.issues:
             self._record(issues, f"{self.item.get('url')} line {number}")
 
-    def _record(self, issues: list[Any], where: str) -> None:
+    def _record(self, issues: list[Issue], where: str) -> None:
         for made in (issue_finding(i, where) for i in issues):
             if made is None:
                 continue
