@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from .. import dates
+from ..issues import ERROR
 from ..kit import Scenario
 from .findings import Finding, warning
 from .registry import check
@@ -63,10 +64,10 @@ def either_reading(by_date: list[Finding], by_utc: Callable[[], list[Finding]] |
                    reqs: tuple[str, ...] = ("REQ-074", "REQ-084")) -> list[Finding]:
     """The findings of the date-part reading, unless the answer is exactly right in the UTC reading: then one
     warning naming the reading the server chose."""
-    if not any(f.severity == "error" for f in by_date) or by_utc is None:
+    if not any(f.severity == ERROR for f in by_date) or by_utc is None:
         return by_date
     utc = by_utc()
-    if any(f.severity == "error" for f in utc):
+    if any(f.severity == ERROR for f in utc):
         return by_date
     return [warning(UTC_READING, reqs=reqs), *utc]
 

@@ -151,7 +151,7 @@ def _patch_profile(obs: Observed) -> list[Finding] | None:
                                where=describe(r)))
             continue
         for issue in validator(obs.ig_version).validate(r.json, PATCH_PROFILE):
-            if issue.severity in ("error", "fatal"):
+            if issue.failing:
                 req = issue.rule if issue.rule.startswith("REQ-") else ("REQ-149" if issue.rule == "ra-3" else "REQ-148")
                 out.append(error(f"{issue.location}: {issue.message} [{issue.rule}]", reqs=req, where=describe(r)))
         for path in _patch_paths(r.json):
@@ -190,7 +190,7 @@ def _remark_valid(obs: Observed) -> list[Finding]:
         v = validator(obs.ig_version)
         known = {(i.location, i.rule) for i in v.validate(obs.snapshot)}
         for issue in v.validate(after):
-            if issue.severity in ("error", "fatal") and (issue.location, issue.rule) not in known:
+            if issue.failing and (issue.location, issue.rule) not in known:
                 req = issue.rule if issue.rule.startswith("REQ-") else "REQ-170"
                 out.append(error(f"{issue.location}: {issue.message} [{issue.rule}]", reqs=req, where=describe(r)))
     return out

@@ -78,7 +78,7 @@ def _datax_valid(obs: Observed) -> list[Finding]:
             out.append(error("the submission carries no MeasureReport", reqs="REQ-195", where=describe(r)))
         for report in reports:
             for issue in validator(obs.ig_version).validate(report, DATAX):
-                if issue.severity in ("error", "fatal"):
+                if issue.failing:
                     req = issue.rule if issue.rule.startswith("REQ-") else ("REQ-143" if issue.rule == "mrp-1" else "REQ-141")
                     out.append(error(f"{issue.location}: {issue.message} [{issue.rule}]", reqs=(req, "REQ-195"), where=describe(r)))
     return out

@@ -94,7 +94,7 @@ def served(status: int, content_type: str) -> FhirResponse:
 
 
 def test_a_finding_takes_its_reqs_and_check_name_from_the_registration():
-    assert answer.expected_reports_present.check.reqs == ("REQ-023",)  # type: ignore[attr-defined]
+    assert answer.expected_reports_present.check.reqs == ("REQ-023",)
     made = http.fhir_json_content_type(served(200, "text/html"))
     assert [(f.reqs, f.check) for f in made] == [(("REQ-009",), "http.fhir_json_content_type")]
     assert made[0].to_dict()["check"] == "http.fhir_json_content_type"
