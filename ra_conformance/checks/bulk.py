@@ -7,6 +7,7 @@ checked without being held in memory.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -20,7 +21,7 @@ from . import bulk_lines
 from .findings import Finding, error, warning
 from .http import rejected_with_outcome
 from .profiles import issue_finding
-from .registry import check
+from .registry import check, registration
 
 SYNCHRONOUS_SKIP = "the target answered synchronously: the asynchronous pattern is optional (REQ-069)"
 MAX_LISTED = 5  # line numbers named in one finding
@@ -223,12 +224,15 @@ class FileAudit:
             self._record(issues, f"{self.item.get('url')} line {number}")
 
     def _record(self, issues: list[Issue], where: str) -> None:
+        """Profile findings of judged lines — judged while streaming or when the findings are asked for, so named
+        after profile_findings, which reports them, whichever check is running."""
+        name = registration(FileAudit.profile_findings).name
         for made in (issue_finding(i, where) for i in issues):
             if made is None:
                 continue
             self.profile_total += 1
             if len(self.profile) < MAX_PROFILE_FINDINGS:
-                self.profile.append(made)
+                self.profile.append(replace(made, check=name))
 
     @check("REQ-064")
     def file_findings(self, download: Download) -> list[Finding]:

@@ -62,6 +62,14 @@ def check(*reqs: str) -> Callable[[F], F]:
     return register
 
 
+def registration(func: Callable[..., Any]) -> Check:
+    """The registration of a registered check (its name and REQ ids)."""
+    entry = getattr(func, "check", None)
+    if not isinstance(entry, Check):
+        raise RegistryError(f"{func!r} is not a registered check")
+    return entry
+
+
 def running() -> Check | None:
     """The registered check being evaluated now (the innermost one), if any."""
     return _RUNNING.get()

@@ -12,7 +12,7 @@ import pytest
 
 from ra_conformance.checks import answer, http
 from ra_conformance.checks.findings import error
-from ra_conformance.checks.registry import Check, RegistryError, check, registered
+from ra_conformance.checks.registry import Check, RegistryError, check, registered, registration
 from ra_conformance.client.judging import CHECKS as CLIENT_CHECKS
 from ra_conformance.client.judging import TOKEN_CHECK
 from ra_conformance.fhir.client import FhirClient, FhirResponse
@@ -94,7 +94,7 @@ def served(status: int, content_type: str) -> FhirResponse:
 
 
 def test_a_finding_takes_its_reqs_and_check_name_from_the_registration():
-    assert answer.expected_reports_present.check.reqs == ("REQ-023",)
+    assert registration(answer.expected_reports_present).reqs == ("REQ-023",)
     made = http.fhir_json_content_type(served(200, "text/html"))
     assert [(f.reqs, f.check) for f in made] == [(("REQ-009",), "http.fhir_json_content_type")]
     assert made[0].to_dict()["check"] == "http.fhir_json_content_type"
