@@ -1,4 +1,4 @@
-"""Protected servers: SMART Backend Services (REQ-006; SMART App Launch v2 "Backend Services", REQ-240…REQ-248).
+"""Protected servers: SMART Backend Services (SMART App Launch v2 "Backend Services").
 
 Runs when the target declares SMART in /metadata `rest.security` or serves `.well-known/smart-configuration`;
 the token-endpoint tests also need the run's own SMART client (`--smart-client-id`, `--smart-key`).
@@ -94,7 +94,7 @@ def test_req_245_replayed_assertion_is_refused(ra, verdict, smart_client):
     assertion = smart_client.assertion(ra.client.send)
     first = smart_client.token_request(ra.client.send, assertion=assertion)
     if first.status != 200:
-        verdict.add(error("REQ-245", "a fresh, correctly signed client assertion was refused", actual=first.describe()))
+        verdict.add(error("a fresh, correctly signed client assertion was refused", reqs="REQ-245", actual=first.describe()))
         return
     again = smart_client.token_request(ra.client.send, assertion=assertion)
     verdict.add(checks.token_refused(again, "REQ-245", "a replayed assertion (jti already used)"))

@@ -1,4 +1,4 @@
-"""Asynchronous `$cc-gaps` for many patients (RA-SPEC §2, REQ-050..REQ-069).
+"""Asynchronous `$cc-gaps` for many patients (RA-SPEC §2).
 
 Runs if the target accepts the async kick-off: the module's first kick-off (a kit Group) is the probe. A target
 that answers it synchronously does not offer the optional pattern (REQ-069) and every test here skips.
@@ -115,7 +115,7 @@ def test_req_060_a_failed_job_is_reported_with_an_operation_outcome(ra, verdict,
     """Should the job fail, the status URL says so with 5xx/4xx and an OperationOutcome (nothing to judge when it completes)."""
     _attach(ra, *export.exchanges()[:2])
     if export.poll is None:
-        verdict.add(error("REQ-060", NO_STATUS_URL))
+        verdict.add(error(NO_STATUS_URL, reqs="REQ-060"))
         return
     verdict.add(checks.failure_reported_with_outcome(export.poll))
 
@@ -125,7 +125,7 @@ def test_req_061_job_completes_within_the_polling_limit(ra, verdict, export):
     """Polling (honouring Retry-After) sees 202 while the job runs and 200 once it is done, within the limit."""
     _attach(ra, *export.exchanges()[:2])
     if export.poll is None:
-        verdict.add(error("REQ-061", NO_STATUS_URL))
+        verdict.add(error(NO_STATUS_URL, reqs="REQ-061"))
         return
     verdict.add(checks.polling_completed(export.poll))
     verdict.add(checks.progress_headers(export.poll))
@@ -136,7 +136,7 @@ def test_req_061_manifest_has_every_required_element(ra, verdict, export):
     """The completion manifest is application/json with transactionTime, request, requiresAccessToken, output, error."""
     _attach(ra, *export.exchanges()[:2])
     if export.poll is None:
-        verdict.add(error("REQ-061", NO_STATUS_URL))
+        verdict.add(error(NO_STATUS_URL, reqs="REQ-061"))
         return
     verdict.add(checks.manifest_conforms(export.poll, export.kick, ra.operation.name))
     verdict.add(checks.error_file_types(export.manifest))
@@ -148,7 +148,7 @@ def test_req_064_every_file_is_ndjson_with_the_counted_lines(ra, verdict, export
     as many as the item's count says."""
     _attach(ra, *export.exchanges())
     if not export.files:
-        verdict.add(error("REQ-064", NO_FILES))
+        verdict.add(error(NO_FILES, reqs="REQ-064"))
         return
     for _, audit, download in export.files:
         verdict.add(audit.file_findings(download))
@@ -161,7 +161,7 @@ def test_req_029_every_line_conforms_to_its_profile(ra, verdict, export):
     if ra.validator is None:
         pytest.skip("the RA validator is not available")
     if not export.files:
-        verdict.add(error("REQ-029", NO_FILES))
+        verdict.add(error(NO_FILES, reqs="REQ-029"))
         return
     for _, audit, _ in export.files:
         verdict.add(audit.profile_findings())
@@ -202,14 +202,14 @@ def test_req_064_files_need_the_access_token_when_the_manifest_says_so(ra, verdi
         for url in urls[:1]:
             resp = anonymous.get(url)
             if resp.status == 200:
-                verdict.add(error("REQ-064", "a file was served without the access token", where=url))
+                verdict.add(error("a file was served without the access token", reqs="REQ-064", where=url))
 
 
 @pytest.mark.req("REQ-066")
 def test_req_066_delete_cancels_and_status_answers_404(ra, verdict, posted):
     """DELETE on the status URL answers 202; the status URL then answers 404."""
     if not posted.accepted or posted.status_url is None:
-        verdict.add(error("REQ-066", "no job to cancel: the POST kick-off was not accepted with a status URL"))
+        verdict.add(error("no job to cancel: the POST kick-off was not accepted with a status URL", reqs="REQ-066"))
         return
     deleted = ap.cancel(ra.client, posted.status_url)
     verdict.add(checks.cancel_accepted(deleted))

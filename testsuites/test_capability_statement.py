@@ -1,4 +1,4 @@
-"""CapabilityStatement: the target describes itself at /metadata (REQ-005, REQ-009, REQ-010, REQ-198)."""
+"""CapabilityStatement: the target describes itself at /metadata."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Coding-gap Bundles: the shape of every answer that carries patients' Bundles (REQ-019..REQ-028, REQ-130..REQ-134)."""
+"""Coding-gap Bundles: the shape of every answer that carries patients' Bundles."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Fixture kit: the target holds the kit's patients, so the data-driven suites can run (REQ-038, REQ-039).
+"""Fixture kit: the target holds the kit's patients, so the data-driven suites can run.
 
 When the kit is missing this is the one place that says so; the suites that need it are skipped
 with the same reason instead of failing in a cascade.
@@ -18,4 +18,4 @@ def test_req_038_fixture_kit_is_loaded(ra, verdict):
     if missing:
         # a 404 on /metadata too: the base URL is wrong, not the kit missing
         why = base_url_hint(ra.settings.target or "", ra.metadata_response.status) or f"the fixture kit is not loaded: {KIT_SUITE_HINT}"
-        verdict.add(error(("REQ-038", "REQ-039"), why, actual=f"not found: {', '.join(missing)}"))
+        verdict.add(error(why, reqs=("REQ-038", "REQ-039"), actual=f"not found: {', '.join(missing)}"))

@@ -1,4 +1,4 @@
-"""Group: `subject=Group/g` answers per member (REQ-023, REQ-025, REQ-035, REQ-036, REQ-037)."""
+"""Group: `subject=Group/g` answers per member."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Invalid subjects: unknown patient, unknown group, group without valid members (REQ-032, REQ-033, REQ-034)."""
+"""Invalid subjects: unknown patient, unknown group, group without valid members."""
 
 import pytest
 

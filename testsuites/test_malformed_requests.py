@@ -1,4 +1,4 @@
-"""Malformed requests: rejected with 4xx + OperationOutcome, never a 5xx (REQ-017, REQ-018)."""
+"""Malformed requests: rejected with 4xx + OperationOutcome, never a 5xx."""
 
 from dataclasses import replace
 

@@ -1,4 +1,4 @@
-"""Period overlap: the overlap matrix of the kit, one test per case (REQ-023, REQ-024, REQ-025).
+"""Period overlap: the overlap matrix of the kit, one test per case.
 
 ⚑ RA-SPEC §1.2: a report matches when its period overlaps [periodStart, periodEnd], both ends
 inclusive, by calendar day; dateTime periods compare their date part; partial dates expand.

@@ -1,14 +1,16 @@
-"""Profiles: every resource in every answer conforms to its RA / US Core profile (REQ-029, REQ-021, REQ-133, REQ-100…REQ-177).
+"""Profiles: every resource in every answer conforms to its RA / US Core profile.
 
 Judged on every retrieval flow the run exercises (`ra.retrieved`: MeasureReport search, the `$report` family),
 so a search-only 2.1.0 server gets every profile rule too (SHALL items always run)."""
+
+from typing import Any
 
 import pytest
 
 from ra_conformance.checks import answer as checks
 from ra_conformance.checks import profiles
+from ra_conformance.ig import Requirement, profile_rules
 
-from .profile_rules import BUNDLE_RULES, PROFILE_RULES, RULE_ALIASES
 from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, OPERATION
 
 pytestmark = NEEDS_KIT
@@ -39,23 +41,20 @@ def test_req_029_overlap_answers_conform_to_profiles(ra, verdict):
             verdict.add(profiles.answer_conforms(validator, answer))
 
 
-def _rule_marks(req, versions):
-    marks = [pytest.mark.req(req), pytest.mark.ig_versions(*versions)]
-    if req in BUNDLE_RULES:  # rules of the `$report` Bundle itself: only that flow has one
+def _rule_param(rule: Requirement) -> Any:
+    marks = [pytest.mark.req(rule.id), pytest.mark.ig_versions(*rule.versions)]
+    if rule.needs_operation:  # rules of the `$report` Bundle itself: only that flow has one
         marks.append(OPERATION)
-    return marks
+    return pytest.param(rule, marks=marks, id=f"{rule.id}-{rule.profile_rule}")
 
 
-@pytest.mark.parametrize(
-    "req",
-    [pytest.param(req, marks=_rule_marks(req, versions), id=f"{req}-{slug}") for req, slug, versions in PROFILE_RULES],
-)
-def test_req_1xx_returned_resources_meet_profile_rule(ra, verdict, req):
+@pytest.mark.parametrize("rule", [_rule_param(rule) for rule in profile_rules()])
+def test_req_1xx_returned_resources_meet_profile_rule(ra, verdict, rule):
     """The resources of every answer meet the profile rule of the requirement named in the test id."""
     validator = _validator(ra)
     cases = [ra.kit.scenario(s) for s in ANSWERED_WITH_BUNDLES] + list(ra.kit.overlap_cases)
     answers = [a for case in cases for a in ra.retrieved(case)]
-    verdict.add(profiles.rule_findings(validator, answers, req, RULE_ALIASES.get(req, ())))
+    verdict.add(profiles.rule_findings(validator, answers, rule.id, rule.aliases))
 
 
 @pytest.mark.req("REQ-124")

@@ -1,5 +1,5 @@
 """Referenced resources: the Groups used as subjects, the Measures reports cite, and the must-support
-elements of the reports themselves (REQ-040, REQ-135..REQ-139, REQ-189, REQ-003), on every retrieval flow."""
+elements of the reports themselves, on every retrieval flow."""
 
 import pytest
 
@@ -39,11 +39,11 @@ def test_req_189_cited_measures_resolve_to_model_measures(ra, verdict):
     canonicals = sorted({r["measure"] for s in ANSWERED_WITH_BUNDLES for a in ra.retrieved(ra.kit.scenario(s))
                          for b in a.returns for r in b.reports if isinstance(r.get("measure"), str)})
     if not canonicals:
-        verdict.add(error("REQ-102", "no returned report cites a Measure"))
+        verdict.add(error("no returned report cites a Measure", reqs="REQ-102"))
     for canonical in canonicals:
         measure, resp = fhir_rest.resolve_canonical(ra.client, "Measure", canonical)
         if measure is None:
-            verdict.add(error(("REQ-189", "REQ-102"), f"the Measure {canonical} does not resolve on the target", actual=resp.describe()))
+            verdict.add(error(f"the Measure {canonical} does not resolve on the target", reqs=("REQ-189", "REQ-102"), actual=resp.describe()))
             continue
         verdict.add(checks.issues_as_findings(validator.validate(measure, PROFILE_MODEL_MEASURE), "REQ-137", canonical))
 

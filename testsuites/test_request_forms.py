@@ -1,4 +1,4 @@
-"""Request forms: the operation answers GET and POST alike (REQ-011, REQ-012, REQ-013)."""
+"""Request forms: the operation answers GET and POST alike."""
 
 import pytest
 

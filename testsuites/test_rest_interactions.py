@@ -1,5 +1,5 @@
-"""RESTful interactions on MeasureReport and at the system level, as the RA CapabilityStatements require
-(REQ-180..REQ-186, REQ-205). Each test works on a throw-away Patient and report it deletes afterwards."""
+"""RESTful interactions on MeasureReport and at the system level, as the RA CapabilityStatements require.
+Each test works on a throw-away Patient and report it deletes afterwards."""
 
 from typing import Any
 
@@ -23,7 +23,7 @@ def scratch(ra, verdict):
     with fhir_rest.scratch_report(ra.client, ra.kit_resources[KIT_REPORT], ra.kit_resources[KIT_PATIENT]) as made:
         findings = rest.scratch_created(made)
         if made.report_id is None:
-            raise ConformanceFailure(findings or [error("REQ-183", "no scratch report could be created on the target")])
+            raise ConformanceFailure(findings or [error("no scratch report could be created on the target", reqs="REQ-183")])
         verdict.add(findings)
         yield made.report_id
 
@@ -57,7 +57,7 @@ def test_req_184_measurereport_update(ra, verdict, scratch):
         after, findings = rest.read_back(ra.client.get(ref), ref, "REQ-184")
         verdict.add(findings)
         if after is not None and after.get("status") != "pending":
-            verdict.add(error("REQ-184", "the updated status does not read back", expected="pending", actual=str(after.get("status"))))
+            verdict.add(error("the updated status does not read back", reqs="REQ-184", expected="pending", actual=str(after.get("status"))))
 
 
 @pytest.mark.req("REQ-184")

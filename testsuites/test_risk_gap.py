@@ -1,4 +1,4 @@
-"""`$risk-gap` of the STU3 ballot (RA-SPEC §1.5; REQ-220..REQ-230): POST with Patient, coverage, filters and a
+"""`$risk-gap` of the STU3 ballot (RA-SPEC §1.5): POST with Patient, coverage, filters and a
 data Bundle; the same content rules as every other retrieval (right reports, their evidence, nothing twice).
 
 Listed in no CapabilityStatement of the IG: MAY, run when /metadata declares `$risk-gap`.

@@ -1,4 +1,4 @@
-"""MeasureReport search, the 2.1.0 retrieval (RA-SPEC §1.4, §7; REQ-070..REQ-087): the same content rules as
+"""MeasureReport search, the 2.1.0 retrieval (RA-SPEC §1.4, §7): the same content rules as
 `$report` (right reports, their evidence, nothing twice), judged over every page of a searchset.
 
 SHALL in 2.1.0 and the STU3 ballot; MAY in STU1, where it runs when /metadata declares it (and filters by the

@@ -1,5 +1,5 @@
 """MeasureReport search parameters the 2.1.0 reporting server SHALL support beyond the window search:
-patient, measure, status and date (REQ-071, REQ-072, REQ-073, REQ-075). Expected matches come from the kit."""
+patient, measure, status and date. Expected matches come from the kit."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Single patient: `subject=Patient/x` returns that patient's overlapping reports (REQ-020, REQ-023, REQ-025, REQ-030, REQ-031)."""
+"""Single patient: `subject=Patient/x` returns that patient's overlapping reports."""
 
 import pytest
 

@@ -1,22 +1,28 @@
-"""Findings: what a check concludes. Each is an error (fails the test) or a warning (fails only under --strict)."""
+"""Findings: what a check concludes. Each is an error (fails the test) or a warning (fails only under --strict).
+
+A finding names the requirements it judges and the check that made it: made inside a registered check
+(checks/registry.py) it takes both from the registration; elsewhere (client-test, a suite's own judgement, a
+generic check's caller) it is given ``reqs=`` explicitly.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-ERROR = "error"
-WARNING = "warning"
+from ..issues import ERROR, WARNING, Severity
+from .registry import running
 
 
 @dataclass(frozen=True)
 class Finding:
-    severity: str  # ERROR | WARNING
+    severity: Severity  # ERROR | WARNING
     reqs: tuple[str, ...]
     message: str
     expected: str | None = None
     actual: str | None = None
     where: str | None = None
+    check: str | None = None  # the registered check that made it (checks/registry.py), e.g. "answer.http_200"
 
     def render(self) -> str:
         head = f"[{self.severity.upper()}] {', '.join(self.reqs)}: {self.message}" if self.reqs else f"[{self.severity.upper()}] {self.message}"
@@ -33,16 +39,25 @@ class Finding:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items() if v is not None}
 
 
-def error(reqs: str | tuple[str, ...], message: str, **kw: str | None) -> Finding:
-    return Finding(ERROR, _reqs(reqs), message, **kw)
+Reqs = str | tuple[str, ...]
 
 
-def warning(reqs: str | tuple[str, ...], message: str, **kw: str | None) -> Finding:
-    return Finding(WARNING, _reqs(reqs), message, **kw)
+def error(message: str, *, reqs: Reqs | None = None, expected: str | None = None, actual: str | None = None,
+          where: str | None = None) -> Finding:
+    return _finding(ERROR, message, reqs, expected=expected, actual=actual, where=where)
 
 
-def _reqs(reqs: str | tuple[str, ...]) -> tuple[str, ...]:
-    return (reqs,) if isinstance(reqs, str) else tuple(reqs)
+def warning(message: str, *, reqs: Reqs | None = None, expected: str | None = None, actual: str | None = None,
+            where: str | None = None) -> Finding:
+    return _finding(WARNING, message, reqs, expected=expected, actual=actual, where=where)
+
+
+def _finding(severity: Severity, message: str, reqs: Reqs | None, **kw: str | None) -> Finding:
+    check = running()
+    ids = ((reqs,) if isinstance(reqs, str) else tuple(reqs)) if reqs is not None else (check.reqs if check else ())
+    if reqs is None and not ids:
+        raise TypeError(f"the finding {message!r} names no requirement: pass reqs=, or make it in a @check that has them")
+    return Finding(severity, ids, message, check=check.name if check else None, **kw)
 
 
 @dataclass

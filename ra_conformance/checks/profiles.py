@@ -2,36 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..fhir import resources as fr
 from ..fhir.operation import OperationAnswer
+from ..issues import WARNING, Issue, ProfileValidator
 from .findings import Finding, error, warning
+from .registry import check
 
 MAX_FINDINGS_PER_BUNDLE = 50
 
 
-def issue_finding(issue: Any, where: str) -> Finding | None:
-    make = {"error": error, "fatal": error, "warning": warning}.get(getattr(issue, "severity", ""))
+def issue_finding(issue: Issue, where: str) -> Finding | None:
+    """A validator issue as a finding of the requirement it breaks (REQ-029 for base-FHIR rules); None for notes."""
+    make = error if issue.failing else warning if issue.severity == WARNING else None
     if make is None:
         return None
-    rule = getattr(issue, "rule", "") or "profile"
+    rule = issue.rule or "profile"
     reqs = (rule,) if rule.startswith("REQ-") else ("REQ-029",)
-    text = f"{getattr(issue, 'resource', '')} at {getattr(issue, 'location', '')}: {getattr(issue, 'message', '')} [{rule}]"
-    return make(reqs, text, where=where)
+    return make(f"{issue.resource} at {issue.location}: {issue.message} [{rule}]", reqs=reqs, where=where)
 
 
-def answer_conforms(validator: Any, answer: OperationAnswer) -> list[Finding]:
+@check("REQ-029")
+def answer_conforms(validator: ProfileValidator, answer: OperationAnswer) -> list[Finding]:
     """REQ-029/REQ-021/REQ-133: validate each `return` Bundle in its context (the validator knows the profiles)."""
     findings: list[Finding] = []
     made = [f for f in (issue_finding(issue, where) for where, issue in _answer_issues(validator, answer)) if f]
     findings.extend(made[:MAX_FINDINGS_PER_BUNDLE])
     if len(made) > MAX_FINDINGS_PER_BUNDLE:
-        findings.append(error("REQ-029", f"… and {len(made) - MAX_FINDINGS_PER_BUNDLE} more profile issues"))
+        findings.append(error(f"… and {len(made) - MAX_FINDINGS_PER_BUNDLE} more profile issues"))
     return findings
 
 
-def rule_findings(validator: Any, answers: list[OperationAnswer], req: str, aliases: tuple[str, ...] = ()) -> list[Finding]:
+@check()
+def rule_findings(validator: ProfileValidator, answers: list[OperationAnswer], req: str, aliases: tuple[str, ...] = ()) -> list[Finding]:
     """REQ-1xx: the issues tagged with one profile requirement (or its constraint keys), over every `return`
     Bundle of the answers. Validation results are cached on the answer objects, so N rule tests validate each
     Bundle once."""
@@ -39,21 +44,21 @@ def rule_findings(validator: Any, answers: list[OperationAnswer], req: str, alia
     findings: list[Finding] = []
     for answer in answers:
         for where, issue in _answer_issues(validator, answer):
-            if getattr(issue, "rule", "") in rules and getattr(issue, "severity", "") in ("error", "fatal", "warning"):
+            if issue.rule in rules and (issue.failing or issue.severity == WARNING):
                 made = issue_finding(issue, where)
                 if made is not None:
-                    findings.append(made if req in made.reqs else type(made)(made.severity, (req,), made.message, where=where))
+                    findings.append(made if req in made.reqs else replace(made, reqs=(req,)))
     return findings[:MAX_FINDINGS_PER_BUNDLE]
 
 
-def _answer_issues(validator: Any, answer: OperationAnswer) -> list[tuple[str, Any]]:
+def _answer_issues(validator: ProfileValidator, answer: OperationAnswer) -> list[tuple[str, Issue]]:
     """Every profile issue of an answer with where it is: a `return` Bundle validated in its context, or — for
     answers grouped from a searchset or a `$risk-gap` Bundle (no per-patient Bundle) — each entry on its own
     (reports against ra-measurereport, the rest against their claimed profiles / base R4)."""
     cache = answer.__dict__.setdefault("_profile_issues", {})
     key = id(validator)
     if key not in cache:
-        found: list[tuple[str, Any]] = []
+        found: list[tuple[str, Issue]] = []
         for b in answer.returns:
             if b.bundle is not None:
                 found += [(f"Parameters.parameter[{b.position}]", i) for i in validator.validate_answer_bundle(b.bundle)]
@@ -77,9 +82,10 @@ US_CORE_TYPES = ("Condition", "Encounter", "Observation", "DocumentReference", "
                  "Coverage", "Procedure", "MedicationRequest", "AllergyIntolerance", "DiagnosticReport")
 
 
-def evidence_conforms(validator: Any, answer: OperationAnswer) -> list[Finding]:
-    """REQ-119: cited evidence is valid R4 (errors) and, for types US Core profiles, claims a US Core profile
-    (warning otherwise; the US Core packages themselves cannot be checked offline — see not_automated.py)."""
+@check("REQ-119")
+def evidence_conforms(validator: ProfileValidator, answer: OperationAnswer) -> list[Finding]:
+    """Cited evidence is valid R4 (errors) and, for types US Core profiles, claims a US Core profile
+    (warning otherwise; the US Core packages themselves cannot be checked offline — see `automated: false` in ig/requirements.json)."""
     findings: list[Finding] = []
     seen: set[str] = set()
     for b in answer.returns:
@@ -91,16 +97,17 @@ def evidence_conforms(validator: Any, answer: OperationAnswer) -> list[Finding]:
                 continue
             seen.add(ref)
             for issue in validator.validate(resource):
-                if issue.severity in ("error", "fatal"):
-                    findings.append(error("REQ-119", f"{ref} at {issue.location}: {issue.message} [{issue.rule}]"))
+                if issue.failing:
+                    findings.append(error(f"{ref} at {issue.location}: {issue.message} [{issue.rule}]"))
             claimed = [p for p in fr.as_list((resource.get("meta") or {}).get("profile")) if isinstance(p, str)]
             if resource.get("resourceType") in US_CORE_TYPES and not any("/us/core/" in p for p in claimed):
-                findings.append(warning("REQ-119", f"{ref} claims no US Core profile", actual=", ".join(claimed) or "(no meta.profile)"))
+                findings.append(warning(f"{ref} claims no US Core profile", actual=", ".join(claimed) or "(no meta.profile)"))
     return findings
 
 
-def resources_conform(validator: Any, resources: list[Any], where: str) -> list[Finding]:
-    """REQ-029: resources returned outside a `$report` Bundle (search pages, `$risk-gap`) — each MeasureReport
+@check("REQ-029")
+def resources_conform(validator: ProfileValidator, resources: list[Any], where: str) -> list[Finding]:
+    """Resources returned outside a `$report` Bundle (search pages, `$risk-gap`) — each MeasureReport
     against ra-measurereport, everything else against its claimed profiles / base R4."""
     from ..ig import PROFILE_MEASUREREPORT
 
@@ -112,5 +119,5 @@ def resources_conform(validator: Any, resources: list[Any], where: str) -> list[
         made = [f for f in (issue_finding(i, where) for i in validator.validate(resource, profile)) if f]
         findings.extend(made)
     if len(findings) > MAX_FINDINGS_PER_BUNDLE:
-        findings = findings[:MAX_FINDINGS_PER_BUNDLE] + [error("REQ-029", f"… and {len(findings) - MAX_FINDINGS_PER_BUNDLE} more profile issues", where=where)]
+        findings = findings[:MAX_FINDINGS_PER_BUNDLE] + [error(f"… and {len(findings) - MAX_FINDINGS_PER_BUNDLE} more profile issues", where=where)]
     return findings

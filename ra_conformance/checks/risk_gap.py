@@ -11,18 +11,20 @@ from ..fhir.operation import OperationAnswer
 from ..fhir.risk_gap import context_ids
 from ..kit import RiskGapCase
 from .findings import Finding, error, warning
+from .registry import check
 
 RA_SD = "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/"
 _FILTERS = (("ccType", RA_SD + "ra-ccType"), ("evidenceStatus", RA_SD + "ra-evidenceStatus"))
 
 
+@check("REQ-228")
 def returns_bundle(answer: OperationAnswer) -> list[Finding]:
-    """REQ-228: a successful `$risk-gap` answers HTTP 200 with the `return` Bundle itself."""
+    """A successful `$risk-gap` answers HTTP 200 with the `return` Bundle itself."""
     resp = answer.response
     if resp.error:
-        return [error("REQ-228", "the server did not give a usable answer", actual=resp.describe())]
+        return [error("the server did not give a usable answer", actual=resp.describe())]
     if resp.status != 200 or answer.problems:
-        return [error("REQ-228", "the answer is not a Bundle with HTTP 200", expected="200 + Bundle",
+        return [error("the answer is not a Bundle with HTTP 200", expected="200 + Bundle",
                       actual=f"HTTP {resp.status}: {'; '.join(answer.problems) or (resp.resource or {}).get('resourceType')}")]
     return []
 
@@ -33,6 +35,7 @@ def _codes(group: dict, url: str) -> set[str]:
             if isinstance(c, dict) and isinstance(code := c.get("code"), str)}
 
 
+@check("REQ-227", "REQ-225")
 def groups_satisfy_filters(answer: OperationAnswer, case: RiskGapCase) -> list[Finding]:
     """REQ-227 ⚑: every returned CC (MeasureReport.group) has one of the requested ccType codes and one of the
     requested evidenceStatus codes (OR within a parameter, AND across)."""
@@ -48,15 +51,16 @@ def groups_satisfy_filters(answer: OperationAnswer, case: RiskGapCase) -> list[F
                         wrong.append(f"{fr.key(report)} group[{n}] ({group.get('id')}): {name} {_fmt(_codes(group, url))}")
     if wrong:
         asked = "; ".join(f"{k}={','.join(sorted(v))}" for k, v in wanted.items() if v)
-        return [error(("REQ-227", "REQ-225"), "returned CCs do not satisfy the filters", expected=asked, actual="; ".join(wrong[:10]))]
+        return [error("returned CCs do not satisfy the filters", expected=asked, actual="; ".join(wrong[:10]))]
     return []
 
 
+@check("REQ-230")
 def context_id_echoed(answer: OperationAnswer, context_id: str) -> list[Finding]:
-    """REQ-230 (SHOULD): a valid-id contextId header is propagated into each returned report's ra-contextId."""
+    """A valid-id contextId header is propagated into each returned report's ra-contextId (SHOULD)."""
     missing = [str(fr.key(r)) for b in answer.returns for r in b.reports if context_id not in context_ids(r)]
     if missing:
-        return [warning("REQ-230", "the contextId sent in the request header is not echoed in ra-contextId",
+        return [warning("the contextId sent in the request header is not echoed in ra-contextId",
                         expected=context_id, actual=f"absent from {_fmt(set(missing))}")]
     return []
 

@@ -14,8 +14,10 @@ from dataclasses import replace
 from typing import Any
 
 from .. import dates
+from ..issues import ERROR
 from ..kit import Scenario
 from .findings import Finding, warning
+from .registry import check
 
 UTC_READING = ("the server compares dateTime periods as UTC instants (legal for search: R4 leaves the zone of a "
                "zone-less search value to the server); the IG's operation compares their date part")
@@ -57,16 +59,17 @@ def utc_reading(scenario: Scenario, reports: dict[str, dict[str, Any]]) -> Scena
     return replace(scenario, returns=returns)
 
 
+@check()
 def either_reading(by_date: list[Finding], by_utc: Callable[[], list[Finding]] | None,
                    reqs: tuple[str, ...] = ("REQ-074", "REQ-084")) -> list[Finding]:
     """The findings of the date-part reading, unless the answer is exactly right in the UTC reading: then one
     warning naming the reading the server chose."""
-    if not any(f.severity == "error" for f in by_date) or by_utc is None:
+    if not any(f.severity == ERROR for f in by_date) or by_utc is None:
         return by_date
     utc = by_utc()
-    if any(f.severity == "error" for f in utc):
+    if any(f.severity == ERROR for f in utc):
         return by_date
-    return [warning(reqs, UTC_READING), *utc]
+    return [warning(UTC_READING, reqs=reqs), *utc]
 
 
 def content_in_either_zone(check: Callable[[Scenario, bool], list[Finding]], scenario: Scenario,

@@ -21,7 +21,7 @@ def status_polls(obs: Observed) -> list[Recorded]:
 
 def _kickoff_prefer(obs: Observed) -> list[Finding]:
     """REQ-051: every kick-off carries `Prefer: respond-async`."""
-    return [error("REQ-051", "the kick-off does not carry Prefer: respond-async (the server answers synchronously)",
+    return [error("the kick-off does not carry Prefer: respond-async (the server answers synchronously)", reqs="REQ-051",
                   expected="Prefer: respond-async", actual=r.header("prefer") or "no Prefer header", where=describe(r))
             for r in operation_requests(obs)
             if "respond-async" not in [p.strip().lower() for p in (r.header("prefer") or "").split(",")]]
@@ -33,10 +33,10 @@ def _kickoff_accept(obs: Observed) -> list[Finding]:
     for r in operation_requests(obs):
         accept = r.header("accept")
         if accept is None:
-            out.append(error("REQ-052", "the kick-off carries no Accept header", expected="Accept: application/fhir+json",
+            out.append(error("the kick-off carries no Accept header", reqs="REQ-052", expected="Accept: application/fhir+json",
                              where=describe(r)))
         elif not any(media(a) in ACCEPTABLE for a in accept.split(",")):
-            out.append(error("REQ-052", "the kick-off's Accept names no FHIR JSON format", actual=accept, where=describe(r)))
+            out.append(error("the kick-off's Accept names no FHIR JSON format", reqs="REQ-052", actual=accept, where=describe(r)))
     return out
 
 
@@ -45,7 +45,7 @@ OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 
 def _output_format(obs: Observed) -> list[Finding]:
     """REQ-053 (MAY): `_outputFormat`, when sent, names NDJSON (the only format the IG supports)."""
-    return [error("REQ-053", "_outputFormat names a format other than NDJSON", expected=" | ".join(OUTPUT_FORMATS),
+    return [error("_outputFormat names a format other than NDJSON", reqs="REQ-053", expected=" | ".join(OUTPUT_FORMATS),
                   actual=v, where=describe(r))
             for r in operation_requests(obs) for v in r.params("_outputFormat") if v.strip() not in OUTPUT_FORMATS]
 
@@ -68,7 +68,7 @@ def _polling(obs: Observed) -> list[Finding]:
                 continue
             waited = nxt.received - prev.responded
             if waited < wait - EARLY_TOLERANCE:
-                out.append(warning("REQ-058", "the client polled before the time Retry-After gave",
+                out.append(warning("the client polled before the time Retry-After gave", reqs="REQ-058",
                                    expected=f"≥ {wait:.0f} s after {describe(prev)}", actual=f"{waited:.2f} s",
                                    where=describe(nxt)))
     return out
@@ -88,7 +88,7 @@ def file_findings(obs: Observed) -> list[Finding]:
     manifest = manifest_of(obs)
     if manifest is None:
         answered = [r for r in operation_requests(obs) if r.status == 202]
-        return [error(("REQ-050",), "the client never polled the job to its completion manifest",
+        return [error("the client never polled the job to its completion manifest", reqs=("REQ-050",),
                       actual=f"{len(status_polls(obs))} status poll(s) after {len(answered)} accepted kick-off(s)")]
     items = [i for key in ("output", "error") for i in manifest.get(key) or [] if isinstance(i, dict)]
     needs_token = manifest.get("requiresAccessToken") is True
@@ -99,11 +99,11 @@ def file_findings(obs: Observed) -> list[Finding]:
         got = [r for r in fetches if r.path == path and r.status is not None and r.status < 300]
         if not got:
             tried = [r for r in fetches if r.path == path]
-            out.append(error(("REQ-050", "REQ-064"), f"the manifest file of type {item.get('type')} was never downloaded",
+            out.append(error(f"the manifest file of type {item.get('type')} was never downloaded", reqs=("REQ-050", "REQ-064"),
                              expected=f"GET {item.get('url')}",
                              actual=(f"HTTP {tried[-1].status}" if tried else "not requested")))
         elif needs_token and not any(_with_token(obs, r) for r in got):
-            out.append(error(("REQ-064",), "requiresAccessToken is true but the file was fetched without a valid bearer token",
+            out.append(error("requiresAccessToken is true but the file was fetched without a valid bearer token", reqs=("REQ-064",),
                              where=describe(got[0])))
     return out
 

@@ -31,20 +31,20 @@ def _date_param(name: str, req: str, wanted: str) -> Callable[[Observed], list[F
         out: list[Finding] = []
         for r in operation_requests(obs):
             params, problems = op_params(r)
-            out += [error(req, p, where=describe(r)) for p in problems]
+            out += [error(p, reqs=req, where=describe(r)) for p in problems]
             values = params.get(name, [])
             if len(values) != 1:
-                out.append(error(req, f"{name} is sent {len(values)} times; the operation needs it exactly once (1..1)",
+                out.append(error(f"{name} is sent {len(values)} times; the operation needs it exactly once (1..1)", reqs=req,
                                  where=describe(r)))
                 continue
             kind, value = values[0]
             if kind not in ("query", "valueDate"):
-                out.append(error(req, f"{name} is a date: send valueDate", actual=kind, where=describe(r)))
+                out.append(error(f"{name} is a date: send valueDate", reqs=req, actual=kind, where=describe(r)))
             if not is_date(value):
-                out.append(error(req, f"{name} is not a FHIR date", expected="YYYY, YYYY-MM or YYYY-MM-DD",
+                out.append(error(f"{name} is not a FHIR date", reqs=req, expected="YYYY, YYYY-MM or YYYY-MM-DD",
                                  actual=repr(value), where=describe(r)))
             elif value != wanted:
-                out.append(error(req, f"{name} is not the scenario's date", expected=wanted, actual=value, where=describe(r)))
+                out.append(error(f"{name} is not the scenario's date", reqs=req, expected=wanted, actual=value, where=describe(r)))
         return out
     return check
 
@@ -56,17 +56,17 @@ def _subject(obs: Observed) -> list[Finding]:
     for r in operation_requests(obs):
         values = op_params(r)[0].get("subject", [])
         if len(values) != 1:
-            out.append(error("REQ-016", f"subject is sent {len(values)} times; the operation needs it exactly once",
+            out.append(error(f"subject is sent {len(values)} times; the operation needs it exactly once", reqs="REQ-016",
                              where=describe(r)))
             continue
         kind, value = values[0]
         if kind not in ("query", "valueString"):
-            out.append(error("REQ-016", "subject is a string parameter: send valueString", actual=kind, where=describe(r)))
+            out.append(error("subject is a string parameter: send valueString", reqs="REQ-016", actual=kind, where=describe(r)))
         if not isinstance(value, str) or not TYPED_REF.match(value):
-            out.append(error("REQ-016", "subject is not `Patient/<id>` or `Group/<id>` (a bare id leaves the type unknown)",
+            out.append(error("subject is not `Patient/<id>` or `Group/<id>` (a bare id leaves the type unknown)", reqs="REQ-016",
                              expected=wanted, actual=repr(value), where=describe(r)))
         elif not value.endswith(wanted):
-            out.append(error("REQ-016", "subject is not the scenario's subject", expected=wanted, actual=value, where=describe(r)))
+            out.append(error("subject is not the scenario's subject", reqs="REQ-016", expected=wanted, actual=value, where=describe(r)))
     return out
 
 
@@ -115,19 +115,19 @@ def _search_params(obs: Observed) -> list[Finding]:
         q = _form_query(r)
         who = [v for k, v in q if k in ("patient", "subject", "patient:Patient", "subject:Patient")]
         if not any(v == pid or v.endswith(obs.ids.patient) for v in who):
-            out.append(error("REQ-081", "the search does not name the scenario's patient (patient or subject)",
+            out.append(error("the search does not name the scenario's patient (patient or subject)", reqs="REQ-081",
                              expected=f"patient={obs.ids.patient}", actual=", ".join(who) or "none", where=describe(r)))
         periods = [v for k, v in q if k == "period"]
         bad = [v for v in periods if not is_date(v[2:] if v[:2] in PREFIXES else v)]
         if bad:
-            out.append(error("REQ-081", "a period value is not a (prefixed) FHIR date", actual=", ".join(bad), where=describe(r)))
+            out.append(error("a period value is not a (prefixed) FHIR date", reqs="REQ-081", actual=", ".join(bad), where=describe(r)))
         if not any(v[:2] in PERIOD_LOWER for v in periods) or not any(v[:2] in PERIOD_UPPER for v in periods):
-            out.append(error("REQ-081", "the search does not bound the period on both sides (period=ge…&period=le…)",
+            out.append(error("the search does not bound the period on both sides (period=ge…&period=le…)", reqs="REQ-081",
                              expected=f"period=ge{obs.ids.period_start}&period=le{obs.ids.period_end}",
                              actual=", ".join(f"period={v}" for v in periods) or "no period", where=describe(r)))
         category = [v.strip('"').split("|")[-1] for k, v in q if k in ("category", "measurereport-category")]
         if "ra" not in category:
-            out.append(error("REQ-081", "the search does not select RA reports by category",
+            out.append(error("the search does not select RA reports by category", reqs="REQ-081",
                              expected="category=ra", actual=", ".join(category) or "no category", where=describe(r)))
     return out
 
@@ -136,7 +136,7 @@ def _search_form(obs: Observed) -> list[Finding]:
     out: list[Finding] = []
     for r in search_requests(obs):
         if r.method == "POST" and (r.header("content-type") or "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-            out.append(error("REQ-192", "a POST _search carries its parameters form-encoded",
+            out.append(error("a POST _search carries its parameters form-encoded", reqs="REQ-192",
                              expected="application/x-www-form-urlencoded", actual=r.header("content-type") or "none", where=describe(r)))
         out += headers_findings(r, ("REQ-192", "REQ-009"), body_expected=False)
     return out
@@ -162,11 +162,11 @@ def _read(obs: Observed) -> list[Finding]:
     out: list[Finding] = []
     wanted = f"/MeasureReport/{obs.ids.report}"
     if not any(r.path == wanted for r in read_requests(obs)):
-        out.append(error("REQ-192", "the scenario's report was not read", expected=f"GET [base]{wanted}",
+        out.append(error("the scenario's report was not read", reqs="REQ-192", expected=f"GET [base]{wanted}",
                          actual=", ".join(describe(r) for r in read_requests(obs))))
     for r in read_requests(obs):
         if r.query and any(k not in ("_format", "_pretty", "_summary", "_elements") for k, _ in r.query):
-            out.append(warning("REQ-192", "a read carries search parameters", where=describe(r)))
+            out.append(warning("a read carries search parameters", reqs="REQ-192", where=describe(r)))
         out += headers_findings(r, ("REQ-192", "REQ-009"), body_expected=False)
     return out
 

@@ -106,16 +106,16 @@ def headers_findings(r: Recorded, reqs: tuple[str, ...] = ("REQ-009",), *, body_
     accept = r.header("accept")
     where = describe(r)
     if accept is None:
-        out.append(warning(reqs, "no Accept header: the client should ask for application/fhir+json", where=where))
+        out.append(warning("no Accept header: the client should ask for application/fhir+json", reqs=reqs, where=where))
     elif not any(media(a) in ACCEPTABLE for a in accept.split(",")):
-        out.append(error(reqs, "the Accept header asks for no JSON format", expected="application/fhir+json", actual=accept, where=where))
+        out.append(error("the Accept header asks for no JSON format", reqs=reqs, expected="application/fhir+json", actual=accept, where=where))
     sends_body = bool(r.body.strip()) if body_expected is None else body_expected
     if sends_body:
         ctype = r.header("content-type")
         if ctype is None:
-            out.append(error(reqs, "a request with a body carries no Content-Type", expected="application/fhir+json", where=where))
+            out.append(error("a request with a body carries no Content-Type", reqs=reqs, expected="application/fhir+json", where=where))
         elif media(ctype) not in FHIR_JSON_TYPES:
-            out.append(error(reqs, "the body is not declared as FHIR JSON", expected="application/fhir+json", actual=ctype, where=where))
+            out.append(error("the body is not declared as FHIR JSON", reqs=reqs, expected="application/fhir+json", actual=ctype, where=where))
     return out
 
 
@@ -129,18 +129,18 @@ def token_findings(obs: Observed, records: list[Recorded], reqs: tuple[str, ...]
     for r in protected(records):
         token = bearer_of(r)
         if token is None:
-            out.append(error(reqs, "the request carries no bearer token (the server requires one)", expected=rule.how(),
+            out.append(error("the request carries no bearer token (the server requires one)", reqs=reqs, expected=rule.how(),
                              actual=f"HTTP {r.status}" if r.status is not None else None, where=describe(r)))
         elif not rule.valid(token):
             what = "the token given to client-test" if not rule.smart else "a token this server's token endpoint issued"
-            out.append(error(reqs, f"the bearer token is not {what}", expected=rule.how(), where=describe(r)))
+            out.append(error(f"the bearer token is not {what}", reqs=reqs, expected=rule.how(), where=describe(r)))
         elif rule.smart and (why := refusal(r)):
-            out.append(error(reqs, "the server refused the request's access token (expired, or its scopes do not cover "
-                             "the request)", actual=why, where=describe(r)))
+            out.append(error("the server refused the request's access token (expired, or its scopes do not cover "
+                             "the request)", reqs=reqs, actual=why, where=describe(r)))
     return out
 
 
 def never_performed(obs: Observed, reqs: tuple[str, ...]) -> list[Finding]:
-    return [error(reqs, f"the client never performed the scenario {obs.scenario.name!r}",
+    return [error(f"the client never performed the scenario {obs.scenario.name!r}", reqs=reqs,
                   expected=obs.scenario.instruction(obs.base, obs.ig_version),
                   actual=f"{len(obs.records)} other request(s)" if obs.records else "no request")]

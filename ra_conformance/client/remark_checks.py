@@ -125,13 +125,12 @@ def _only_remarks(obs: Observed) -> list[Finding]:
     for r in remark_requests(obs):
         after, why = result_of(obs, r)
         if after is None:
-            out.append(error("REQ-201", why or "no resulting report", where=describe(r)))
+            out.append(error(why or "no resulting report", reqs="REQ-201", where=describe(r)))
             continue
         diffs = differences(_without_remarks(obs.snapshot or {}), _without_remarks(after))
         if diffs:
             status = any(d.startswith("MeasureReport.status") or "evidenceStatus" in d for d in diffs)
-            out.append(error(("REQ-201", "REQ-200") if status else ("REQ-201",),
-                             "the client changed the payer's report beyond adding ccRemarks",
+            out.append(error("the client changed the payer's report beyond adding ccRemarks", reqs=("REQ-201", "REQ-200") if status else ("REQ-201",),
                              expected="only ra-ccRemark extensions added to groups",
                              actual="; ".join(diffs[:MAX_DIFFS]) + (f"; … +{len(diffs) - MAX_DIFFS}" if len(diffs) > MAX_DIFFS else ""),
                              where=describe(r)))
@@ -148,18 +147,18 @@ def _patch_profile(obs: Observed) -> list[Finding] | None:
     for r in patches:
         out += headers_findings(r, ("REQ-204",), body_expected=True)
         if media(r.header("content-type")) == JSON_PATCH:
-            out.append(warning("REQ-204", "a JSON Patch: the IG's remark PATCH is a FHIRPath Patch (ra-parameters-cc-remark-patch)",
+            out.append(warning("a JSON Patch: the IG's remark PATCH is a FHIRPath Patch (ra-parameters-cc-remark-patch)", reqs="REQ-204",
                                where=describe(r)))
             continue
         for issue in validator(obs.ig_version).validate(r.json, PATCH_PROFILE):
-            if issue.severity in ("error", "fatal"):
+            if issue.failing:
                 req = issue.rule if issue.rule.startswith("REQ-") else ("REQ-149" if issue.rule == "ra-3" else "REQ-148")
-                out.append(error(req, f"{issue.location}: {issue.message} [{issue.rule}]", where=describe(r)))
+                out.append(error(f"{issue.location}: {issue.message} [{issue.rule}]", reqs=req, where=describe(r)))
         for path in _patch_paths(r.json):
             if path.startswith(GROUP_PATH):
                 gid = path[len(GROUP_PATH):].split("'", 1)[0]
                 if gid not in groups:
-                    out.append(error("REQ-149", f"the path addresses a group the report does not have ({gid!r})", where=describe(r)))
+                    out.append(error(f"the path addresses a group the report does not have ({gid!r})", reqs="REQ-149", where=describe(r)))
     return out
 
 
@@ -186,14 +185,14 @@ def _remark_valid(obs: Observed) -> list[Finding]:
         if after is None or obs.snapshot is None:
             continue  # reported by the REQ-201 check
         if not added_remarks(obs.snapshot, after):
-            out.append(error("REQ-170", "no ccRemark was added to any group", where=describe(r)))
+            out.append(error("no ccRemark was added to any group", reqs="REQ-170", where=describe(r)))
             continue
         v = validator(obs.ig_version)
         known = {(i.location, i.rule) for i in v.validate(obs.snapshot)}
         for issue in v.validate(after):
-            if issue.severity in ("error", "fatal") and (issue.location, issue.rule) not in known:
+            if issue.failing and (issue.location, issue.rule) not in known:
                 req = issue.rule if issue.rule.startswith("REQ-") else "REQ-170"
-                out.append(error(req, f"{issue.location}: {issue.message} [{issue.rule}]", where=describe(r)))
+                out.append(error(f"{issue.location}: {issue.message} [{issue.rule}]", reqs=req, where=describe(r)))
     return out
 
 

@@ -55,16 +55,16 @@ def _form(obs: Observed) -> list[Finding]:
         out += headers_findings(r, ("REQ-195",), body_expected=True)
         if SUBMIT_PATHS.match(r.path):
             params, problems = op_params(r)
-            out += [error("REQ-208", p, where=describe(r)) for p in problems]
+            out += [error(p, reqs="REQ-208", where=describe(r)) for p in problems]
             names = sorted(params)
             if len(params.get("measureReport", [])) != 1:
-                out.append(error("REQ-208", "$submit-data needs exactly one `measureReport` parameter (R4 spelling)",
+                out.append(error("$submit-data needs exactly one `measureReport` parameter (R4 spelling)", reqs="REQ-208",
                                  actual=", ".join(names) or "no parameter", where=describe(r)))
             if any(n not in ("measureReport", "resource") for n in names):
-                out.append(error("REQ-208", "$submit-data takes only `measureReport` and `resource`", actual=", ".join(names),
+                out.append(error("$submit-data takes only `measureReport` and `resource`", reqs="REQ-208", actual=", ".join(names),
                                  where=describe(r)))
         elif obs.ig_version == "2.1.0":
-            out.append(error("REQ-208", "IG 2.1.0 submits evidence with $submit-data, not a plain create",
+            out.append(error("IG 2.1.0 submits evidence with $submit-data, not a plain create", reqs="REQ-208",
                              expected="POST [base]/Measure/$submit-data", actual=describe(r)))
     return out
 
@@ -75,18 +75,18 @@ def _datax_valid(obs: Observed) -> list[Finding]:
     for r in submissions(obs):
         reports = submitted_reports(r)
         if not reports:
-            out.append(error("REQ-195", "the submission carries no MeasureReport", where=describe(r)))
+            out.append(error("the submission carries no MeasureReport", reqs="REQ-195", where=describe(r)))
         for report in reports:
             for issue in validator(obs.ig_version).validate(report, DATAX):
-                if issue.severity in ("error", "fatal"):
+                if issue.failing:
                     req = issue.rule if issue.rule.startswith("REQ-") else ("REQ-143" if issue.rule == "mrp-1" else "REQ-141")
-                    out.append(error((req, "REQ-195"), f"{issue.location}: {issue.message} [{issue.rule}]", where=describe(r)))
+                    out.append(error(f"{issue.location}: {issue.message} [{issue.rule}]", reqs=(req, "REQ-195"), where=describe(r)))
     return out
 
 
 def _evidence(obs: Observed) -> list[Finding]:
     """REQ-144 (SHOULD): the report references its evidence from evaluatedResource."""
-    return [warning("REQ-144", "the data-exchange report references no evidence (evaluatedResource)", where=describe(r))
+    return [warning("the data-exchange report references no evidence (evaluatedResource)", reqs="REQ-144", where=describe(r))
             for r in submissions(obs) for rep in submitted_reports(r) if not rep.get("evaluatedResource")]
 
 
@@ -116,10 +116,10 @@ def _invocation(obs: Observed) -> list[Finding]:
     out: list[Finding] = []
     for r in risk_gap_requests(obs):
         if r.method != "POST":
-            out.append(error("REQ-220", "$risk-gap is invoked by POST (its inputs are References and a Bundle)",
+            out.append(error("$risk-gap is invoked by POST (its inputs are References and a Bundle)", reqs="REQ-220",
                              actual=r.method, where=describe(r)))
             continue
-        out += [error("REQ-220", p, where=describe(r)) for p in op_params(r)[1]]
+        out += [error(p, reqs="REQ-220", where=describe(r)) for p in op_params(r)[1]]
         out += headers_findings(r, ("REQ-220",), body_expected=True)
     return out
 
@@ -127,10 +127,10 @@ def _invocation(obs: Observed) -> list[Finding]:
 def _one(r: Recorded, name: str, req: str, kind: str) -> tuple[Any, list[Finding]]:
     values = _rg_params(r).get(name, [])
     if len(values) != 1:
-        return None, [error(req, f"{name} is sent {len(values)} times; $risk-gap needs it exactly once (1..1)", where=describe(r))]
+        return None, [error(f"{name} is sent {len(values)} times; $risk-gap needs it exactly once (1..1)", reqs=req, where=describe(r))]
     got, value = values[0]
     if got != kind:
-        return None, [error(req, f"{name} is a {kind[5:] if kind.startswith('value') else kind} parameter", expected=kind,
+        return None, [error(f"{name} is a {kind[5:] if kind.startswith('value') else kind} parameter", reqs=req, expected=kind,
                             actual=got, where=describe(r))]
     return value, []
 
@@ -142,7 +142,7 @@ def _periods(obs: Observed) -> list[Finding]:
             value, found = _one(r, name, "REQ-221", "valueDate")
             out += found
             if value is not None and not is_date(value):
-                out.append(error("REQ-221", f"{name} is not a FHIR date", actual=repr(value), where=describe(r)))
+                out.append(error(f"{name} is not a FHIR date", reqs="REQ-221", actual=repr(value), where=describe(r)))
     return out
 
 
@@ -158,7 +158,7 @@ def _subject_coverage(obs: Observed) -> list[Finding]:
             value, found = _one(r, name, req, "valueReference")
             out += found
             if value is not None and not re.match(rf"^(?:\S+/)?{rtype}/[A-Za-z0-9\-.]{{1,64}}$", _ref(value)):
-                out.append(error(req, f"{name} is not a reference to a {rtype}", expected=f"{rtype}/<id>",
+                out.append(error(f"{name} is not a reference to a {rtype}", reqs=req, expected=f"{rtype}/<id>",
                                  actual=repr(_ref(value) or value), where=describe(r)))
     return out
 
@@ -185,14 +185,14 @@ def _data(obs: Observed) -> list[Finding]:
         if data is None:
             continue
         if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
-            out.append(error("REQ-226", "data is not a Bundle", where=describe(r)))
+            out.append(error("data is not a Bundle", reqs="REQ-226", where=describe(r)))
             continue
         params = _rg_params(r)
         for name in ("subject", "coverage", "organization", "practitionerRole", "encounter"):
             for _, value in params.get(name, []):
                 ref = "/".join(_ref(value).split("/")[-2:])
                 if ref and not _in_data(ref, data):
-                    out.append(error("REQ-226", f"the data Bundle does not carry {name} {ref}", where=describe(r)))
+                    out.append(error(f"the data Bundle does not carry {name} {ref}", reqs="REQ-226", where=describe(r)))
     return out
 
 
@@ -204,16 +204,16 @@ def _optional(obs: Observed) -> list[Finding]:
         for name, rtype in (("organization", "Organization"), ("practitionerRole", "PractitionerRole"), ("encounter", "Encounter")):
             values = params.get(name, [])
             if len(values) > 1:
-                out.append(error("REQ-224", f"{name} is sent {len(values)} times (0..1)", where=describe(r)))
+                out.append(error(f"{name} is sent {len(values)} times (0..1)", reqs="REQ-224", where=describe(r)))
             for kind, value in values:
                 if kind != "valueReference" or f"{rtype}/" not in _ref(value):
-                    out.append(error("REQ-224", f"{name} is a Reference to a {rtype}", actual=f"{kind} {value!r}", where=describe(r)))
+                    out.append(error(f"{name} is a Reference to a {rtype}", reqs="REQ-224", actual=f"{kind} {value!r}", where=describe(r)))
         for name, codes in (("ccType", CC_TYPES), ("evidenceStatus", EVIDENCE_STATUSES)):
             for kind, value in params.get(name, []):
                 if kind != "valueCode":
-                    out.append(error("REQ-225", f"{name} is a code parameter", expected="valueCode", actual=kind, where=describe(r)))
+                    out.append(error(f"{name} is a code parameter", reqs="REQ-225", expected="valueCode", actual=kind, where=describe(r)))
                 elif value not in codes:
-                    out.append(warning("REQ-225", f"{name} {value!r} is not in the IG's value set (extensible)",
+                    out.append(warning(f"{name} {value!r} is not in the IG's value set (extensible)", reqs="REQ-225",
                                        expected=", ".join(codes), where=describe(r)))
     return out
 
@@ -226,9 +226,9 @@ def _context_id(obs: Observed) -> list[Finding]:
         if value is None:
             continue
         if not value.strip():
-            out.append(error("REQ-229", "the contextId header is empty", where=describe(r)))
+            out.append(error("the contextId header is empty", reqs="REQ-229", where=describe(r)))
         elif not ID.match(value.strip()):
-            out.append(warning("REQ-229", "the contextId is no FHIR id, so a server cannot echo it in ra-contextId",
+            out.append(warning("the contextId is no FHIR id, so a server cannot echo it in ra-contextId", reqs="REQ-229",
                                actual=value, where=describe(r)))
     return out
 

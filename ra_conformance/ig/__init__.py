@@ -36,16 +36,39 @@ MEASUREREPORT_CATEGORY_EXT = "http://hl7.org/fhir/StructureDefinition/measurerep
 
 @dataclass(frozen=True)
 class Requirement:
+    """One requirement and how the harness judges it (requirements.json; its shape: requirements.schema.json)."""
+
     id: str
     text: str
     level: str
     actor: str
     area: str
     source: str
+    automated: bool = True  # False: no server conformance run can judge it (`reason` says why)
+    reason: str = ""
+    client_automated: bool = True  # the same for client-test
+    client_reason: str = ""
+    profile_rule: str = ""  # a validator rule judged on every returned resource (test_profiles), by this slug
+    versions: tuple[str, ...] = IG_VERSIONS  # the IG versions the profile rule applies to
+    aliases: tuple[str, ...] = ()  # constraint keys the validator tags the rule's issues with (e.g. "ra-1")
+    needs_operation: bool = False  # a rule of the `$report` answer's per-patient Bundle: only that flow has one
 
 
 @lru_cache(maxsize=1)
 def requirements() -> dict[str, Requirement]:
     """Every numbered requirement of RA-SPEC §9, by id."""
     raw = json.loads((Path(__file__).parent / "requirements.json").read_text(encoding="utf-8"))
-    return {rid: Requirement(id=rid, **fields) for rid, fields in raw["requirements"].items()}
+    return {rid: _requirement(rid, fields) for rid, fields in raw["requirements"].items()}
+
+
+def _requirement(rid: str, fields: dict[str, object]) -> Requirement:
+    lists = {k: tuple(v) for k in ("versions", "aliases") if isinstance(v := fields.get(k), list)}
+    return Requirement(id=rid, **{**fields, **lists})  # type: ignore[arg-type]
+
+
+def profile_rules() -> list[Requirement]:
+    """The profile requirements (RA-SPEC §9.5–9.7) the suites judge on every returned resource, one test each
+    (tests/ig/test_profile_rules.py proves the validator emits each for a resource breaking it). Not among them, as
+    no returned resource can break them here: REQ-118, REQ-169 (`automated: false`), REQ-119 and REQ-109 (need the
+    cited resources' US Core profiles / the Measure); REQ-133 is test_req_029's."""
+    return [r for r in requirements().values() if r.profile_rule]

@@ -10,7 +10,6 @@ from dataclasses import replace
 
 from ra_conformance.ig import IG_CANONICAL, SD
 from ra_conformance.ig.rules import (
-    WARNING,
     Binding,
     Element,
     EntrySlice,
@@ -20,6 +19,7 @@ from ra_conformance.ig.rules import (
     SubExtension,
     ValueSet,
 )
+from ra_conformance.issues import WARNING
 
 CS = IG_CANONICAL + "/CodeSystem/"
 VS = IG_CANONICAL + "/ValueSet/"

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ERROR = "error"
-WARNING = "warning"
+from ra_conformance.issues import ERROR, Severity
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class Invariant:
     context: str  # path of the nodes the expression is evaluated on ("" = the extension itself)
     expression: str  # FHIRPath, evaluated with fhirpathpy (r4 model)
     human: str
-    severity: str = ERROR
+    severity: Severity = ERROR
     req: str = ""
     # evaluate only where the context node's child equals a value (the expression is trivially true elsewhere)
     only_if: tuple[str, object] | None = None

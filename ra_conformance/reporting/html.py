@@ -323,11 +323,11 @@ def _findings_table(findings: Iterable[dict[str, Any]], texts: dict[str, str] | 
     for f in findings:
         sev = str(f.get("severity", ""))
         detail = "".join(f"<div><b>{k}</b> <code>{esc(f[k])}</code></div>"
-                         for k in ("where", "expected", "actual") if f.get(k) not in (None, ""))
+                         for k in ("where", "expected", "actual", "check") if f.get(k) not in (None, ""))
         rows.append(f'<tr><td class="sev-{esc(sev)}">{esc(sev)}</td><td>{req_codes(f.get("reqs"), texts)}</td>'
                     f"<td>{inline(f.get('message', ''))}</td><td>{detail}</td></tr>")
     return ('<div class="frame"><table class="findings"><thead><tr><th>severity</th><th>REQs</th><th>finding</th>'
-            f"<th>where / expected / actual</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+            f"<th>where / expected / actual / check</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _exchange(x: dict[str, Any], html_id: str, seen: dict[tuple[Any, ...], str]) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..ig import Requirement, requirements
-from ..ig.not_automated import CLIENT_NOT_AUTOMATED, NOT_AUTOMATED
 from ..results import ERROR, FAIL, PASS, SKIP, WARN, TestResult
 
 UNTESTED = "untested"
@@ -18,6 +17,17 @@ def is_server_shall(req: Requirement) -> bool:
 
 def is_client_shall(req: Requirement) -> bool:
     return req.actor in ("C", "B") and req.level.upper().startswith("SHALL")
+
+
+def not_automated() -> dict[str, str]:
+    """Requirements no server conformance run can judge, with the reason (requirements.json `automated: false`):
+    the matrix lists them apart, so "uncovered" always means "a test is missing", never "no test can exist"."""
+    return {rid: req.reason for rid, req in requirements().items() if not req.automated}
+
+
+def client_not_automated() -> dict[str, str]:
+    """The same for client-test: client SHALLs that no recorded request can show."""
+    return {rid: req.client_reason for rid, req in requirements().items() if not req.client_automated}
 
 
 def matrix(tests: list[TestResult], covered: set[str] | None = None, *, role: str = "server") -> dict[str, Any]:
@@ -36,7 +46,7 @@ def matrix(tests: list[TestResult], covered: set[str] | None = None, *, role: st
             outcome = PASS
         rows.append({"id": rid, "text": req.text, "level": req.level, "actor": req.actor, "area": req.area, "tests": [t.nodeid for t in ts], "outcome": outcome})
     known = covered if covered is not None else set(by_req)
-    shall, manual = (is_client_shall, CLIENT_NOT_AUTOMATED) if role == "client" else (is_server_shall, NOT_AUTOMATED)
+    shall, manual = (is_client_shall, client_not_automated()) if role == "client" else (is_server_shall, not_automated())
     uncovered = [rid for rid, req in requirements().items() if shall(req) and rid not in known and rid not in manual]
-    not_automated = [{"id": rid, "reason": why} for rid, why in manual.items() if rid not in known]
-    return {"requirements": rows, "uncoveredShall": uncovered, "notAutomated": not_automated, "role": role}
+    manual_rows = [{"id": rid, "reason": why} for rid, why in manual.items() if rid not in known]
+    return {"requirements": rows, "uncoveredShall": uncovered, "notAutomated": manual_rows, "role": role}

@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import jsonio
 from ..fhir.redact import scrub_obj
+from ..issues import ProfileValidator
 from ..results import RunResults
 from .caps import cap_tests
 from .html import render_html
@@ -43,8 +44,8 @@ def clear_reports(report_dir: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() and not entry.is_symlink() else entry.unlink(missing_ok=True)
 
 
-def must_support(validator: Any, resources: list[dict[str, Any]]) -> dict[str, dict[str, bool]]:
-    if validator is None or not hasattr(validator, "must_support"):
+def must_support(validator: ProfileValidator | None, resources: list[dict[str, Any]]) -> dict[str, dict[str, bool]]:
+    if validator is None:
         return {}
     try:
         return validator.must_support(resources)
@@ -52,7 +53,7 @@ def must_support(validator: Any, resources: list[dict[str, Any]]) -> dict[str, d
         return {"(must-support coverage failed)": {f"{type(exc).__name__}: {exc}": False}}
 
 
-def write_reports(results: RunResults, report_dir: Path, *, resources: list[dict[str, Any]] | None = None, validator: Any = None,
+def write_reports(results: RunResults, report_dir: Path, *, resources: list[dict[str, Any]] | None = None, validator: ProfileValidator | None = None,
                   role: str = "server", full_exchanges: bool = False) -> dict[str, Any]:
     report_dir.mkdir(parents=True, exist_ok=True)
     summary = summary_dict(results)

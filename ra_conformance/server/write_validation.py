@@ -12,9 +12,11 @@ Shape errors (basic_checks) refuse the write in every mode: such a resource cann
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from .incoming import IncomingCheck, Problem, basic_checks
+from ..issues import WARNING, Issue
+from .incoming import IncomingCheck, basic_checks
 
 MODES = ("strict", "warn", "off")
 DEFAULT_MODE = "warn"
@@ -25,24 +27,20 @@ class WriteValidationError(ValueError):
 
 
 def write_policy(check: IncomingCheck, mode: str) -> IncomingCheck:
-    """The incoming check under a mode: as given (strict), errors turned into reported warnings (warn), or the
-    shape checks only (off)."""
+    """The incoming check under a mode: its errors only (strict), its errors turned into warnings that are
+    reported with the 2xx (warn), or the shape checks only (off). The check's own warnings pass silently."""
     if mode not in MODES:
         raise WriteValidationError(f"unknown write-validation mode {mode!r}; choose one of {', '.join(MODES)}")
-    if mode == "strict":
-        return check
     if mode == "off":
         return basic_checks
 
-    def warn(resource: dict[str, Any]) -> Sequence[Any]:
+    def strict(resource: dict[str, Any]) -> Sequence[Issue]:
+        return [p for p in check(resource) if p.failing]
+
+    def warn(resource: dict[str, Any]) -> Sequence[Issue]:
         shape = basic_checks(resource)
         if shape:
             return shape
-        return [_reported(p) for p in check(resource) if getattr(p, "severity", "error") in ("error", "fatal")]
+        return [replace(p, severity=WARNING) for p in check(resource) if p.failing]
 
-    return warn
-
-
-def _reported(problem: Any) -> Problem:
-    return Problem("warning", str(getattr(problem, "message", problem)), getattr(problem, "location", "") or "",
-                   getattr(problem, "rule", "") or "", reported=True)
+    return strict if mode == "strict" else warn

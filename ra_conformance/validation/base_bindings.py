@@ -17,8 +17,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
+from ra_conformance.issues import ERROR, INFORMATION, Severity
 from ra_conformance.validation import tables
-from ra_conformance.validation.issue import ERROR, INFORMATION
 
 SEVERITY = {"required": ERROR, "extensible": INFORMATION, "preferred": INFORMATION}
 RULE = {"required": "struct-binding", "extensible": "struct-binding-extensible",
@@ -48,7 +48,7 @@ def compile_binding(row: list[str]) -> Binding | None:
 
 
 def check_coded(value: dict[str, Any], type_name: str, binding: Binding, loc: str,
-                add: Callable[[str, str, str, str], None]) -> None:
+                add: Callable[[str, str, str, Severity], None]) -> None:
     """Judge one Coding or CodeableConcept (already structure-checked) against its base binding."""
     if type_name == "Coding":
         codings, is_cc = [value], False

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ra_conformance.ig.rules import Binding, RuleSet
-from ra_conformance.validation.issue import ERROR, WARNING
+from ra_conformance.issues import ERROR, WARNING, Severity
 
-Report = Callable[[str, str, str, str], None]  # (severity, rule, location, message)
+Report = Callable[[Severity, str, str, str], None]  # (severity, rule, location, message)
 
 
 def _codings(value: Any) -> tuple[list[dict[str, Any]], bool]:

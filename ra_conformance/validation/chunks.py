@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
+from ra_conformance.issues import ERROR, Issue
 from ra_conformance.jsonio import JsonError, dumps_str, loads
 from ra_conformance.validation.engine import validator_for
-from ra_conformance.validation.issue import ERROR, Issue
 from ra_conformance.validation.outcome import count, to_operation_outcome, write_text
 
 CHUNK_BYTES = 512 * 1024  # ~50 ms of validation: fine-grained enough to balance, coarse enough to be cheap

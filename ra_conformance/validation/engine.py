@@ -9,9 +9,9 @@ from typing import Any
 from ra_conformance.ig import PROFILE_BUNDLE, SD
 from ra_conformance.ig.rules import Profile
 from ra_conformance.ig.versions import ruleset
+from ra_conformance.issues import ERROR, WARNING, Issue, Severity
 from ra_conformance.validation import tables
 from ra_conformance.validation.extensions import check_all
-from ra_conformance.validation.issue import ERROR, WARNING, Issue
 from ra_conformance.validation.profiles import check_profile, must_support_paths, with_bases
 from ra_conformance.validation.structure import WalkContext, walk_resource
 
@@ -86,12 +86,12 @@ class Validator:
         if not isinstance(resource, dict):
             return issues, ctx
 
-        reporters: dict[str, Callable[[str, str, str, str], None]] = {}
+        reporters: dict[str, Callable[[Severity, str, str, str], None]] = {}
 
-        def reporter(label: str) -> Callable[[str, str, str, str], None]:
+        def reporter(label: str) -> Callable[[Severity, str, str, str], None]:
             found = reporters.get(label)
             if found is None:
-                def found(severity: str, rule: str, location: str, message: str) -> None:
+                def found(severity: Severity, rule: str, location: str, message: str) -> None:
                     issues.append(Issue(severity, location, rule, message, label))
                 reporters[label] = found
             return found
@@ -105,7 +105,7 @@ class Validator:
         return _dedup(issues), ctx
 
     def _assignments(self, ctx: WalkContext, explicit: str | None,
-                     reporter: Callable[[str], Callable[[str, str, str, str], None]],
+                     reporter: Callable[[str], Callable[[Severity, str, str, str], None]],
                      nested: Iterable[tuple[dict[str, Any], str]] = ()
                      ) -> list[tuple[dict[str, Any], str, str, str]]:
         """Apply every profile that applies (explicit, meta.profile, Bundle entry slices); returns them."""

@@ -12,9 +12,9 @@ import orjson
 
 from ra_conformance.ig import SD
 from ra_conformance.ig.rules import ExtensionDef, RuleSet, SubExtension
+from ra_conformance.issues import ERROR, WARNING
 from ra_conformance.validation.bindings import Report, check_binding
 from ra_conformance.validation.invariants import check, message
-from ra_conformance.validation.issue import ERROR, WARNING
 from ra_conformance.validation.paths import children, compile_path, select
 from ra_conformance.validation.references import target_type
 

@@ -1,21 +1,6 @@
-"""The Issue record every check produces (one output shape, a rule id on every issue)."""
+"""Labels for the resources a validation issue names (the Issue record itself: ra_conformance.issues)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-
-ERROR = "error"
-WARNING = "warning"
-INFORMATION = "information"
-
-
-@dataclass(frozen=True)
-class Issue:
-    severity: str  # "error" | "warning" | "information"
-    location: str  # FHIRPath-style, e.g. "Bundle.entry[3].resource.period.start"
-    rule: str  # REQ id, constraint key ("ra-1", "bdl-7") or "struct-..."
-    message: str
-    resource: str  # "MeasureReport/abc", or "MeasureReport[#3]" when the resource has no id
 
 
 def resource_label(resource: object, ordinal: int = 0) -> str:

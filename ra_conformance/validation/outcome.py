@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
-from ra_conformance.validation.issue import ERROR, WARNING, Issue
+from ra_conformance.issues import ERROR, WARNING, Issue, Severity
 
 RULE_SYSTEM = "urn:ra-conform:rule"
 
@@ -70,7 +70,8 @@ def from_operation_outcome(outcome: Any, resource: str = "") -> list[Issue]:
                     item.get("code", ""))
         expression = item.get("expression") or item.get("location")
         where = expression[0] if isinstance(expression, list) and expression else ""  # a server may send any JSON
-        issues.append(Issue(str(item.get("severity", "")), str(where), str(rule),
+        severity = cast(Severity, str(item.get("severity", "")))  # kept as the server sent it, known code or not
+        issues.append(Issue(severity, str(where), str(rule),
                             str(details.get("text") or item.get("diagnostics") or ""), resource))
     return issues
 

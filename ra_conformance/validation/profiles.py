@@ -8,9 +8,9 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from ra_conformance.ig.rules import Element, Invariant, Profile, RuleSet
+from ra_conformance.issues import ERROR, WARNING
 from ra_conformance.validation.bindings import Report, check_binding
 from ra_conformance.validation.invariants import check, message
-from ra_conformance.validation.issue import ERROR, WARNING
 from ra_conformance.validation.paths import Segment, compile_path, location, matches, select
 from ra_conformance.validation.references import target_type
 

@@ -14,11 +14,12 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from ra_conformance.issues import ERROR, WARNING, Issue, Severity
 from ra_conformance.validation import subtrees, tables
 from ra_conformance.validation.base_bindings import Binding, check_coded, compile_binding
 from ra_conformance.validation.constraints import Constraint, by_type
 from ra_conformance.validation.dom import dom_checks
-from ra_conformance.validation.issue import ERROR, WARNING, Issue, resource_label
+from ra_conformance.validation.issue import resource_label
 from ra_conformance.validation.narrative import check_div
 from ra_conformance.validation.primitives import CHECKS
 from ra_conformance.validation.references import is_local_unresolved, is_well_formed, target_type
@@ -65,7 +66,7 @@ class WalkContext:
     ext_json: dict[int, bytes] = field(default_factory=dict)  # id(extension) -> its JSON (shared with extensions.py)
     tainted: int = 0  # checks met that read more than the node (references, resources, %resource): subtrees.py
 
-    def add(self, rule: str, location: str, message: str, severity: str = ERROR) -> None:
+    def add(self, rule: str, location: str, message: str, severity: Severity = ERROR) -> None:
         self.issues.append(Issue(severity, location, rule, message, self.label))
 
 

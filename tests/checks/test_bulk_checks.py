@@ -8,6 +8,7 @@ import pytest
 from ra_conformance.checks import bulk as checks
 from ra_conformance.fhir import async_pattern as ap
 from ra_conformance.fhir.client import FhirClient
+from ra_conformance.issues import Issue
 
 BASE = "http://srv"
 GOOD = {"transactionTime": "2024-05-01T10:00:00Z", "request": f"{BASE}/MeasureReport/$cc-gaps?subject=Group/g",
@@ -105,7 +106,7 @@ def test_file_audit():
 def test_file_audit_validates_each_line_with_the_validator():
     class Validator:
         def validate(self, resource):
-            return [type("Issue", (), {"severity": "error", "rule": "REQ-029", "message": "bad", "location": "x"})()]
+            return [Issue("error", "x", "REQ-029", "bad", "Bundle[#1]")]
 
         validate_answer_bundle = validate
 

@@ -4,7 +4,7 @@ import pytest
 
 from ra_conformance.checks import answer as checks
 from ra_conformance.checks import forms, http
-from ra_conformance.checks.findings import ERROR, WARNING
+from ra_conformance.issues import ERROR, WARNING
 from ra_conformance.kit import Scenario
 
 from ..fhir.helpers import answer, bundle, outcome, parameters, patient, report, response

@@ -29,7 +29,7 @@ def test_the_utc_reading_moves_only_the_reports_on_a_zone_edge():
 
 
 def test_either_reading_passes_with_a_warning_only_when_the_utc_answer_is_exactly_right():
-    wrong = [error("REQ-084", "extra report")]
+    wrong = [error("extra report", reqs="REQ-084")]
     assert zones.either_reading([], lambda: wrong) == []
     assert [f.severity for f in zones.either_reading(wrong, list)] == ["warning"]
     assert zones.either_reading(wrong, lambda: wrong) == wrong
@@ -40,7 +40,7 @@ def test_content_in_either_zone_judges_both_expectations():
     def returned(*refs: str):
         def check(scenario: Scenario, utc: bool):
             got, want = set(refs), set(scenario.returns["Patient/p1"])
-            return [] if got == want else [error("REQ-084", f"{sorted(got)} != {sorted(want)}")]
+            return [] if got == want else [error(f"{sorted(got)} != {sorted(want)}", reqs="REQ-084")]
         return check
 
     scenario = window("2024-01-01", "2024-12-31", "plain")

@@ -1,4 +1,4 @@
-"""Every profile rule the suites judge (testsuites/profile_rules.py) is one the validator really emits."""
+"""Every profile rule the suites judge (`profile_rule` in ig/requirements.json) is one the validator really emits."""
 
 import copy
 import json
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ra_conformance.suites.profile_rules import PROFILE_RULES, RULE_ALIASES
+from ra_conformance.ig import profile_rules, requirements
 from ra_conformance.validation import validator_for
 
 RA = "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/"
@@ -85,17 +85,17 @@ MUTS = {
 
 
 def test_every_listed_rule_has_a_mutant():
-    assert {req for req, _, _ in PROFILE_RULES} == set(MUTS)
+    assert {rule.id for rule in profile_rules()} == set(MUTS)
 
 
 @pytest.mark.parametrize("req", sorted(MUTS))
 def test_validator_emits_the_rule_for_a_resource_breaking_it(req):
     version, kind, build = MUTS[req]
-    versions = next(v for r, _, v in PROFILE_RULES if r == req)
-    assert version in versions
+    rule = requirements()[req]
+    assert version in rule.versions
     validator = validator_for(version)
     issues = validator.validate_answer_bundle(build()) if kind == "bundle" else validator.validate(build())
-    assert {i.rule for i in issues} & {req, *RULE_ALIASES.get(req, ())}, issues
+    assert {i.rule for i in issues} & {req, *rule.aliases}, issues
 
 
 @pytest.mark.parametrize("version", ["2.1.0", "stu3-ballot"])

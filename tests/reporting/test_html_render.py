@@ -230,3 +230,11 @@ def test_interrupted_run_is_never_a_pass() -> None:
     assert "3 of 10 selected tests ran" in banner
     page = Page(render_html(s))
     assert "did not run (2)" in page.text("not-run") and "a" in page.text("not-run")
+
+
+def test_a_finding_shows_the_check_that_made_it(schema: dict[str, Any]) -> None:
+    failing = make_test(1, "fail")
+    failing["findings"][0]["check"] = "answer.expected_reports_present"
+    data = summary([failing])
+    jsonschema.validate(data, schema)
+    assert "<b>check</b> <code>answer.expected_reports_present</code>" in render_html(data)

@@ -10,7 +10,7 @@ import pytest
 
 from ra_conformance import kit
 from ra_conformance.ig import OPERATION_DEFINITIONS
-from ra_conformance.server.incoming import Problem
+from ra_conformance.issues import Issue
 from ra_conformance.server.store import Store
 
 from .server_world import BASE, patient, refs, returns
@@ -169,9 +169,9 @@ def test_mismatched_bodies_are_400(client_for: Callable[..., Any], path: str, bo
 
 
 def test_the_incoming_check_hook_rejects_with_422(client_for: Callable[..., Any]) -> None:
-    def no_female(resource: dict[str, Any]) -> list[Problem]:
-        return [Problem("error", "no", "Patient.gender")] if resource.get("gender") == "female" else \
-            [Problem("warning", "just a warning")]
+    def no_female(resource: dict[str, Any]) -> list[Issue]:
+        return [Issue("error", "Patient.gender", "", "no", "Patient")] if resource.get("gender") == "female" else \
+            [Issue("warning", "", "", "just a warning", "Patient")]
 
     c = client_for(check_incoming=no_female)
     assert is_outcome(c.put("/Patient/p7", json={**patient("p7"), "gender": "female"}), 422)
