@@ -8,6 +8,8 @@ ANSWERED_WITH_BUNDLES = PATIENT_SCENARIOS + GROUPS_WITH_MEMBERS
 UNKNOWN_PATIENT = "unknown-patient"
 UNKNOWN_GROUP = "unknown-group"
 GROUP_NO_VALID_MEMBER = "group-no-valid-member"
+EXPORTED = "group-with-unknown-member"  # the async export: valid members and one unknown, so output and error files
+CANCELLED = "group-all-members-valid"  # the second async job, kicked off by POST and cancelled
 
 # Markers shared by the suites (selection by the IG's CapabilityStatements, and the kit preflight).
 import pytest  # noqa: E402

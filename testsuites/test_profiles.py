@@ -16,26 +16,18 @@ from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, OPERATION
 pytestmark = NEEDS_KIT
 
 
-def _validator(ra):
-    if ra.validator is None:
-        pytest.skip("the RA profile validator is not available in this installation")
-    return ra.validator
-
-
 @pytest.mark.req("REQ-029", "REQ-021", "REQ-133")
 @pytest.mark.parametrize("scenario_id", ANSWERED_WITH_BUNDLES)
-def test_req_029_returned_resources_conform_to_profiles(ra, verdict, scenario_id):
+def test_req_029_returned_resources_conform_to_profiles(ra, verdict, validator, scenario_id):
     """Each `return` Bundle conforms to ra-measurereport-bundle (each searched report to ra-measurereport), its
     reports to ra-measurereport, its Patient to US Core."""
-    validator = _validator(ra)
     for answer in ra.retrieved(ra.kit.scenario(scenario_id)):
         verdict.add(profiles.answer_conforms(validator, answer))
 
 
 @pytest.mark.req("REQ-029", "REQ-024")
-def test_req_029_overlap_answers_conform_to_profiles(ra, verdict):
+def test_req_029_overlap_answers_conform_to_profiles(ra, verdict, validator):
     """Every Bundle returned for the overlap matrix conforms to the RA profiles."""
-    validator = _validator(ra)
     for case in ra.kit.overlap_cases:
         for answer in ra.retrieved(case):
             verdict.add(profiles.answer_conforms(validator, answer))
@@ -49,9 +41,8 @@ def _rule_param(rule: Requirement) -> Any:
 
 
 @pytest.mark.parametrize("rule", [_rule_param(rule) for rule in profile_rules()])
-def test_req_1xx_returned_resources_meet_profile_rule(ra, verdict, rule):
+def test_req_1xx_returned_resources_meet_profile_rule(ra, verdict, validator, rule):
     """The resources of every answer meet the profile rule of the requirement named in the test id."""
-    validator = _validator(ra)
     cases = [ra.kit.scenario(s) for s in ANSWERED_WITH_BUNDLES] + list(ra.kit.overlap_cases)
     answers = [a for case in cases for a in ra.retrieved(case)]
     verdict.add(profiles.rule_findings(validator, answers, rule.id, rule.aliases))
@@ -67,8 +58,7 @@ def test_req_124_one_report_per_patient_per_risk_model(ra, verdict, scenario_id)
 
 @pytest.mark.req("REQ-119")
 @pytest.mark.parametrize("scenario_id", ANSWERED_WITH_BUNDLES)
-def test_req_119_cited_evidence_is_valid_and_us_core(ra, verdict, scenario_id):
+def test_req_119_cited_evidence_is_valid_and_us_core(ra, verdict, validator, scenario_id):
     """Evidence cited by evaluatedResource is valid R4 and claims its US Core profile where one applies."""
-    validator = _validator(ra)
     for answer in ra.retrieved(ra.kit.scenario(scenario_id)):
         verdict.add(profiles.evidence_conforms(validator, answer))

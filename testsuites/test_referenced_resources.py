@@ -14,16 +14,9 @@ from .scenarios import ANSWERED_WITH_BUNDLES, NEEDS_KIT, PATIENTS_WITH_REPORTS, 
 pytestmark = NEEDS_KIT
 
 
-def _validator(ra):
-    if ra.validator is None:
-        pytest.skip("the RA profile validator is not available in this installation")
-    return ra.validator
-
-
 @pytest.mark.req("REQ-040", "REQ-135", "REQ-136")
-def test_req_040_group_subjects_conform_to_patient_group(ra, verdict):
+def test_req_040_group_subjects_conform_to_patient_group(ra, verdict, validator):
     """Every kit Group used as a subject reads back from the target and conforms to ra-patient-group."""
-    validator = _validator(ra)
     for ref in sorted(k for k in ra.kit_resources if k.startswith("Group/")):
         group, findings = checks.read_resource(ra.client.get(ref), ref, "REQ-040")
         verdict.add(findings)
@@ -33,9 +26,8 @@ def test_req_040_group_subjects_conform_to_patient_group(ra, verdict):
 
 @capability("Measure:read")
 @pytest.mark.req("REQ-189", "REQ-137", "REQ-138", "REQ-139", "REQ-102")
-def test_req_189_cited_measures_resolve_to_model_measures(ra, verdict):
+def test_req_189_cited_measures_resolve_to_model_measures(ra, verdict, validator):
     """Every Measure the returned reports cite resolves on the target and conforms to ra-model-measure."""
-    validator = _validator(ra)
     canonicals = sorted({r["measure"] for s in ANSWERED_WITH_BUNDLES for a in ra.retrieved(ra.kit.scenario(s))
                          for b in a.returns for r in b.reports if isinstance(r.get("measure"), str)})
     if not canonicals:
@@ -50,9 +42,8 @@ def test_req_189_cited_measures_resolve_to_model_measures(ra, verdict):
 
 @pytest.mark.req("REQ-003")
 @pytest.mark.parametrize("scenario_id", PATIENTS_WITH_REPORTS)
-def test_req_003_returned_reports_keep_every_must_support_element(ra, verdict, scenario_id):
+def test_req_003_returned_reports_keep_every_must_support_element(ra, verdict, validator, scenario_id):
     """Each returned report carries every must-support element of the report the target was loaded with."""
-    validator = _validator(ra)
     for bundle in (b for a in ra.retrieved(ra.kit.scenario(scenario_id)) for b in a.returns):
         for report in bundle.reports:
             held = ra.kit_resources.get(str(fr.key(report)))

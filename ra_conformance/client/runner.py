@@ -90,11 +90,9 @@ def run_client_test(opts: ClientTestOptions, *, out: IO[str] | None = None, cons
         raise ClientTestError("--auth-token and --smart-client/--smart-client-secret exclude each other", EXIT_USAGE)
     scenarios = applicable(opts.ig_version, list(opts.scenarios))
     try:
-        kit_dir = opts.kit_dir or kitmod.default_kit_dir()
+        kit_dir = kitmod.server_kit_dir(opts.kit_dir)
     except kitmod.KitError as exc:
         raise ClientTestError(str(exc), EXIT_USAGE) from None
-    if not (kit_dir / "resources").is_dir():
-        raise ClientTestError(f"no fixture kit at {kit_dir}", EXIT_USAGE)
     recorder = Recorder(hold=opts.hold)
     server = EmbeddedServer(load=[kit_dir], ig_version=opts.ig_version, host=opts.host, port=opts.port,
                             auth_tokens=(opts.auth_token,) if opts.auth_token else (), smart=opts.smart,

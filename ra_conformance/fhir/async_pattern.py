@@ -179,6 +179,12 @@ def cancel(client: FhirClient, status_url: str) -> FhirResponse:
     return client.delete(status_url)
 
 
+def cancel_quietly(client: FhirClient, kick: Kickoff) -> None:
+    """Cancel a job a test started only to see it accepted, so it does not run on in the target."""
+    if kick.accepted and kick.status_url:
+        cancel(client, kick.status_url)
+
+
 # -- download ----------------------------------------------------------------------------------------
 
 

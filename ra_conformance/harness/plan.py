@@ -16,7 +16,7 @@ from ..ig.capabilities import CODING_GAP_OPERATION
 from .selection import decide
 
 if TYPE_CHECKING:
-    from .context import RaContext
+    from .target import Target
 
 KIT_SUITE_HINT = "run `ra-conform fixtures load --target URL` or `ra-conform run --load-fixtures`"
 
@@ -48,7 +48,7 @@ def needs_kit(item: pytest.Item) -> bool:
     return any(m.kwargs.get("kit") for m in item.iter_markers("ra_needs")) or item.get_closest_marker("kit") is not None
 
 
-def plan_entry(item: pytest.Item, ctx: RaContext) -> PlanEntry:
+def plan_entry(item: pytest.Item, ctx: Target) -> PlanEntry:
     reqs = tuple(a for m in item.iter_markers("req") for a in m.args)
     existing = next(iter(item.iter_markers("skip")), None)
     if existing is not None:
@@ -78,7 +78,7 @@ def plan_entry(item: pytest.Item, ctx: RaContext) -> PlanEntry:
     return PlanEntry(item.nodeid, reqs, True, "; ".join(reasons) or "always")
 
 
-def smart_skip(ctx: RaContext, *, needs: str | None) -> str | None:
+def smart_skip(ctx: Target, *, needs: str | None) -> str | None:
     """Why a SMART test cannot run (None: it runs): the target uses no SMART, or the run lacks the client
     credentials the test needs (`needs="client"`: any, `"key"`: a SMART Backend Services key)."""
     if ctx.smart_declared is None:

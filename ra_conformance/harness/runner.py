@@ -17,10 +17,12 @@ from rich.console import Console
 
 from .. import bundled, interrupts
 from .. import kit as kitmod
-from ..reporting.console import ProgressPlugin, print_results
+from ..reporting.console import print_results
 from ..results import EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE, RunResults
 from ..settings import Settings
 from .plan import PlanEntry
+from .progress import ProgressPlugin
+from .session import RESULTS_KEY, RaPlugin, plan_of, results_of
 
 if TYPE_CHECKING:
     from ..server.auth import SmartConfig
@@ -88,11 +90,9 @@ def target_for(settings: Settings) -> Iterator[Settings]:
         raise RunError(str(exc), EXIT_USAGE) from None
     smart = embedded_smart(settings)
     try:
-        kit_dir = settings.kit_dir or kitmod.default_kit_dir()
+        kit_dir = kitmod.server_kit_dir(settings.kit_dir)
     except kitmod.KitError as exc:
         raise RunError(str(exc), EXIT_USAGE) from None
-    if not (kit_dir / "resources").is_dir():
-        raise RunError(f"no fixture kit at {kit_dir} (set --kit or RA_CONFORM_FIXTURES)", EXIT_USAGE)
     try:
         # the run's IG version reaches the server: its CapabilityStatement, kit variant and incoming checks
         server = EmbeddedServer(load=[kit_dir], faults=list(settings.fault), ig_version=settings.ig_version,
@@ -149,8 +149,8 @@ def load_fixtures(settings: Settings) -> None:
         raise RunError(f"--load-fixtures: the target accepted none of the kit ({reasons})", EXIT_USAGE)
 
 
-def pytest_args(settings: Settings, rerun: str | None = None) -> list[str]:
-    assert settings.target
+def pytest_args(settings: Settings) -> list[str]:
+    """pytest's own options for a run; the run's Settings reach the plugin as an object (RaPlugin), not as argv."""
     report_dir = settings.report_dir
     args = [
         str(suites_dir()),
@@ -159,12 +159,6 @@ def pytest_args(settings: Settings, rerun: str | None = None) -> list[str]:
         "-p", "no:terminal",
         "-p", "no:benchmark",  # nothing written outside the report dir (pytest-benchmark's .benchmarks/)
         "-p", "no:cacheprovider",
-        "--ra-target", settings.target,
-        "--ra-timeout", str(settings.timeout),
-        "--ra-async-timeout", str(settings.async_timeout),
-        "--ra-request-deadline", str(settings.request_deadline),
-        "--ra-max-response-bytes", str(settings.max_response_bytes),
-        "--ra-report-dir", str(report_dir),
         "--junitxml", str(report_dir / JUNIT_PARTIAL),
         "-o", "junit_family=xunit2",
     ]
@@ -172,16 +166,9 @@ def pytest_args(settings: Settings, rerun: str | None = None) -> list[str]:
         args += ["--alluredir", str(report_dir / "allure-results"), "--clean-alluredir"]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "ra_conformance.harness.plugin", "-p", "allure_pytest.plugin"]
-    auth = (("--ra-smart-client-id", settings.smart_client_id), ("--ra-smart-key", settings.smart_key), ("--ra-smart-scope", settings.smart_scope),
-            ("--ra-token-url", settings.token_url), ("--ra-client-secret", settings.client_secret), ("--ra-client-auth", settings.client_auth))
-    for flag, value in (("--ra-ig-version", settings.ig_version), ("--ra-operation", settings.operation), ("--ra-kit", settings.kit_dir), ("--ra-auth-token", settings.auth_token), ("--ra-search-handling", settings.search_handling), ("-k", settings.keyword), ("-m", settings.markers), *auth):
+    for flag, value in (("-k", settings.keyword), ("-m", settings.markers)):
         if value:
-            args += [flag, str(value)]
-    if settings.strict:
-        args.append("--ra-strict")
-    if settings.full_exchanges:
-        args.append("--ra-full-exchanges")
-    args += ["--ra-rerun-command", rerun if rerun is not None else rerun_command(settings)]
+            args += [flag, value]
     return args + list(settings.extra_pytest_args)
 
 
@@ -209,13 +196,9 @@ class _Grab:
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
-        from .plugin import RESULTS_KEY
-
         self.results = config.stash.get(RESULTS_KEY, None)  # live: what ran so far, if the run is cut short
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        from .plugin import plan_of, results_of
-
         self.results = results_of(config)
         self.plan = plan_of(config)
 
@@ -224,7 +207,8 @@ def plan_suites(settings: Settings) -> tuple[list[PlanEntry], RunResults]:
     """`ra-conform plan`: collect the suites and decide what runs — only /metadata (and the kit preflight) is asked."""
     with target_for(replace(settings, load_fixtures=False)) as effective:
         grab, progress = _Grab(), ProgressPlugin(Console(file=io.StringIO()))
-        code = pytest.main(pytest_args(effective) + ["--collect-only"], plugins=[grab, progress])
+        setup = RaPlugin(effective, rerun=rerun_command(effective), write_reports=False)
+        code = pytest.main(pytest_args(effective) + ["--collect-only"], plugins=[setup, grab, progress])
     if progress.collect_errors:
         raise RunError("the suites could not be collected:\n" + "\n".join(progress.collect_errors), EXIT_INTERNAL)
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
@@ -261,7 +245,8 @@ def run_suites(settings: Settings, *, console: Console | None = None) -> RunResu
     grab, progress = _Grab(), ProgressPlugin(console)
     try:
         with target_for(settings) as effective:
-            code = pytest.main(pytest_args(effective, rerun_command(settings)), plugins=[grab, progress])
+            setup = RaPlugin(effective, rerun=rerun_command(settings))
+            code = pytest.main(pytest_args(effective), plugins=[setup, grab, progress])
         _publish_junit(settings.report_dir)
     except KeyboardInterrupt as exc:  # outside pytest's own handling (start-up, server start, report writing)
         signal_name = "SIGTERM" if isinstance(exc, interrupts.Terminated) else interrupts.signal_name() or "SIGINT"

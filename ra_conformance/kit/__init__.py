@@ -35,6 +35,15 @@ def default_kit_dir() -> Path:
         raise KitError(f"no bundled fixture kit: {exc}; pass --kit DIR or set {ENV_KIT_DIR}") from None
 
 
+def server_kit_dir(kit_dir: Path | None) -> Path:
+    """The kit a reference server loads (`run` without a target, `client-test`): the given folder, else the
+    default; either way it must hold resources/."""
+    found = kit_dir or default_kit_dir()
+    if not (found / "resources").is_dir():
+        raise KitError(f"no fixture kit at {found} (set --kit or {ENV_KIT_DIR})")
+    return found
+
+
 def iter_resources(kit_dir: Path | None = None) -> Iterator[dict[str, Any]]:
     """Every resource of the kit, in a stable order (file name)."""
     root = (kit_dir or default_kit_dir()) / "resources"
