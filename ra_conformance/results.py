@@ -35,7 +35,7 @@ class RunResults:
     target: str = ""
     ig_version: str = ""
     operation: str = ""  # the `$report`-family operation name when the run exercised it, else ""
-    retrieval: list[str] = field(default_factory=list)  # flows exercised: 'search', '$cc-gaps', '$risk-gap' (ra_conformance.flows)
+    retrieval: list[str] = field(default_factory=list)  # flows exercised: 'search', '$cc-gaps', '$risk-gap' (ra_conformance.harness.flows)
     search_handling: str = ""  # `Prefer: handling=` sent on searches ("" = none sent: the server's default)
     ignored_parameters: dict[str, list[str]] = field(default_factory=dict)  # search parameter -> REQ ids (issue 16)
     search_outcomes: list[str] = field(default_factory=list)  # diagnostics of searchset `outcome` entries

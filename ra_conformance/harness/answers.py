@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import flows
 from .. import kit as kitmod
 from ..checks import search as sc
 from ..checks.findings import Finding
 from ..fhir import search as fsearch
 from ..fhir.operation import OperationAnswer
+from . import flows
 from .capture import Memo
 from .target import Target
 

@@ -254,7 +254,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _note_run(results: RunResults, ctx: RaContext | None, recorder: xdist.Recorder) -> None:
-    from ..flows import ordered
+    from .flows import ordered
 
     exercised = set(recorder.worker_flows) | (ctx.exercised if ctx is not None else set())
     results.retrieval = ordered(exercised)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from .. import declarations, flows
+from .. import declarations
 from .. import kit as kitmod
 from ..connect import token_provider
 from ..fhir import auth as fauth
@@ -16,6 +16,7 @@ from ..fhir.operation import CodingGapOperation
 from ..fhir.risk_gap import RiskGapOperation
 from ..ig import DEFAULT_IG_VERSION
 from ..settings import Settings
+from . import flows
 from .capture import Memo
 
 DEFAULT_OPERATION = "cc-gaps"

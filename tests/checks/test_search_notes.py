@@ -3,10 +3,10 @@ entries; the self-link check; flows named from exchanges; the plan's capability 
 
 import pytest
 
-from ra_conformance import flows
 from ra_conformance.checks import search as sc
 from ra_conformance.declarations import read_declarations
 from ra_conformance.fhir.search import SearchAnswer
+from ra_conformance.harness import flows
 from ra_conformance.harness.selection import decide
 from ra_conformance.ig.capabilities import GROUP_EXPANSION, GROUP_EXPANSION_EXTENSION
 
