@@ -18,7 +18,7 @@ from . import __version__, interrupts
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
-from .ig import IG_VERSIONS
+from .ig import DEFAULT_IG_VERSION, versions
 from .results import EXIT_FAILURES, EXIT_INTERNAL, EXIT_UNREACHABLE, EXIT_USAGE
 from .settings import PRESETS, SettingsError, build
 
@@ -65,7 +65,7 @@ def auth_options(func: F) -> F:
 _RUN_OPTIONS = [
     click.option("--target", help="Base URL of the server under test (default: the embedded reference server)."),
     click.option("--operation", help="Coding-gap operation name (cc-gaps, report, ra.cc-gaps); default: from /metadata."),
-    click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="IG version to certify against (default: inferred, else 2.1.0)."),
+    click.option("--ig-version", type=click.Choice(versions.ids()), help=f"IG version to certify against (default: inferred, else {DEFAULT_IG_VERSION})."),
     click.option("--preset", help="A named preset of settings (built-in: " + ", ".join(sorted(PRESETS)) + "; or your own [ra-conform.presets.NAME] table in ra-conform.toml)."),
     click.option("--kit", "kit_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Fixture kit directory."),
     click.option("-k", "keyword", help="Only tests matching this pytest -k expression."),
@@ -125,7 +125,7 @@ def run(config: Path | None, **flags: object) -> None:
 
 
 @cli.command()
-@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True, help="IG version whose rules apply.")
+@click.option("--ig-version", type=click.Choice(versions.ids()), default=DEFAULT_IG_VERSION, show_default=True, help="IG version whose rules apply.")
 @click.option("--profile", help="Validate against this profile URL instead of each resource's meta.profile.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: issues grouped by resource; json: one line per resource naming file, NDJSON line, "
@@ -169,7 +169,7 @@ def report(summary: Path, output: Path) -> None:
 @click.option("--write-validation", type=click.Choice(["strict", "warn", "off"]), default="warn", show_default=True,
               help="Invalid incoming resources: strict = 422 + OperationOutcome; warn = stored, the issues returned in an "
                    "OperationOutcome with the 2xx; off = shape checks only.")
-@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True,
+@click.option("--ig-version", type=click.Choice(versions.ids()), default=DEFAULT_IG_VERSION, show_default=True,
               help="IG version the server follows: its CapabilityStatement, the kit variant it loads, and the profiles that vet incoming resources (see --write-validation).")
 @click.option("--group-expansion/--no-group-expansion", default=True, show_default=True,
               help="MeasureReport?subject=Group/<id> returns the members' reports (declared in /metadata; REQ-086, not base FHIR).")
@@ -370,7 +370,8 @@ def fixtures_generate(patients: int, out: Path, reports_per_patient: int, seed: 
               help="Fixture kit directory (default: the kit bundled with ra-conform).")
 @click.option("--method", type=click.Choice(["transaction", "put"]), default="transaction", show_default=True,
               help="One transaction Bundle (falls back to PUTs when refused), or one PUT per resource.")
-@click.option("--ig-version", type=click.Choice(IG_VERSIONS), help="Load the kit in this IG version's shape (default 2.1.0; stu1 gives the STU1 variant).")
+@click.option("--ig-version", type=click.Choice(versions.ids()),
+              help=f"Load the kit in this IG version's shape (default {DEFAULT_IG_VERSION}; stu1 gives the STU1 variant).")
 @click.option("--auth-token", help="Bearer token for the target (sent only to the target's origin).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="HTTP timeout in seconds per request.")
 @auth_options

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .fhir import resources as fr
-from .ig import IG_CANONICAL, OPERATION_DEFINITIONS, REPORT_STYLE_OPERATIONS
+from .ig import IG_CANONICAL, OPERATION_DEFINITIONS, REPORT_STYLE_OPERATIONS, versions
 from .ig.capabilities import GROUP_EXPANSION, GROUP_EXPANSION_EXTENSION
+from .ig.version import OPERATION, RISK_GAP, SEARCH, IgVersion, Retrieval
 
 DISCOVERY_ORDER = ("cc-gaps", "report", "ra.cc-gaps")
 
@@ -104,9 +105,11 @@ def _expands_groups(res: dict[str, Any]) -> bool:
 
 def discover_operation(decl: Declarations, ig_version: str | None = None) -> str | None:
     """The coding-gap operation name the target declares on MeasureReport, by name or by definition URL
-    (STU1 certification prefers the IG's own `$report` over the aliases)."""
+    (the version's own name first: STU1 certification prefers `$report` over the aliases)."""
     declared = decl.operations("MeasureReport")
-    order = ("report", *(n for n in DISCOVERY_ORDER if n != "report")) if ig_version == "stu1" else DISCOVERY_ORDER
+    record = versions.find(ig_version)
+    preferred = record.coding_gap_operation if record else DISCOVERY_ORDER[0]
+    order = (preferred, *(n for n in DISCOVERY_ORDER if n != preferred))
     for name in order:
         if name in declared:
             return name
@@ -117,21 +120,35 @@ def discover_operation(decl: Declarations, ig_version: str | None = None) -> str
 
 
 def infer_ig_version(decl: Declarations) -> str | None:
-    """The IG version a target claims: a versioned implementationGuide canonical first, then telling features."""
+    """The IG version a target claims: a versioned implementationGuide canonical first, then, newest version
+    first, the first whose own retrieval flow or one of whose new profiles the target declares."""
     for ig in decl.implementation_guides:
         if ig.startswith(IG_CANONICAL) and "|" in ig:
-            version = ig.split("|", 1)[1]
-            for known, prefix in (("stu1", "1."), ("2.1.0", "2."), ("stu3-ballot", "3.")):
-                if version.startswith(prefix):
-                    return known
-    mr = decl.resources.get("MeasureReport", {})
-    if "risk-gap" in mr.get("operations", {}):
-        return "stu3-ballot"
-    if any(p in mr.get("search", []) for p in ("measurereport-category", "category")) or any("ra-datax" in p for p in decl.profiles()):
-        return "2.1.0"
-    if discover_operation(decl) is not None:
-        return "stu1"
+            record = versions.by_package_version(ig.split("|", 1)[1])
+            if record is not None:
+                return record.id
+    known = versions.all_versions()
+    declared_profiles = {p.split("|", 1)[0] for p in decl.profiles()}
+    for i in range(len(known) - 1, -1, -1):
+        if _declares_flow(decl, known[i].own_retrieval) or declared_profiles & _new_profiles(known[i], known[:i]):
+            return known[i].id
     return None
+
+
+def _declares_flow(decl: Declarations, flow: Retrieval) -> bool:
+    mr = decl.resources.get("MeasureReport", {})
+    if flow.flow == RISK_GAP:
+        return RISK_GAP in mr.get("operations", {})
+    if flow.flow == SEARCH:
+        return any(p in mr.get("search", []) for p in flow.filter_params)
+    return flow.flow == OPERATION and discover_operation(decl) is not None
+
+
+def _new_profiles(record: IgVersion, older: tuple[IgVersion, ...]) -> set[str]:
+    """The profiles a version brought (none for the oldest: its own flow tells it)."""
+    if not older:
+        return set()
+    return set(versions.ruleset(record.id).profiles) - {url for v in older for url in versions.ruleset(v.id).profiles}
 
 
 SMART_SERVICE = ("http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR")

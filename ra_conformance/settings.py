@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .ig import IG_VERSIONS
+from .ig import DEFAULT_IG_VERSION, versions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,10 +22,10 @@ CONFIG_FILE = "ra-conform.toml"
 
 
 # Named presets for common set-ups: defaults you can still override with the file, env vars or flags.
+# An IG version whose record has a preset gives one named after it (stu1, stu3-ballot).
 PRESETS: dict[str, dict[str, Any]] = {
-    "stu1": {"ig_version": "stu1", "operation": "report"},
-    "cc-gaps": {"ig_version": "2.1.0", "operation": "cc-gaps"},
-    "stu3-ballot": {"ig_version": "stu3-ballot"},
+    **{v.id: {"ig_version": v.id, **v.preset} for v in versions.all_versions() if v.preset is not None},
+    "cc-gaps": {"ig_version": DEFAULT_IG_VERSION, "operation": "cc-gaps"},
     "ci": {"strict": True, "timeout": 60.0},
     "connectathon": {"load_fixtures": True, "timeout": 60.0},
 }
@@ -67,8 +67,8 @@ class Settings:
     extra_pytest_args: tuple[str, ...] = field(default=())
 
     def validate(self) -> Settings:
-        if self.ig_version is not None and self.ig_version not in IG_VERSIONS:
-            raise SettingsError(f"unknown IG version {self.ig_version!r}; choose one of {', '.join(IG_VERSIONS)}")
+        if self.ig_version is not None and self.ig_version not in versions.ids():
+            raise SettingsError(f"unknown IG version {self.ig_version!r}; choose one of {', '.join(versions.ids())}")
         if self.target is not None and not self.target.startswith(("http://", "https://")):
             raise SettingsError(f"--target must be an http(s) URL, got {self.target!r}")
         if self.timeout <= 0:

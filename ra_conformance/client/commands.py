@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
-from ..ig import IG_VERSIONS
+from ..ig import DEFAULT_IG_VERSION, versions
 from ..results import EXIT_FAILURES, EXIT_UNREACHABLE, EXIT_USAGE
 from .faults import CLIENT_FAULTS, UnknownClientFault
 from .recorder import AsyncHold
@@ -37,7 +37,7 @@ def _list() -> None:
 @click.command("client-test")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface the reference server listens on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
-@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True,
+@click.option("--ig-version", type=click.Choice(versions.ids()), default=DEFAULT_IG_VERSION, show_default=True,
               help="IG version the reference server follows and the client is judged against.")
 @click.option("--scenario", "scenarios", multiple=True, help="Only these scenarios (repeatable; see --list).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
@@ -96,7 +96,7 @@ def _smart_config(auth_token: str | None, clients: tuple[str, ...], secrets: tup
 
 @click.command("client-demo")
 @click.option("--target", required=True, help="Base URL: a running `ra-conform client-test`, or any RA server.")
-@click.option("--ig-version", type=click.Choice(IG_VERSIONS), default="2.1.0", show_default=True,
+@click.option("--ig-version", type=click.Choice(versions.ids()), default=DEFAULT_IG_VERSION, show_default=True,
               help="Against a plain server: the version whose scenarios to perform (client-test tells its own).")
 @click.option("--auth-token", help="Bearer token to send.")
 @click.option("--smart-client-id", help="Client id for SMART Backend Services (with --smart-key) or a client secret.")

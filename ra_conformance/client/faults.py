@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..ig import DEFAULT_IG_VERSION, versions
+from ..ig.version import RISK_GAP
+
 
 @dataclass(frozen=True)
 class ClientFault:
@@ -13,7 +16,7 @@ class ClientFault:
     catches: tuple[str, ...]  # REQ ids of the check meant to catch it
     description: str
     expected: str = "fail"  # "fail", or "warn" for a SHOULD
-    ig_version: str = "2.1.0"  # a version where the scenario applies
+    ig_version: str = DEFAULT_IG_VERSION  # a version where the scenario applies
 
 
 CLIENT_FAULTS: dict[str, ClientFault] = {f.name: f for f in (
@@ -30,7 +33,7 @@ CLIENT_FAULTS: dict[str, ClientFault] = {f.name: f for f in (
     ClientFault("datax-missing-category", "submit-data", ("REQ-140",),
                 "the data-exchange report lacks its required measurereport-category extension"),
     ClientFault("risk-gap-without-coverage", "risk-gap", ("REQ-223",), "$risk-gap is asked without the coverage parameter",
-                ig_version="stu3-ballot"),
+                ig_version=versions.with_flow(RISK_GAP)[0]),
 )}
 
 

@@ -17,7 +17,8 @@ from ..fhir.auth import TokenProvider, default_scope, provider_for
 from ..fhir.client import Exchange, FhirClient
 from ..fhir.risk_gap import CONTEXT_ID_HEADER, data_bundle
 from ..fhir.search import fetch_all
-from ..ig import MEASUREREPORT_CATEGORY_EXT, SD
+from ..ig import DEFAULT_IG_VERSION, MEASUREREPORT_CATEGORY_EXT, SD, versions
+from ..ig.version import SUBMIT_DATA
 from .faults import check_faults
 from .recorder import DONE_PATH, STATUS_PATH
 from .scenarios import IDS, REMARK_FORMS, applicable, operation_name
@@ -46,7 +47,7 @@ class ClientCredentials:
 
 
 class ReferenceClient:
-    def __init__(self, base: str, ig_version: str = "2.1.0", *, auth_token: str | None = None, faults: tuple[str, ...] = (),
+    def __init__(self, base: str, ig_version: str = DEFAULT_IG_VERSION, *, auth_token: str | None = None, faults: tuple[str, ...] = (),
                  log: Callable[[str], None] | None = None, timeout: float = 30.0, remark_by: str = "patch",
                  operation_by: str = "mixed", credentials: ClientCredentials | None = None) -> None:
         """``remark_by``: patch | put | transaction (REQ-202..REQ-204, all legal); ``operation_by``: GET | POST for both
@@ -224,7 +225,7 @@ class ReferenceClient:
         evidence_ref = "DocumentReference/rac-doc-p01-note"
         evidence = self.http.get(evidence_ref).resource
         report = self.datax_report(evidence_ref)
-        if self.ig_version == "2.1.0":  # REQ-208: base $submit-data
+        if versions.get(self.ig_version).evidence_submission == SUBMIT_DATA:  # REQ-208: base $submit-data
             params = [{"name": "measureReport", "resource": report}]
             params += [{"name": "resource", "resource": evidence}] if evidence else []
             self.http.post("Measure/$submit-data", json={"resourceType": "Parameters", "parameter": params})

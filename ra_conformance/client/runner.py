@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.console import Console
 
 from .. import kit as kitmod
+from ..ig import DEFAULT_IG_VERSION
 from ..reporting.console import print_results
 from ..reporting.junit_results import write_junit
 from ..reporting.writer import write_reports
@@ -41,7 +42,7 @@ class ClientTestError(Exception):
 
 @dataclass
 class ClientTestOptions:
-    ig_version: str = "2.1.0"
+    ig_version: str = DEFAULT_IG_VERSION
     scenarios: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 0

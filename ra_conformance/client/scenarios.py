@@ -6,12 +6,34 @@ version decides which scenarios apply and which operation name the coding-gap re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..ig import IG_VERSIONS
+from ..ig import versions
+from ..ig.version import RISK_GAP, IgVersion
 
-ALL = IG_VERSIONS
-V21_ON = ("2.1.0", "stu3-ballot")
+
+# Which IG versions a scenario applies to, asked of the version records.
+def every_version(_: IgVersion) -> bool:
+    return True
+
+
+def category_search(v: IgVersion) -> bool:  # the search flow has a category: `category=ra`
+    return v.category_param is not None
+
+
+def cc_remarks(v: IgVersion) -> bool:  # the ccRemark extension exists
+    return v.cc_remark
+
+
+def evidence_submission(v: IgVersion) -> bool:  # evidence is submitted: $submit-data or core REST
+    return v.evidence_submission is not None
+
+
+def risk_gap_flow(v: IgVersion) -> bool:  # the $risk-gap flow exists
+    return v.flow(RISK_GAP) is not None
+
+
 REMARK_FORMS = ("patch", "put", "transaction")  # REQ-204, REQ-202, REQ-203: the ways a remark may travel
 
 
@@ -34,15 +56,19 @@ IDS = Ids()
 
 def operation_name(ig_version: str) -> str:
     """The coding-gap operation of the version on the reference server: STU1 `$report`, later the product's `$cc-gaps`."""
-    return "report" if ig_version == "stu1" else "cc-gaps"
+    return versions.get(ig_version).coding_gap_operation
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     title: str
-    versions: tuple[str, ...]
+    applies: Callable[[IgVersion], bool]  # to which IG versions
     task: str  # the instruction, with {base}, {op} and the Ids fields as placeholders
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        return tuple(v.id for v in versions.all_versions() if self.applies(v))
 
     def instruction(self, base: str, ig_version: str, ids: Ids = IDS) -> str:
         fields = {k: getattr(ids, k) for k in ids.__dataclass_fields__}
@@ -53,27 +79,27 @@ _CC_GAPS_OF = ("retrieve the coding gaps of {subject} for {period_start}..{perio
                "{base}/MeasureReport/${op} with subject, periodStart, periodEnd")
 
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("cc-gaps-patient", "coding gaps of one patient through the operation", ALL,
+    Scenario("cc-gaps-patient", "coding gaps of one patient through the operation", every_version,
              _CC_GAPS_OF.replace("{subject}", "{patient}")),
-    Scenario("cc-gaps-group", "coding gaps of a Group through the operation", ALL,
+    Scenario("cc-gaps-group", "coding gaps of a Group through the operation", every_version,
              _CC_GAPS_OF.replace("{subject}", "{group}")),
-    Scenario("search", "the patient's reports by MeasureReport search", V21_ON,
+    Scenario("search", "the patient's reports by MeasureReport search", category_search,
              "search the RA reports of {patient} overlapping {period_start}..{period_end}: GET {base}/MeasureReport "
              "with patient (or subject), period=ge…&period=le…, category=ra"),
-    Scenario("read", "one report by id", ALL,
+    Scenario("read", "one report by id", every_version,
              "read the report MeasureReport/{report}: GET {base}/MeasureReport/{report}"),
-    Scenario("async", "the Group's coding gaps asynchronously", ALL,
+    Scenario("async", "the Group's coding gaps asynchronously", every_version,
              "retrieve the coding gaps of {group} for {period_start}..{period_end} asynchronously: kick off "
              "{base}/MeasureReport/${op} with Prefer: respond-async, poll the Content-Location (honour Retry-After), "
              "download every file of the manifest"),
-    Scenario("remark", "add a ccRemark to one group, changing nothing else", V21_ON,
+    Scenario("remark", "add a ccRemark to one group, changing nothing else", cc_remarks,
              "add a ccRemark (with an author) to group {remark_group} of MeasureReport/{report}: FHIRPath PATCH "
              "{base}/MeasureReport/{report}, PUT the whole report, or POST a transaction Bundle to {base}"),
-    Scenario("submit-data", "submit evidence as a data-exchange MeasureReport", V21_ON,
+    Scenario("submit-data", "submit evidence as a data-exchange MeasureReport", evidence_submission,
              "submit evidence for {patient} (an ra-datax-measurereport for {period_start}..{period_end}, "
              "payerCodingGapReportId {report}): POST {base}/Measure/$submit-data (2.1.0), or POST the report "
              "(or a Bundle of it and its evidence) to {base} (STU3 ballot)"),
-    Scenario("risk-gap", "the STU3 ballot's $risk-gap", ("stu3-ballot",),
+    Scenario("risk-gap", "the STU3 ballot's $risk-gap", risk_gap_flow,
              "ask for the risk gaps of {patient} ({coverage}) for {period_start}..{period_end}: POST "
              "{base}/MeasureReport/$risk-gap with periodStart, periodEnd, subject, coverage and the data Bundle"),
 )

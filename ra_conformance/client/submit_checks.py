@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from ..checks.findings import Finding, error, warning
-from ..ig import SD
+from ..ig import SD, versions
+from ..ig.version import SUBMIT_DATA
 from .judge_base import Check, Observed, describe, headers_findings, is_date, op_params
 from .recorder import Recorded
 from .remark_checks import validator
@@ -63,8 +64,8 @@ def _form(obs: Observed) -> list[Finding]:
             if any(n not in ("measureReport", "resource") for n in names):
                 out.append(error("$submit-data takes only `measureReport` and `resource`", reqs="REQ-208", actual=", ".join(names),
                                  where=describe(r)))
-        elif obs.ig_version == "2.1.0":
-            out.append(error("IG 2.1.0 submits evidence with $submit-data, not a plain create", reqs="REQ-208",
+        elif versions.get(obs.ig_version).evidence_submission == SUBMIT_DATA:
+            out.append(error(f"IG {obs.ig_version} submits evidence with $submit-data, not a plain create", reqs="REQ-208",
                              expected="POST [base]/Measure/$submit-data", actual=describe(r)))
     return out
 

@@ -157,40 +157,6 @@ def parameters_body(params: list[tuple[str, str]]) -> dict[str, Any]:
     return {"resourceType": "Parameters", "parameter": parameter}
 
 
-# -- every IG version's retrieval flow (RA-SPEC §1.6) -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Retrieval:
-    """How one IG version asks for a patient's coding-gap reports, and the shape of the answer."""
-
-    flow: str  # "operation" ($report family), "search" (MeasureReport search), "risk-gap" (STU3 ballot)
-    request: str
-    answer: str
-    unknown_subject: str
-
-
-_REPORT = Retrieval("operation", "GET/POST MeasureReport/$report (or $cc-gaps, $ra.cc-gaps): subject, periodStart, "
-                    "periodEnd", "Parameters{return*: one collection Bundle per patient, outcome*}",
-                    "Parameters{outcome naming it}")
-_SEARCH = Retrieval("search", "GET MeasureReport?subject=Patient/x&period=geA&period=leB&category=ra"
-                    "&_include=MeasureReport:evaluated-resource (all pages)", "searchset Bundle(s): match + include",
-                    "empty searchset")
-_SEARCH_S1 = Retrieval("search", "GET MeasureReport?subject=Patient/x&period=geA&period=leB&_profile=<ra-measurereport>"
-                       "&_include=MeasureReport:evaluated-resource (MAY in STU1)", "searchset Bundle(s)", "empty searchset")
-_RISK_GAP = Retrieval("risk-gap", "POST MeasureReport/$risk-gap: Parameters{periodStart, periodEnd, subject, coverage, "
-                      "ccType*, evidenceStatus*, data} + contextId header", "Bundle (collection)",
-                      "4xx + OperationOutcome ⚑")
-
-# IG version -> its retrieval flows, the IG's own first. Every flow's answer is normalised into
-# OperationAnswer.returns (one PatientBundle per patient), so the content checks serve every version.
-RETRIEVAL: dict[str, tuple[Retrieval, ...]] = {
-    "stu1": (_REPORT, _SEARCH_S1),
-    "2.1.0": (_SEARCH, _REPORT),  # $report is gone from 2.1.0; the product's $cc-gaps keeps its contract
-    "stu3-ballot": (_RISK_GAP, _SEARCH, _REPORT),
-}
-
-
 def group_by_patient(entries: list[dict[str, Any]], *, reports: list[dict[str, Any]] | None = None,
                      patients: tuple[str, ...] | list[str] = (), origin: str = "Bundle entries") -> list[PatientBundle]:
     """Per-patient groups of a Bundle-shaped answer (a searchset, a `$risk-gap` Bundle).

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..declarations import Declarations
+from ..ig import versions
 from ..ig.capabilities import CODING_GAP_OPERATION, GROUP_EXPANSION, MAY, SHALL, expectation
-
-IG_LABEL = {"stu1": "STU1", "2.1.0": "2.1.0", "stu3-ballot": "STU3 ballot"}
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class Decision:
 
 def decide(item: str, version: str, decl: Declarations, *, forced: frozenset[str] = frozenset()) -> Decision:
     exp = expectation(version, item)
-    label = IG_LABEL.get(version, version)
+    label = versions.get(version).label
     declared = item in forced or decl.declares(item)
     if exp.conditional_on and not decl.declares(f"{exp.conditional_on}:resource"):
         return Decision(False, f"target does not support {exp.conditional_on}; IG {label}: MAY (then {item} is {exp.level})")

@@ -14,7 +14,7 @@ from ..fhir import resources as fr
 from ..fhir.client import Exchange, FhirClient, FhirResponse
 from ..fhir.operation import CodingGapOperation
 from ..fhir.risk_gap import RiskGapOperation
-from ..ig import DEFAULT_IG_VERSION
+from ..ig import DEFAULT_IG_VERSION, versions
 from ..settings import Settings
 from . import flows
 from .capture import Memo
@@ -84,9 +84,10 @@ class Target:
     def category_param(self) -> str | None:
         """The category parameter of the retrieval query: the name the target declares, else `category`
         (2.1.0/STU3 SHALL); None in STU1 (no category there: the `_profile` filter is used instead)."""
+        record = versions.get(self.ig_version)
         declared = self.declarations.resources.get("MeasureReport", {}).get("search", [])
-        found = next((p for p in ("category", "measurereport-category") if p in declared), None)
-        return found or (None if self.ig_version == "stu1" else "category")
+        known = dict.fromkeys(p for v in versions.all_versions() for p in v.category_params)
+        return next((p for p in known if p in declared), record.category_param)
 
     @property
     def search_headers(self) -> dict[str, str] | None:

@@ -11,8 +11,8 @@ IG_CANONICAL = "http://hl7.org/fhir/us/davinci-ra"
 SD = IG_CANONICAL + "/StructureDefinition/"
 OD = IG_CANONICAL + "/OperationDefinition/"
 
-# The three certifiable versions; the CLI's --ig-version values.
-IG_VERSIONS = ("stu1", "2.1.0", "stu3-ballot")
+# The certifiable versions are the folders ig/<version>/ (ig.versions.ids()); the default when a run names none
+# and the target's /metadata tells none.
 DEFAULT_IG_VERSION = "2.1.0"
 
 # Names of the coding-gap operation (RA-SPEC §1.1). All of cc-gaps / report / ra.cc-gaps carry

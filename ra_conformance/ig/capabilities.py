@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ra_conformance.ig import versions
+
 SHALL, SHOULD, MAY = "SHALL", "SHOULD", "MAY"
 CODING_GAP_OPERATION = "MeasureReport:operation:coding-gap"
 RISK_GAP_OPERATION = "MeasureReport:operation:risk-gap"
@@ -57,20 +59,21 @@ _V21_CLIENT = {
     "Bundle:search-type": SHALL,
 }
 
-STATEMENTS: dict[str, dict[str, dict[str, str]]] = {
-    "stu1": {"ra-server": {**_SYSTEM, **_MR_REST, **_S1_SEARCH, CODING_GAP_OPERATION: SHALL}},
-    "2.1.0": {
-        "ra-reporting-server": _V21_SERVER,
-        "ra-reporting-client": _V21_CLIENT,
-        "ra-data-submission-client": {**_SYSTEM, "MeasureReport:create": SHALL},
-        "ra-data-submission-server": {**_SYSTEM, **{f"MeasureReport:{i}": SHALL for i in ("read", "update", "patch", "search-type")}},
-    },
+# The IG's CapabilityStatements per version (each ig/<version>/ record holds its own: IgVersion.statements).
+S1_STATEMENTS = {"ra-server": {**_SYSTEM, **_MR_REST, **_S1_SEARCH, CODING_GAP_OPERATION: SHALL}}
+V21_STATEMENTS = {
+    "ra-reporting-server": _V21_SERVER,
+    "ra-reporting-client": _V21_CLIENT,
+    "ra-data-submission-client": {**_SYSTEM, "MeasureReport:create": SHALL},
+    "ra-data-submission-server": {**_SYSTEM, **{f"MeasureReport:{i}": SHALL for i in ("read", "update", "patch", "search-type")}},
 }
-STATEMENTS["stu3-ballot"] = {name: dict(items) for name, items in STATEMENTS["2.1.0"].items()}
-# The STU3 ballot's $risk-gap is listed in no CapabilityStatement (RA-SPEC §5.2): MAY, run when declared.
-STATEMENTS["stu3-ballot"]["ra-reporting-server"]["MeasureReport:operation:risk-gap"] = MAY
 
-SERVER_STATEMENT = {"stu1": "ra-server", "2.1.0": "ra-reporting-server", "stu3-ballot": "ra-reporting-server"}
+
+def with_items(statements: dict[str, dict[str, str]], name: str, items: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A copy of ``statements`` whose statement ``name`` has ``items`` added (a later version's statements)."""
+    out = {n: dict(i) for n, i in statements.items()}
+    out[name].update(items)
+    return out
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,9 @@ class Expectation:
 
 def expectation(version: str, item: str, statement: str | None = None) -> Expectation:
     """The IG's expectation for an item of the server statement (MAY when the IG says nothing)."""
-    name = statement or SERVER_STATEMENT[version]
-    items = STATEMENTS[version][name]
+    record = versions.get(version)
+    name = statement or record.server_statement
+    items = record.statements[name]
     level = items.get(item, MAY)
     resource = item.split(":", 1)[0]
     gate = f"{resource}:resource"

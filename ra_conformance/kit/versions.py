@@ -1,60 +1,27 @@
 """Per-IG-version variants of the one fixture kit (written in the 2.1.0 shape, which the STU3 ballot shares).
 
-STU1 (RA-SPEC §3.11) is derived by transformation: no measurereport-category extension (REQ-111 is 2.1.0+),
-ccType becomes ra-suspectType with the same codes (historic / suspected / net-new, code system suspect-type),
-ra-dxCode / ra-confidenceScale / ra-ccRemark go, and each evaluatedResource keeps one groupReference (0..1 in
-STU1, REQ-168). Everything else — ids, periods, evidence — is the same, so the kit's expectations hold for
-every version. The embedded server and ``serve`` load the variant of their IG version (``adapt_store``).
+A version whose resources differ derives them by its record's ``kit_transform`` (STU1: ig/stu1/kit_shape.py).
+The embedded server and ``serve`` load the variant of their IG version (``adapt_store``).
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
 from .. import kit
-from ..ig import MEASUREREPORT_CATEGORY_EXT, SD
-
-CS = "http://hl7.org/fhir/us/davinci-ra/CodeSystem/"
-_STU1_DROPPED_GROUP_EXTS = {SD + "ra-dxCode", SD + "ra-confidenceScale", SD + "ra-ccRemark"}
-_CC_TYPE, _SUSPECT_TYPE = SD + "ra-ccType", SD + "ra-suspectType"
-_GROUP_REFERENCE = SD + "ra-groupReference"
+from ..ig import versions as ig_versions
 
 
-def to_stu1(resource: dict[str, Any]) -> dict[str, Any]:
-    """The STU1 shape of a kit resource (only MeasureReports change); the input is not modified."""
-    if resource.get("resourceType") != "MeasureReport":
-        return resource
-    mr = copy.deepcopy(resource)
-    _set_extensions(mr, [e for e in _exts(mr) if e.get("url") != MEASUREREPORT_CATEGORY_EXT])
-    for group in _list(mr.get("group")):
-        if isinstance(group, dict):
-            _set_extensions(group, [_suspect_type(e) for e in _exts(group) if e.get("url") not in _STU1_DROPPED_GROUP_EXTS])
-    for item in _list(mr.get("evaluatedResource")):
-        if isinstance(item, dict):
-            refs = [e for e in _exts(item) if e.get("url") == _GROUP_REFERENCE]
-            _set_extensions(item, [e for e in _exts(item) if e.get("url") != _GROUP_REFERENCE] + refs[:1])
-    return mr
-
-
-def _suspect_type(ext: dict[str, Any]) -> dict[str, Any]:
-    if ext.get("url") != _CC_TYPE:
-        return ext
-    concept = copy.deepcopy(ext.get("valueCodeableConcept") or {})
-    for coding in _list(concept.get("coding")):
-        if isinstance(coding, dict) and coding.get("system") == CS + "cc-type":
-            coding["system"] = CS + "suspect-type"
-    return {"url": _SUSPECT_TYPE, "valueCodeableConcept": concept}
-
-
-TRANSFORMS = {"stu1": to_stu1}
+def _transform(ig_version: str | None) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    record = ig_versions.find(ig_version)
+    return record.kit_transform if record else None
 
 
 def variant(resources: Iterable[dict[str, Any]], ig_version: str | None) -> list[dict[str, Any]]:
     """The kit's resources as ``ig_version`` shapes them (2.1.0 and the STU3 ballot: unchanged)."""
-    transform = TRANSFORMS.get(ig_version or "")
+    transform = _transform(ig_version)
     return [transform(r) if transform else r for r in resources]
 
 
@@ -70,7 +37,7 @@ class _Store(Protocol):
 
 def adapt_store(store: _Store, ig_version: str | None) -> int:
     """Rewrite a store's resources into the variant of ``ig_version``; returns how many changed."""
-    transform = TRANSFORMS.get(ig_version or "")
+    transform = _transform(ig_version)
     if transform is None:
         return 0
     changed = 0
@@ -81,18 +48,3 @@ def adapt_store(store: _Store, ig_version: str | None) -> int:
                 store.put(shaped)
                 changed += 1
     return changed
-
-
-def _exts(element: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e for e in _list(element.get("extension")) if isinstance(e, dict)]
-
-
-def _set_extensions(element: dict[str, Any], extensions: list[dict[str, Any]]) -> None:
-    if extensions:
-        element["extension"] = extensions
-    else:
-        element.pop("extension", None)
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

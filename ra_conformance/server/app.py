@@ -20,7 +20,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import jsonio
-from ..ig import REPORT_STYLE_OPERATIONS
+from ..ig import DEFAULT_IG_VERSION, REPORT_STYLE_OPERATIONS
 from . import bulk, bulk_routes, cc_gaps, interactions, rest, risk_gap, search, submit_data, transaction
 from .auth import Rules as SmartRules
 from .auth import SmartAuth, SmartConfig, SmartMiddleware
@@ -78,7 +78,7 @@ class _Context:
     base_url_override: str | None
     check: IncomingCheck
     max_body: int
-    ig_version: str = "2.1.0"  # the IG version the served CapabilityStatement follows
+    ig_version: str = DEFAULT_IG_VERSION  # the IG version the served CapabilityStatement follows
     group_expansion: bool = True  # MeasureReport?subject=Group/<id> returns the members' reports (REQ-086 ⚑)
     variants: VariantSet = field(default_factory=VariantSet)  # legal variations: a layer over the correct answers (server/variants/)
     smart: SmartAuth | None = None  # `serve --smart`: SMART Backend Services protect every FHIR route (auth.py)
@@ -92,7 +92,7 @@ Handler = Callable[[_Context, Request], Awaitable[Answer]]
 
 def create_app(store: Store, *, faults: FaultSet | Iterable[str] = (), base_url_override: str | None = None,
                check_incoming: IncomingCheck = basic_checks, max_body: int = MAX_BODY_BYTES, auth_tokens: Iterable[str] = (),
-               ig_version: str = "2.1.0", group_expansion: bool = True, variants: VariantSet | Iterable[str] = (),
+               ig_version: str = DEFAULT_IG_VERSION, group_expansion: bool = True, variants: VariantSet | Iterable[str] = (),
                smart: SmartConfig | None = None) -> Starlette:
     """The server app over ``store``. ``check_incoming`` vets every created/updated resource (422 on errors).
     ``variants``: legal variations of the answers (``ra-conform variants``); ``smart``: SMART Backend Services."""

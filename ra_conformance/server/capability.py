@@ -14,16 +14,17 @@ from typing import Any
 
 from .. import __version__
 from ..ig import (
+    DEFAULT_IG_VERSION,
     IG_CANONICAL,
     OPERATION_DEFINITIONS,
     PROFILE_MEASUREREPORT,
     PROFILE_MODEL_MEASURE,
     PROFILE_PATIENT_GROUP,
-    REPORT_STYLE_OPERATIONS,
     US_CORE_PATIENT,
+    versions,
 )
 from ..ig.capabilities import GROUP_EXPANSION_EXTENSION
-from .search import INCLUDES, MEASUREREPORT_PARAMS
+from .search import INCLUDES
 
 SOFTWARE_NAME = "ra-conform reference server"
 RELEASE_DATE = "2026-11-23"
@@ -32,9 +33,6 @@ INTERACTIONS = ("read", "update", "patch", "delete", "create", "search-type")
 _SEARCH_TYPES = {"_id": "token", "subject": "reference", "patient": "reference", "period": "date", "date": "date",
                  "measure": "reference", "status": "token", "category": "token",
                  "measurereport-category": "token", "_profile": "uri"}
-IG_PACKAGE_VERSIONS = {"stu1": "1.0.0", "2.1.0": "2.1.0", "stu3-ballot": "3.0.0-ballot"}
-_S1_SEARCH = ("_id", "subject", "patient", "period", "measure", "status", "_profile")
-_S1_OPERATIONS = ("report", "cc-gaps", "ra.cc-gaps")
 _SEARCH_DEFINITIONS = {
     "_id": "http://hl7.org/fhir/SearchParameter/Resource-id",
     "subject": "http://hl7.org/fhir/SearchParameter/MeasureReport-subject",
@@ -62,12 +60,11 @@ RESOURCES: dict[str, str | None] = {
 
 
 def capability_statement(*, base: str, stored_types: Iterable[str] = (),
-                         ig_version: str = "2.1.0", group_expansion: bool = True) -> dict[str, Any]:
+                         ig_version: str = DEFAULT_IG_VERSION, group_expansion: bool = True) -> dict[str, Any]:
     """The server's CapabilityStatement for ``ig_version``; types present in the store beyond RESOURCES are
     listed too."""
     types = list(RESOURCES) + sorted(t for t in set(stored_types) if t not in RESOURCES)
-    if ig_version not in IG_PACKAGE_VERSIONS:
-        raise ValueError(f"unknown IG version {ig_version!r}")
+    package_version = versions.get(ig_version).package_version  # an unknown version: ValueError
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -80,7 +77,7 @@ def capability_statement(*, base: str, stored_types: Iterable[str] = (),
         "fhirVersion": "4.0.1",
         "format": ["json", "application/fhir+json"],
         "patchFormat": ["application/json-patch+json", "application/fhir+json"],
-        "implementationGuide": [f"{IMPLEMENTATION_GUIDE}|{IG_PACKAGE_VERSIONS[ig_version]}"],
+        "implementationGuide": [f"{IMPLEMENTATION_GUIDE}|{package_version}"],
         "rest": [{
             "mode": "server",
             "resource": [_resource(t, ig_version, group_expansion) for t in types],
@@ -93,14 +90,12 @@ def search_params(rtype: str, ig_version: str) -> tuple[str, ...]:
     """The search parameters declared for a type under an IG version (all of them are implemented)."""
     if rtype != "MeasureReport":
         return ("_id",)
-    return _S1_SEARCH if ig_version == "stu1" else MEASUREREPORT_PARAMS
+    return versions.get(ig_version).search_params
 
 
 def operations(ig_version: str) -> tuple[str, ...]:
     """MeasureReport operations declared under an IG version."""
-    if ig_version == "stu1":
-        return _S1_OPERATIONS
-    return REPORT_STYLE_OPERATIONS + (("risk-gap",) if ig_version == "stu3-ballot" else ())
+    return versions.get(ig_version).operations
 
 
 def _resource(rtype: str, ig_version: str, group_expansion: bool) -> dict[str, Any]:

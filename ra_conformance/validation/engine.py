@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from typing import Any
 
-from ra_conformance.ig import PROFILE_BUNDLE, SD
+from ra_conformance.ig import DEFAULT_IG_VERSION, PROFILE_BUNDLE, SD
 from ra_conformance.ig.rules import Profile
 from ra_conformance.ig.versions import ruleset
 from ra_conformance.issues import ERROR, WARNING, Issue, Severity
@@ -183,11 +183,11 @@ def _dedup(issues: list[Issue]) -> list[Issue]:
 
 @cache
 def validator_for(version: str) -> Validator:
-    """The shared Validator of an IG version ("stu1" | "2.1.0" | "stu3-ballot")."""
+    """The shared Validator of an IG version (one of ig.versions.ids())."""
     return Validator(version)
 
 
-def check_incoming(resource: Any, version: str = "2.1.0") -> list[Issue]:
+def check_incoming(resource: Any, version: str = DEFAULT_IG_VERSION) -> list[Issue]:
     """What a server rejects (422) on create/transaction: base-structure errors of anything, plus profile
     errors of resources whose meta.profile names an RA profile."""
     validator = validator_for(version)

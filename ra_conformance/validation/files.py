@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ra_conformance.ig import IG_VERSIONS
+from ra_conformance.ig import versions
 from ra_conformance.validation.chunks import chunks, judge, prepare, size_of
 from ra_conformance.validation.engine import validator_for
 from ra_conformance.validation.parallel import PoolStats, WorkerCrashed, default_jobs, ordered_map
@@ -49,8 +49,8 @@ def run_validate(paths: list[str], *, version: str, profile: str | None, fmt: st
                  jobs: int | None = None, stats: PoolStats | None = None) -> int:
     """The whole `ra-conform validate` behaviour; returns the exit code (0 clean, 1 errors, 2 usage, 4 a worker
     died). ``jobs``: processes validating, this one included (None: every core); ``stats``: filled for benchmarks."""
-    if version not in IG_VERSIONS:
-        err.write(f"error: unknown IG version {version!r} (choose from {', '.join(IG_VERSIONS)})\n")
+    if version not in versions.ids():
+        err.write(f"error: unknown IG version {version!r} (choose from {', '.join(versions.ids())})\n")
         return EXIT_USAGE
     if fmt not in ("text", "json"):
         err.write(f"error: unknown format {fmt!r} (text or json)\n")

@@ -12,10 +12,10 @@ from ra_conformance.checks import answer as answer_checks
 from ra_conformance.checks import risk_gap as rgc
 from ra_conformance.checks import search as sc
 from ra_conformance.fhir.client import FhirClient
-from ra_conformance.fhir.operation import RETRIEVAL, group_by_patient
+from ra_conformance.fhir.operation import group_by_patient
 from ra_conformance.fhir.risk_gap import parse_answer
 from ra_conformance.fhir.search import coding_gap_query, fetch_all, to_answer
-from ra_conformance.ig import IG_VERSIONS
+from ra_conformance.ig import versions
 from ra_conformance.kit import RiskGapCase, Scenario
 
 BASE = "http://fhir.test"
@@ -172,7 +172,8 @@ def test_query_form_per_version():
     assert ("category", "ra") in coding_gap_query("Patient/x", "2024-01-01", "2024-12-31")
     s1 = coding_gap_query("Patient/x", "2024-01-01", "2024-12-31", category_param=None, count=5)
     assert ("_profile", "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/ra-measurereport") in s1 and ("_count", "5") in s1
-    assert set(RETRIEVAL) == set(IG_VERSIONS) and RETRIEVAL["stu3-ballot"][0].flow == "risk-gap"
+    assert versions.get("stu3-ballot").own_retrieval.flow == "risk-gap"
+    assert [v.category_param for v in versions.all_versions()] == [None, "category", "category"]
 
 
 def _rg_answer(body: Any, status: int = 200):

@@ -13,13 +13,13 @@ from ra_conformance import jsonio
 from ra_conformance.client import CLIENT_FAULTS, ClientTestOptions, applicable, run_client_test
 from ra_conformance.client.recorder import STATUS_PATH, AsyncHold
 from ra_conformance.client.selftest import run_client_fault, run_reference
-from ra_conformance.ig import IG_VERSIONS
+from ra_conformance.ig import versions
 from ra_conformance.reporting.html import check_summary
 
 FAST = {"settle": 0.2, "hold": AsyncHold(polls=2, seconds=1), "timeout": 15.0}
 
 
-@pytest.mark.parametrize("version", IG_VERSIONS)
+@pytest.mark.parametrize("version", versions.ids())
 def test_reference_client_passes_every_scenario(version, tmp_path):
     results = run_reference(ClientTestOptions(ig_version=version, report_dir=tmp_path, **FAST))
     assert results.exit_code() == 0, [(t.nodeid, t.message) for t in results.tests if t.state != "pass"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ra_conformance.harness.runner import run_suites
-from ra_conformance.ig import IG_VERSIONS
+from ra_conformance.ig import versions
 from ra_conformance.results import ERROR, FAIL, PASS, SKIP, WARN
 from ra_conformance.settings import build
 
 
-@pytest.fixture(scope="module", params=IG_VERSIONS)
+@pytest.fixture(scope="module", params=versions.ids())
 def run(request, tmp_path_factory):
     version = request.param
     return version, run_suites(build({"ig_version": version, "report_dir": tmp_path_factory.mktemp(version)}, env={}))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 
 from ra_conformance.dates import period_overlaps, window
-from ra_conformance.kit.versions import adapt_store, to_stu1, variant
+from ra_conformance.ig.stu1.kit_shape import to_stu1
+from ra_conformance.kit.versions import adapt_store, variant
 from ra_conformance.validation.engine import validator_for
 
 SD = "http://hl7.org/fhir/us/davinci-ra/StructureDefinition/"

@@ -7,14 +7,14 @@ import pytest
 from ra_conformance.declarations import discover_operation, infer_ig_version, read_declarations
 from ra_conformance.fhir.search import declares_group_expansion
 from ra_conformance.harness.selection import decide
-from ra_conformance.ig import IG_VERSIONS, OD
+from ra_conformance.ig import OD, versions
 
 
 def _mr(cs):
     return next(r for r in cs["rest"][0]["resource"] if r["type"] == "MeasureReport")
 
 
-@pytest.mark.parametrize("version", IG_VERSIONS)
+@pytest.mark.parametrize("version", versions.ids())
 def test_version_is_inferred_from_the_served_statement(server, version):
     cs = server(version).get("/metadata").json()
     assert infer_ig_version(read_declarations(cs)) == version

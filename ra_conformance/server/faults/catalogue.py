@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ...ig import versions
+from ...ig.version import OPERATION, RISK_GAP
 from .. import auth, bulk, cc_gaps, interactions, risk_gap, search, transaction
 from . import auth as smart
 from . import bulk as export
@@ -20,8 +22,10 @@ from . import risk_gap as risk
 from . import search as searches
 from .base import Body, BundleRewrite, Defects, Fault, Refusal, Rewrite, Strategy
 
-STU1 = {"ig_version": "stu1"}  # no operation in /metadata: the suites need the operation only where STU1 requires it
-STU3 = {"ig_version": "stu3-ballot"}  # $risk-gap exists only in the STU3 ballot (the server declares it there)
+# No operation in /metadata: the suites need the operation only where the IG's own flow is the operation (STU1).
+STU1 = {"ig_version": next(v.id for v in versions.all_versions() if v.own_retrieval.flow == OPERATION)}
+# $risk-gap exists only from the STU3 ballot (the server declares it there).
+STU3 = {"ig_version": versions.with_flow(RISK_GAP)[0]}
 
 
 def _reports(rewrite: Callable[[Body], Body]) -> Defects:
