@@ -1,18 +1,20 @@
 """One IG version as one record: what the harness, the reference server, the client side and the kit know of it.
 
-Each certifiable version is a folder ``ig/<version>/`` whose ``__init__.py`` exports ``VERSION = IgVersion(...)``;
-``ig.versions`` collects them. Code outside ``ig/`` asks the record (``versions.get(id).label``, ``.operations``,
+Each certifiable version is a folder ``ig/<version>/`` whose ``__init__.py`` exports ``VERSION = IgVersion(...)`` and
+whose ``ruleset.py`` builds its rule table (loaded on first use); ``ig.versions`` collects them. Code outside ``ig/`` asks the record (``versions.get(id).label``, ``.operations``,
 ``.kit_transform`` …) and never compares version strings.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ra_conformance.ig.rules import RuleSet
+if TYPE_CHECKING:  # the rule tables load on first use, not when the CLI starts
+    from ra_conformance.ig.rules import RuleSet
 
 OPERATION, SEARCH, RISK_GAP = "operation", "search", "risk-gap"  # the retrieval flows (RA-SPEC §1.6)
 SUBMIT_DATA, CORE_REST = "submit-data", "rest"  # how evidence is submitted: Measure/$submit-data, core REST
@@ -74,6 +76,14 @@ class IgVersion:
         """Orders versions by release: numbers first, a pre-release ('-ballot') before its release."""
         number, _, pre = self.package_version.partition("-")
         return tuple(int(n) for n in re.findall(r"\d+", number)), 0 if pre else 1
+
+
+def lazy_ruleset(package: str) -> Callable[[], RuleSet]:
+    """The builder of a version folder's rule table: ``<package>.ruleset.ruleset``, imported when first called."""
+    def build() -> RuleSet:
+        builder: Callable[[], RuleSet] = importlib.import_module(f"{package}.ruleset").ruleset
+        return builder()
+    return build
 
 
 # The flows later versions share (a version folder defines its own where it differs).

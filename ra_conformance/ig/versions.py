@@ -9,10 +9,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
+from typing import TYPE_CHECKING
 
 import ra_conformance.ig as _ig
-from ra_conformance.ig.rules import RuleSet
 from ra_conformance.ig.version import IgVersion
+
+if TYPE_CHECKING:
+    from ra_conformance.ig.rules import RuleSet
 
 
 class UnknownVersion(ValueError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ra_conformance.ig.capabilities import S1_STATEMENTS
 from ra_conformance.ig.ra_common import (
     EVIDENCE_STATUS_S1,
     HIERARCHICAL_STATUS,
@@ -23,8 +22,6 @@ from ra_conformance.ig.ra_common import (
     us_core_patient,
 )
 from ra_conformance.ig.rules import Element, Profile, RuleSet
-from ra_conformance.ig.stu1.kit_shape import to_stu1
-from ra_conformance.ig.version import REPORT_FLOW, SEARCH, IgVersion, Retrieval
 
 
 def _measurereport() -> Profile:
@@ -66,26 +63,3 @@ def ruleset() -> RuleSet:
         valuesets={vs.url: vs for _, _, vs in systems},
         code_systems={url: defined for url, defined, _ in systems},
     )
-
-
-# STU1 may also be searched (MAY): no category there, the `_profile` filter picks RA reports.
-_SEARCH_S1 = Retrieval(SEARCH, "GET MeasureReport?subject=Patient/x&period=geA&period=leB&_profile=<ra-measurereport>"
-                       "&_include=MeasureReport:evaluated-resource (MAY in STU1)", "searchset Bundle(s)", "empty searchset")
-
-VERSION = IgVersion(
-    id="stu1",
-    label="STU1",
-    package_version="1.0.0",
-    canonical_prefix="1.",
-    retrieval=(REPORT_FLOW, _SEARCH_S1),  # $report is the IG's own (SHALL)
-    operations=("report", "cc-gaps", "ra.cc-gaps"),
-    coding_gap_operation="report",
-    search_params=("_id", "subject", "patient", "period", "measure", "status", "_profile"),
-    evidence_submission=None,
-    cc_remark=False,
-    statements=S1_STATEMENTS,
-    server_statement="ra-server",
-    ruleset=ruleset,
-    kit_transform=to_stu1,
-    preset={"operation": "report"},
-)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ra_conformance.ig import REPORT_STYLE_OPERATIONS
-from ra_conformance.ig.capabilities import MAY, RISK_GAP_OPERATION, V21_STATEMENTS, with_items
 from ra_conformance.ig.ra_common import (
     CODE_OPTIONS_EXT,
     MR,
@@ -22,8 +20,7 @@ from ra_conformance.ig.ra_common import (
     with_remark_warning,
 )
 from ra_conformance.ig.rules import Binding, Element, EntrySlice, Profile, RuleSet
-from ra_conformance.ig.v2_1_0.ruleset import SEARCH_PARAMS, build, measurereport
-from ra_conformance.ig.version import CORE_REST, REPORT_FLOW, RISK_GAP, SEARCH_FLOW, IgVersion, Retrieval
+from ra_conformance.ig.v2_1_0.ruleset import build, measurereport
 
 
 def _with_remark() -> Profile:
@@ -57,26 +54,3 @@ def ruleset() -> RuleSet:
         Element(f"Extension.valueCodeableConcept.extension(url={CODE_OPTIONS_EXT})", max=1, req="REQ-166"),))
     contextid = simple_ext("contextId", ("MeasureReport",), "id", req="REQ-115")
     return build("stu3-ballot", profiles, [qualifying, contextid], s3=True)
-
-
-_RISK_GAP = Retrieval(RISK_GAP, "POST MeasureReport/$risk-gap: Parameters{periodStart, periodEnd, subject, coverage, "
-                      "ccType*, evidenceStatus*, data} + contextId header", "Bundle (collection)",
-                      "4xx + OperationOutcome ⚑")
-
-VERSION = IgVersion(
-    id="stu3-ballot",
-    label="STU3 ballot",
-    package_version="3.0.0-ballot",
-    canonical_prefix="3.",
-    retrieval=(_RISK_GAP, SEARCH_FLOW, REPORT_FLOW),
-    operations=(*REPORT_STYLE_OPERATIONS, "risk-gap"),
-    coding_gap_operation="cc-gaps",
-    search_params=SEARCH_PARAMS,
-    evidence_submission=CORE_REST,  # core REST create / transaction (REQ-209)
-    cc_remark=True,
-    # $risk-gap is listed in no CapabilityStatement (RA-SPEC §5.2): MAY, run when declared.
-    statements=with_items(V21_STATEMENTS, "ra-reporting-server", {RISK_GAP_OPERATION: MAY}),
-    server_statement="ra-reporting-server",
-    ruleset=ruleset,
-    preset={},
-)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ra_conformance.ig import REPORT_STYLE_OPERATIONS
-from ra_conformance.ig.capabilities import V21_STATEMENTS
 from ra_conformance.ig.ra_common import (
     CC_TYPE,
     CONFIDENCE_SCALE,
@@ -29,11 +27,7 @@ from ra_conformance.ig.ra_common import (
     v21_extensions,
 )
 from ra_conformance.ig.rules import Element, Profile, RuleSet
-from ra_conformance.ig.version import REPORT_FLOW, SEARCH_FLOW, SUBMIT_DATA, IgVersion
 
-# MeasureReport search parameters of 2.1.0 servers (the STU3 ballot keeps them)
-SEARCH_PARAMS = ("_id", "subject", "patient", "period", "date", "measure", "status", "category", "measurereport-category",
-                 "_profile")
 REMARK_CODES = ("assessed-present", "assessed-not-present", "in-progress", "deferred", "not-assessed",
                 "not-presented", "not-ingested")
 REASON_CODES = ("never-had-condition", "inactive-condition", "inapplicable-gap")
@@ -94,20 +88,3 @@ def ruleset() -> RuleSet:
                 model_measure(meta_profile=False, library=True), datax_profile(), patch_profile(),
                 us_core_patient("us-core-6")]
     return build("2.1.0", profiles, [], s3=False)
-
-
-VERSION = IgVersion(
-    id="2.1.0",
-    label="2.1.0",
-    package_version="2.1.0",
-    canonical_prefix="2.",
-    retrieval=(SEARCH_FLOW, REPORT_FLOW),  # $report is gone from 2.1.0; the product's $cc-gaps keeps its contract
-    operations=REPORT_STYLE_OPERATIONS,
-    coding_gap_operation="cc-gaps",
-    search_params=SEARCH_PARAMS,
-    evidence_submission=SUBMIT_DATA,  # base Measure/$submit-data (REQ-208)
-    cc_remark=True,
-    statements=V21_STATEMENTS,
-    server_statement="ra-reporting-server",
-    ruleset=ruleset,
-)
