@@ -25,7 +25,6 @@ from ra_conformance.ig.capabilities import expectation
 from ra_conformance.ig.version import RISK_GAP, SEARCH
 from ra_conformance.kit.versions import variant
 from ra_conformance.server.capability import capability_statement
-from ra_conformance.server.faults import FaultSet
 from ra_conformance.server.search import MEASUREREPORT_PARAMS
 from ra_conformance.settings import Settings
 
@@ -85,7 +84,7 @@ def stu3_folder(tmp_path: Path) -> Iterator[Path]:
 
 def test_a_new_version_folder_is_picked_up_everywhere(stu3_folder):
     assert versions.ids() == ("stu1", "2.1.0", "stu3-ballot", "stu3")
-    cs = capability_statement(FaultSet(), base="http://x", ig_version="stu3")
+    cs = capability_statement(base="http://x", ig_version="stu3")
     assert cs["implementationGuide"][0].endswith("|3.0.0")
     decl = read_declarations(cs)
     assert infer_ig_version(decl) == "stu3" and discover_operation(decl, "stu3") == "cc-gaps"
