@@ -49,7 +49,7 @@ class Requirement:
     client_automated: bool = True  # the same for client-test
     client_reason: str = ""
     profile_rule: str = ""  # a validator rule judged on every returned resource (test_profiles), by this slug
-    versions: tuple[str, ...] = IG_VERSIONS  # the IG versions the profile rule applies to
+    versions: tuple[str, ...] = ()  # the IG versions the profile rule applies to (requirements(): default all)
     aliases: tuple[str, ...] = ()  # constraint keys the validator tags the rule's issues with (e.g. "ra-1")
     needs_operation: bool = False  # a rule of the `$report` answer's per-patient Bundle: only that flow has one
 
@@ -63,6 +63,9 @@ def requirements() -> dict[str, Requirement]:
 
 def _requirement(rid: str, fields: dict[str, object]) -> Requirement:
     lists = {k: tuple(v) for k in ("versions", "aliases") if isinstance(v := fields.get(k), list)}
+    from ra_conformance.ig.versions import ids  # the registry imports this package; asked on first read
+
+    lists.setdefault("versions", ids())
     return Requirement(id=rid, **{**fields, **lists})  # type: ignore[arg-type]
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
-import ra_conformance.ig as _ig
 from ra_conformance.ig.version import IgVersion
 
 if TYPE_CHECKING:
@@ -25,10 +25,11 @@ class UnknownVersion(ValueError):
 @cache
 def all_versions() -> tuple[IgVersion, ...]:
     """Every version folder's record, oldest release first (discovered once; tests clear the cache)."""
+    package = sys.modules[__package__ or "ra_conformance.ig"]  # ig/, imported before any module inside it
     found = []
-    for info in pkgutil.iter_modules(_ig.__path__):
+    for info in pkgutil.iter_modules(package.__path__):
         if info.ispkg:
-            record = getattr(importlib.import_module(f"{_ig.__name__}.{info.name}"), "VERSION", None)
+            record = getattr(importlib.import_module(f"{package.__name__}.{info.name}"), "VERSION", None)
             if isinstance(record, IgVersion):
                 found.append(record)
     return tuple(sorted(found, key=IgVersion.release_key))
