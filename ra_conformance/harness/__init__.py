@@ -8,6 +8,6 @@
   - xdist.py     the set-up to the workers, their results and notes back
   - capture.py   which exchanges a test shows: its own, its fixtures', its memoised answers'
 * context.py   RaContext, the `ra` fixture: Target (target.py) + Answers (answers.py)
-* plan.py      which tests run and why (selection.py: the IG's expectation against the declarations)
+* plan.py      which tests run and why (the IG's expectation for each item against the declarations)
 * progress.py  the live progress bar; export.py the asynchronous export the bulk suite judges
 """

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ..declarations import Declarations
 from ..ig.capabilities import CODING_GAP_OPERATION, RISK_GAP_OPERATION
-from .selection import decide
+from .plan import decide
 
 SEARCH_ITEM = "MeasureReport:search:period"  # the window search is the 2.1.0 retrieval (scenarios.SEARCH)
 OPERATION, SEARCH, RISK_GAP = "operation", "search", "risk-gap"

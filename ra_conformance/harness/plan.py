@@ -1,5 +1,9 @@
 """The test plan: for each collected test, whether it runs and why — decided before any test request.
 
+Selection: SHALL items always run (absent -> the test fails, never skips). SHOULD/MAY items run when the target
+declares them, else skip with the reason. A forced `--operation` counts as a declaration of the coding-gap
+operation (the user says the server has it).
+
 Inputs: the test's markers (req, capability, ig_versions, kit), the IG's expectations (ra_conformance.ig.capabilities),
 the target's /metadata declarations, and whether the fixture kit is loaded on the target.
 """
@@ -11,12 +15,36 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ..declarations import Declarations
 from ..hints import base_url_hint
-from ..ig.capabilities import CODING_GAP_OPERATION
-from .selection import decide
+from ..ig import versions
+from ..ig.capabilities import CODING_GAP_OPERATION, GROUP_EXPANSION, MAY, SHALL, expectation
 
 if TYPE_CHECKING:
     from .target import Target
+
+
+@dataclass(frozen=True)
+class Decision:
+    run: bool
+    reason: str  # why it runs or why it is skipped
+
+
+def decide(item: str, version: str, decl: Declarations, *, forced: frozenset[str] = frozenset()) -> Decision:
+    exp = expectation(version, item)
+    label = versions.get(version).label
+    declared = item in forced or decl.declares(item)
+    if exp.conditional_on and not decl.declares(f"{exp.conditional_on}:resource"):
+        return Decision(False, f"target does not support {exp.conditional_on}; IG {label}: MAY (then {item} is {exp.level})")
+    if exp.level == SHALL:
+        return Decision(True, f"IG {label} {exp.statement}: SHALL")
+    if declared:
+        return Decision(True, f"declared by the target; IG {label}: {exp.level}")
+    note = " (2.1.0 and later retrieve reports by search)" if item == CODING_GAP_OPERATION and exp.level == MAY else ""
+    if item == GROUP_EXPANSION:
+        note = " (not base FHIR: declared by the search-subject-group-expansion extension on `subject`)"
+    return Decision(False, f"target does not declare {item}; IG {label}: {exp.level}{note}")
+
 
 KIT_SUITE_HINT = "run `ra-conform fixtures load --target URL` or `ra-conform run --load-fixtures`"
 

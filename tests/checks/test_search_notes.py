@@ -7,7 +7,7 @@ from ra_conformance.checks import search as sc
 from ra_conformance.declarations import read_declarations
 from ra_conformance.fhir.search import SearchAnswer
 from ra_conformance.harness import flows
-from ra_conformance.harness.selection import decide
+from ra_conformance.harness.plan import decide
 from ra_conformance.ig.capabilities import GROUP_EXPANSION, GROUP_EXPANSION_EXTENSION
 
 from ..fhir.helpers import BASE, report, response

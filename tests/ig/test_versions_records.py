@@ -19,7 +19,7 @@ import pytest
 
 import ra_conformance.ig as ig
 from ra_conformance.declarations import discover_operation, infer_ig_version, read_declarations
-from ra_conformance.harness.selection import decide
+from ra_conformance.harness.plan import decide
 from ra_conformance.ig import DEFAULT_IG_VERSION, OPERATION_DEFINITIONS, versions
 from ra_conformance.ig.capabilities import expectation
 from ra_conformance.ig.version import RISK_GAP, SEARCH

@@ -6,7 +6,7 @@ import pytest
 
 from ra_conformance.declarations import discover_operation, infer_ig_version, read_declarations
 from ra_conformance.fhir.search import declares_group_expansion
-from ra_conformance.harness.selection import decide
+from ra_conformance.harness.plan import decide
 from ra_conformance.ig import OD, versions
 
 
