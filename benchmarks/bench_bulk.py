@@ -36,18 +36,13 @@ from ra_conformance.kit.synth import GROUP_ID, generate
 from ra_conformance.validation import validator_for
 from ra_conformance.validation.parallel import PoolStats
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procstat import proc_cpu
+
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
-
-def _proc_cpu(pid: int | None) -> float:
-    """utime + stime of a live process (Linux /proc), seconds; 0 when unknown."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError, TypeError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -92,13 +87,13 @@ def _export(base: str, server: int, window: tuple[str, str], validate: bool, job
     rss_before = _rss_mb()
     stats = PoolStats()
     with FhirClient(base, timeout=600) as client:
-        server0, t0 = _proc_cpu(server), time.perf_counter()
+        server0, t0 = proc_cpu(server), time.perf_counter()
         kick = ap.kickoff(client, "MeasureReport/$cc-gaps", params=[
             ("subject", f"Group/{GROUP_ID}"), ("periodStart", window[0]), ("periodEnd", window[1])])
         if not kick.accepted or not kick.status_url:
             raise SystemExit(f"kick-off not accepted: {kick.response.describe()}")
         polled = ap.poll(client, kick.status_url, limit=3600)
-        server1, t1, main1 = _proc_cpu(server), time.perf_counter(), time.process_time()
+        server1, t1, main1 = proc_cpu(server), time.perf_counter(), time.process_time()
         if not polled.completed or polled.manifest is None:
             raise SystemExit(f"the export did not complete: {polled.final.describe() if polled.final else None}")
         lines = resources = size = problems = 0
@@ -111,9 +106,9 @@ def _export(base: str, server: int, window: tuple[str, str], validate: bool, job
                 lines += dl.lines
                 size += dl.size
                 resources += audit.carried
-        server2, t2, main2 = _proc_cpu(server), time.perf_counter(), time.process_time()
+        server2, t2, main2 = proc_cpu(server), time.perf_counter(), time.process_time()
     export_cpu, serve_cpu, main_cpu = server1 - server0, server2 - server1, main2 - main1
-    helpers = stats.workers_cpu + _proc_cpu(stats.forkserver_pid)
+    helpers = stats.workers_cpu + proc_cpu(stats.forkserver_pid)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     phase = main_cpu + helpers + serve_cpu
     processes = min(1 + len(stats.worker_cpu), cores)

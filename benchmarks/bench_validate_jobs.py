@@ -32,18 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_validate import generate
+from procstat import proc_cpu
 
 from ra_conformance.validation import run_validate
 from ra_conformance.validation.parallel import PoolStats
-
-
-def _proc_cpu(pid: int | None) -> float:
-    """utime + stime of a live process (Linux /proc), seconds; 0 when unknown."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError, TypeError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def child(path: str, jobs: int) -> None:
@@ -56,7 +48,7 @@ def child(path: str, jobs: int) -> None:
     if code != 0:
         raise SystemExit(f"validation found errors (exit {code}): {err.getvalue()[:300]}")
     print(json.dumps({"wall": wall, "main": main_cpu, "main_units": stats.cpu_here, "workers": stats.workers_cpu,
-                      "forkserver": _proc_cpu(stats.forkserver_pid), "units_here": stats.units_here,
+                      "forkserver": proc_cpu(stats.forkserver_pid), "units_here": stats.units_here,
                       "units_workers": stats.units_workers, "sent": stats.bytes_sent, "received": stats.bytes_received,
                       "ready": max(stats.worker_ready, default=0.0), "output": len(out.getvalue()),
                       "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

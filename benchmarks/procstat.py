@@ -1,0 +1,15 @@
+"""Process figures the parallel benchmarks share (Linux /proc)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def proc_cpu(pid: int | None) -> float:
+    """utime + stime of a live process (Linux /proc), seconds; 0 when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
