@@ -77,42 +77,72 @@ class Behaviour:
         return bundle
 
 
-class Switchboard:
-    """The behaviours switched on for one server app, their hooks applied in catalogue order."""
+class Chain(Behaviour):
+    """Several behaviours as one: hooks applied in order (the first sees the request first and the answer first),
+    strategies merged field by field (a later one wins a field both set)."""
 
-    def __init__(self, names: Iterable[str], behaviours: Iterable[Behaviour]) -> None:
-        self.names = frozenset(names)
-        self._behaviours = list(behaviours)
+    def __init__(self, behaviours: Iterable[Behaviour]) -> None:
+        self.parts = tuple(behaviours)
+        merged: dict[type, dict[str, Any]] = {}
+        for b in self.parts:
+            for cls, strategies in b.rules.items():
+                merged.setdefault(cls, {}).update(strategies)
+        self.rules = merged
 
-    def wrap(self, app: ASGIApp) -> ASGIApp:
-        for b in reversed(self._behaviours):  # the first one sees the request first
+    def asgi(self, app: ASGIApp) -> ASGIApp:
+        for b in reversed(self.parts):  # the outermost wrapper is the first part's
             app = b.asgi(app)
         return app
 
-    async def before(self, request: Request) -> Answer | None:
-        call = Call(request)
-        for b in self._behaviours:
+    async def before(self, call: Call) -> Answer | None:
+        for b in self.parts:
             answer = await b.before(call)
             if answer is not None:
                 return answer
         return None
 
-    def after(self, request: Request, answer: Answer) -> Answer:
-        call = Call(request)
-        for b in self._behaviours:
+    def after(self, call: Call, answer: Answer) -> Answer:
+        for b in self.parts:
             answer = b.after(call, answer)
         return answer
 
     def bundle(self, bundle: dict[str, Any]) -> dict[str, Any]:
-        for b in self._behaviours:
+        for b in self.parts:
             bundle = b.bundle(bundle)
         return bundle
 
+
+def known(names: Iterable[str], catalogue: Mapping[str, object], error: type[ValueError], kind: str) -> tuple[str, ...]:
+    """``names`` once each, in the order given; ``error`` names the unknown ones and the valid choices."""
+    names = tuple(dict.fromkeys(names))
+    unknown = [n for n in names if n not in catalogue]
+    if unknown:
+        raise error(f"unknown {kind}(s): {', '.join(unknown)}; valid names: {', '.join(sorted(catalogue))}")
+    return names
+
+
+class Switchboard:
+    """The behaviours switched on for one server app, their hooks applied in catalogue order."""
+
+    def __init__(self, names: Iterable[str], behaviours: Iterable[Behaviour]) -> None:
+        self.names = frozenset(names)
+        self.chain = Chain(behaviours)
+
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        return self.chain.asgi(app)
+
+    async def before(self, request: Request) -> Answer | None:
+        return await self.chain.before(Call(request))
+
+    def after(self, request: Request, answer: Answer) -> Answer:
+        return self.chain.after(Call(request), answer)
+
+    def bundle(self, bundle: dict[str, Any]) -> dict[str, Any]:
+        return self.chain.bundle(bundle)
+
     def rules(self, cls: type[R], default: R | None = None) -> R:
         """``cls``'s rules (a frozen dataclass; ``default`` or its defaults) with the strategies switched on."""
-        changes: dict[str, Any] = {}
-        for b in self._behaviours:
-            changes.update(b.rules.get(cls, {}))
+        changes = self.chain.rules.get(cls, {})
         return dataclasses.replace(default if default is not None else cls(), **changes)  # type: ignore[type-var]
 
     def __bool__(self) -> bool:

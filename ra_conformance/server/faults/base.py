@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...ig import REPORT_STYLE_OPERATIONS
-from ..layer import Behaviour, Call
+from ..layer import Behaviour, Call, Chain
 from ..rest import Answer
 
 Body = dict[str, Any]
@@ -72,29 +72,11 @@ class Strategy(Behaviour):
         self.rules = {rules: strategies}
 
 
-class Defects(Behaviour):
+class Defects(Chain):
     """Several defects of one fault, applied in order."""
 
     def __init__(self, *parts: Behaviour) -> None:
-        self._parts = parts
-        self.rules = {k: v for p in parts for k, v in p.rules.items()}
-
-    async def before(self, call: Call) -> Answer | None:
-        for p in self._parts:
-            answer = await p.before(call)
-            if answer is not None:
-                return answer
-        return None
-
-    def after(self, call: Call, answer: Answer) -> Answer:
-        for p in self._parts:
-            answer = p.after(call, answer)
-        return answer
-
-    def bundle(self, bundle: Body) -> Body:
-        for p in self._parts:
-            bundle = p.bundle(bundle)
-        return bundle
+        super().__init__(parts)
 
 
 # -- where an answer comes from ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..layer import Switchboard
+from ..layer import Switchboard, known
 from .catalogue import FAULTS
 
 
@@ -16,10 +16,5 @@ class FaultSet(Switchboard):
     """The faults of one server app, their defects applied in catalogue order."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        names = tuple(dict.fromkeys(names))
-        unknown = [n for n in names if n not in FAULTS]
-        if unknown:
-            raise UnknownFaultError(
-                f"unknown fault(s): {', '.join(unknown)}; valid names: {', '.join(sorted(FAULTS))}"
-            )
+        names = known(names, FAULTS, UnknownFaultError, "fault")
         super().__init__(names, [f.defect for f in FAULTS.values() if f.name in names])
