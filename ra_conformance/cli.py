@@ -412,6 +412,15 @@ def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: st
 def main() -> None:
     interrupts.install()  # SIGTERM behaves like Ctrl-C: reports marked interrupted, exit 143 (Ctrl-C: 130)
     try:
+        _main()
+    except KeyboardInterrupt as exc:  # it came after the command's own handling, before the process ends
+        _fail("interrupted", interrupts.exit_code(exc))
+    finally:
+        interrupts.ending()
+
+
+def _main() -> NoReturn:
+    try:
         code = cli(standalone_mode=False)
     except click.ClickException as exc:  # usage errors: one line on stderr, exit 2
         if type(exc).__name__ == "NoArgsIsHelpError" and isinstance(exc, click.UsageError) and exc.ctx:

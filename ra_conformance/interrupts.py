@@ -1,10 +1,18 @@
 """Ctrl-C and SIGTERM: both become a KeyboardInterrupt (pytest then ends the session cleanly and the run's
 reports say "incomplete"), and the process exits 130 (SIGINT) or 143 (SIGTERM), as shells expect.
+
+Once the command is over, `ending()` makes a signal end the process at once: during the interpreter's own
+teardown a raised KeyboardInterrupt would print a traceback ("Exception ignored in …"), and from the moment
+CPython disables its signal handling there (before it frees the modules, which takes a few hundred ms here)
+the signal kills the process by the default action, which shells also report as 130 / 143.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import sys
 import threading
 from types import FrameType
 
@@ -28,6 +36,22 @@ def install() -> None:
         return
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+
+
+def _exit_now(signum: int, frame: FrameType | None) -> None:
+    _received.append(signal.Signals(signum).name)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # it may be the stream being written when the signal came
+            stream.flush()
+    os._exit(EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT)
+
+
+def ending() -> None:
+    """The command is over (reports written, results printed): a signal from now on exits at once, no traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, _exit_now)
+    signal.signal(signal.SIGTERM, _exit_now)
 
 
 def reset() -> None:
