@@ -387,7 +387,7 @@ def fixtures_load(target: str, kit_dir: Path | None, method: str, ig_version: st
     except SettingsError as exc:
         _fail(str(exc), EXIT_USAGE)
     except ConnectError as exc:
-        _fail(str(exc), EXIT_USAGE)
+        _fail(str(exc), EXIT_UNREACHABLE if exc.unreachable else EXIT_USAGE)
     try:
         with client_for(settings, target, write=True) as client:
             report = load_kit(client, kit_dir, prefer=method, ig_version=ig_version)

@@ -12,7 +12,12 @@ PROBE_PATH = "MeasureReport?_count=1"  # a protected read every RA reporting ser
 
 
 class ConnectError(Exception):
-    """The run cannot authenticate with the target (bad key file, no token); one line for the user."""
+    """The run cannot authenticate with the target (bad key file, no token); one line for the user.
+    `unreachable`: because the target or its token endpoint did not answer (exit 3, not 2)."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 def token_provider(settings: Settings, base_url: str) -> TokenProvider | None:
@@ -43,7 +48,8 @@ def check_credentials(settings: Settings, base_url: str) -> str | None:
             try:
                 provider.authorization(client.send)
             except AuthError as exc:
-                raise ConnectError(f"authentication failed ({provider.kind}, client {settings.smart_client_id}): {exc}") from None
+                raise ConnectError(f"authentication failed ({provider.kind}, client {settings.smart_client_id}): {exc}",
+                                   unreachable=exc.unreachable) from None
             note = f"{provider.kind}: token endpoint {provider.token_url} ({provider.token_url_note})"
         probe = client.get(PROBE_PATH)
     if probe.status == 401:

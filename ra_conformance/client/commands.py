@@ -140,7 +140,8 @@ def client_demo(target: str, ig_version: str, auth_token: str | None, smart_clie
             try:  # a wrong key or secret stops the demo with one line, not a run of refused requests
                 client.http.auth.authorization(client.http.send)
             except AuthError as exc:
-                _fail(f"authentication failed ({client.http.auth.kind}, client {smart_client_id}): {exc}", EXIT_USAGE)
+                _fail(f"authentication failed ({client.http.auth.kind}, client {smart_client_id}): {exc}",
+                      EXIT_UNREACHABLE if exc.unreachable else EXIT_USAGE)
         if not client.follow():
             echo(f"{target} is no client-test server: performing the IG {ig_version} scenarios once")
             for name in client.perform_all():

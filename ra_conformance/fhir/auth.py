@@ -51,7 +51,12 @@ WRITE_CAPABILITIES = re.compile(r":(create|update|patch|delete)$|^system:(batch|
 
 
 class AuthError(Exception):
-    """No token could be obtained; the message is one line for the user (nothing secret in it)."""
+    """No token could be obtained; the message is one line for the user (nothing secret in it). `unreachable`:
+    because nothing answered (no connection, timeout), not because a server refused."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 def default_scope(capabilities: Iterable[str] = (), *, write: bool = False) -> str:
@@ -88,6 +93,9 @@ def discover_token_url(send: Send, base_url: str) -> tuple[str | None, str]:
     found = oauth_uris(meta.json).get("token")
     if found:
         return found, "from /metadata rest.security (oauth-uris)"
+    if resp.status is None and meta.status is None:
+        raise AuthError(f"the target did not answer: GET {base}/{DISCOVERY_PATH} ({resp.error}), GET {base}/metadata "
+                        f"({meta.error})", unreachable=True)
     return None, f"neither {base}/{DISCOVERY_PATH} ({resp.status or resp.error}) nor /metadata names a token endpoint"
 
 
@@ -136,7 +144,7 @@ class Token:
 def parse_token_answer(resp: FhirResponse, *, requested_scope: str, started: float) -> Token:
     """The access token of a token endpoint's answer; AuthError (one line) for anything else."""
     if resp.error:
-        raise AuthError(f"token endpoint {resp.exchange.url} did not answer: {resp.error}")
+        raise AuthError(f"token endpoint {resp.exchange.url} did not answer: {resp.error}", unreachable=True)
     body = resp.json
     if resp.status != 200:
         raise AuthError(f"token endpoint {resp.exchange.url} refused the request: HTTP {resp.status}{_oauth_error(body)}")

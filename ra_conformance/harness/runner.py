@@ -117,7 +117,7 @@ def authenticate(settings: Settings, base_url: str) -> None:
     try:
         check_credentials(settings, base_url)
     except ConnectError as exc:
-        raise RunError(str(exc), EXIT_USAGE) from None
+        raise RunError(str(exc), EXIT_UNREACHABLE if exc.unreachable else EXIT_USAGE) from None
 
 
 def embedded_smart(settings: Settings) -> SmartConfig | None:

@@ -76,6 +76,23 @@ def test_fixtures_load_reports_an_unreachable_target():
     assert len(result.output.strip().splitlines()) == 1 and "unreachable" in result.output
 
 
+@pytest.mark.parametrize("token_url", [False, True], ids=["discovery", "token-url"])
+def test_fixtures_load_with_credentials_reports_an_unreachable_target(token_url):
+    """Nothing answers the discovery or the token request: exit 3 (unreachable), not 2 (refused credentials)."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    extra = ("--token-url", f"{dead}/token") if token_url else ()
+    result = invoke("fixtures", "load", "--target", dead, "--smart-client-id", "x", "--client-secret", "s", *extra)
+    assert result.exit_code == 3 and "Traceback" not in result.output, result.output
+    assert "did not answer" in result.output
+
+
+def test_run_whose_token_endpoint_does_not_answer_exits_3(tmp_path):
+    with EmbeddedServer() as server:
+        result = invoke("run", "--target", server.base_url, "--report-dir", str(tmp_path), "--smart-client-id", "x",
+                        "--client-secret", "s", "--token-url", f"http://127.0.0.1:{free_port()}/token")
+    assert result.exit_code == 3 and "token endpoint" in result.output and "did not answer" in result.output, result.output
+
+
 def _serve(port: int, data_dir: Path, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "ra_conformance.cli", "serve", "--port", str(port), "--data-dir", str(data_dir), "--log-level", "warning", *extra],
