@@ -111,7 +111,7 @@ def target_for(settings: Settings) -> Iterator[Settings]:
 
 def authenticate(settings: Settings, base_url: str) -> None:
     """Obtain a token first (with client credentials) and try one protected read: a wrong key, secret or token, or
-    none for a server that needs one, stops the run here with one line (exit 2)."""
+    none for a server that needs one, stops the run here with one line (exit 2; 3 when nothing answered)."""
     from ..connect import ConnectError, check_credentials
 
     try:
