@@ -29,6 +29,7 @@ from .search import INCLUDES
 SOFTWARE_NAME = "ra-conform reference server"
 RELEASE_DATE = "2026-11-23"
 IMPLEMENTATION_GUIDE = IG_CANONICAL + "/ImplementationGuide/hl7.fhir.us.davinci-ra"
+SUBMIT_DATA = {"name": "submit-data", "definition": "http://hl7.org/fhir/OperationDefinition/Measure-submit-data"}
 INTERACTIONS = ("read", "update", "patch", "delete", "create", "search-type")
 _SEARCH_TYPES = {"_id": "token", "subject": "reference", "patient": "reference", "period": "date", "date": "date",
                  "measure": "reference", "status": "token", "category": "token",
@@ -112,6 +113,8 @@ def _resource(rtype: str, ig_version: str, group_expansion: bool) -> dict[str, A
             _declare_group_expansion(out["searchParam"])
         out["searchInclude"] = list(INCLUDES)
         out["operation"] = [{"name": name, "definition": OPERATION_DEFINITIONS[name]} for name in operations(ig_version)]
+    if rtype == "Measure":  # served in every version (REQ-208); the IG's own statements omit it (REQ-197 ⚑)
+        out["operation"] = [dict(SUBMIT_DATA)]
     return out
 
 

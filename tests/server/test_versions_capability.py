@@ -57,3 +57,15 @@ def test_unknown_version_is_a_programming_error():
 
     with pytest.raises(ValueError):
         capability_statement(base="http://x", ig_version="9.9")
+
+
+@pytest.mark.parametrize("version", versions.ids())
+def test_submit_data_is_declared_where_it_is_served(server, version):
+    """Measure/$submit-data answers in every version, so /metadata says so (what it declares, it implements)."""
+    client = server(version)
+    measure = next(r for r in client.get("/metadata").json()["rest"][0]["resource"] if r["type"] == "Measure")
+    assert measure["operation"] == [{"name": "submit-data",
+                                     "definition": "http://hl7.org/fhir/OperationDefinition/Measure-submit-data"}]
+    answer = client.post("/Measure/$submit-data", json={"resourceType": "Parameters"})
+    assert answer.status_code != 404  # the route exists (an empty submission is refused as such, not unknown)
+    assert read_declarations(client.get("/metadata").json()).declares("Measure:operation:submit-data")
