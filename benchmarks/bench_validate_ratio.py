@@ -39,10 +39,11 @@ DEFAULT_FILES = [ROOT.parent / "shared" / "ig" / "v2.1.0" / "examples" / "Measur
 
 def _forget_memos() -> None:
     """Empty every memo of the validator (for the cold figure)."""
-    from ra_conformance.validation import constraints, extensions, invariants, structure, subtrees
+    from ra_conformance.validation import constraints, extensions, invariants, profile_memo, structure, subtrees
     from ra_conformance.validation.references import parsed
 
     subtrees.forget()
+    profile_memo.forget()
     structure._CLEAN_EXTENSIONS.clear()
     structure._DIVS.clear()
     for info in structure._INFO.values():

@@ -142,7 +142,8 @@ class Validator:
                     continue
                 done.add((id(res), prof.url))
                 applied.append((res, rloc, prof.url, label))
-                for sub, sloc, surl in check_profile(res, rloc, prof, self.rules, reporter(label), ctx.full_urls):
+                for sub, sloc, surl in check_profile(res, rloc, prof, self.rules, reporter(label), ctx.full_urls,
+                                                       ctx.node_json):
                     work.append((sub, sloc, surl, labels.get(id(sub), label)))
         return applied
 

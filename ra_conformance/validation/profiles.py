@@ -8,10 +8,11 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from ra_conformance.ig.rules import Element, Invariant, Profile, RuleSet
-from ra_conformance.issues import ERROR, WARNING
+from ra_conformance.issues import ERROR, WARNING, Severity
+from ra_conformance.validation import profile_memo
 from ra_conformance.validation.bindings import Report, check_binding
 from ra_conformance.validation.invariants import check, message
-from ra_conformance.validation.paths import Segment, compile_path, location, matches, select
+from ra_conformance.validation.paths import Segment, children, compile_path, location, matches, select
 from ra_conformance.validation.references import target_type
 
 # (resource, its location, profile url) still to check; the engine drives the work list.
@@ -48,6 +49,7 @@ class _Plan(NamedTuple):
     closed: tuple[tuple[tuple[Segment, ...], tuple[str, ...]], ...]
     open_hosts: tuple[tuple[tuple[Segment, ...], frozenset[str]], ...]  # REQ-125 hosts (not closed)
     invariants: tuple[tuple[Invariant, tuple[Segment, ...]], ...]
+    local: tuple[str, ...]  # top-level elements whose checks below them are local (profile_memo.py)
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -66,21 +68,41 @@ def _plan(profile: Profile) -> _Plan:
             groups.setdefault(segs[:-1], []).append(_Check(element, segs[-1], count_only))
     open_hosts = tuple((host, urls) for host, urls in _sliced_hosts(profile.elements)
                        if profile.type + "".join(f".{s.name}" for s in host) not in profile.closed_extensions)
+    closed = tuple((compile_path(path), allowed) for path, allowed in profile.closed_extensions.items())
+    invariants = tuple((inv, compile_path(inv.context)) for inv in profile.invariants)
     plan = _PLANS[id(profile)] = _Plan(
-        profile, tuple((parent, tuple(items)) for parent, items in groups.items()),
-        tuple((compile_path(path), allowed) for path, allowed in profile.closed_extensions.items()),
-        open_hosts, tuple((inv, compile_path(inv.context)) for inv in profile.invariants))
+        profile, tuple((parent, tuple(items)) for parent, items in groups.items()), closed, open_hosts, invariants,
+        _local(groups, closed, open_hosts, invariants))
     return plan
 
 
-def _selector(resource: dict[str, Any], rloc: str) -> Callable[[tuple[Segment, ...]], list[tuple[Any, str]]]:
-    """select() from the resource root, each path selected once per profile check."""
+def _local(groups: dict[tuple[Segment, ...], list[_Check]], closed: tuple[tuple[tuple[Segment, ...], Any], ...],
+           open_hosts: tuple[tuple[tuple[Segment, ...], Any], ...],
+           invariants: tuple[tuple[Invariant, tuple[Segment, ...]], ...]) -> tuple[str, ...]:
+    """Top-level elements every check below which reads only the item's own JSON (profile_memo.py): none
+    below them judges reference targets (contained resources, fullUrls) or reads %resource."""
+    below = {segs[0].name for segs in (*groups, *(c[0] for c in closed), *(h[0] for h in open_hosts),
+                                       *(i[1] for i in invariants)) if segs}
+    wide = {parent[0].name for parent, items in groups.items() if parent and any(c.element.targets for c in items)}
+    wide |= {segs[0].name for inv, segs in invariants if segs and "%" in inv.expression}
+    return tuple(sorted(below - wide))
+
+
+def _selector(resource: dict[str, Any], rloc: str,
+              skip: set[int] | None = None) -> Callable[[tuple[Segment, ...]], list[tuple[Any, str]]]:
+    """select() from the resource root, each path selected once per profile check; top-level items whose
+    id is in ``skip`` (known clean, profile_memo.py) and everything below them are left out."""
     memo: dict[tuple[Segment, ...], list[tuple[Any, str]]] = {(): [(resource, rloc)]}
 
     def selected(segs: tuple[Segment, ...]) -> list[tuple[Any, str]]:
         nodes = memo.get(segs)
         if nodes is None:
-            nodes = memo[segs] = select(resource, segs, rloc)
+            if skip and segs:
+                tops = [(node, where) for node, where in children(resource, segs[0], rloc) if id(node) not in skip]
+                nodes = [found for node, where in tops for found in select(node, segs[1:], where)]
+            else:
+                nodes = select(resource, segs, rloc)
+            memo[segs] = nodes
         return nodes
 
     return selected
@@ -173,10 +195,28 @@ def _check_target(resource: dict[str, Any], reference: str, element: Element, lo
 
 
 def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: RuleSet, report: Report,
-                  full_urls: dict[str, str]) -> list[Assignment]:
-    """Apply one profile (not its base); returns the entry resources the profile assigns profiles to."""
+                  full_urls: dict[str, str], known: dict[int, bytes] | None = None) -> list[Assignment]:
+    """Apply one profile (not its base); returns the entry resources the profile assigns profiles to.
+    ``known``: id(top-level item) -> its JSON, when the walk already serialised it (profile_memo.py)."""
     plan = _plan(profile)
-    selected = _selector(resource, rloc)
+    if not plan.local:
+        return _check_all(resource, rloc, plan, rules, report, full_urls, None)
+    skip, pending = profile_memo.split(id(plan), rules.version, resource, rloc, plan.local, known or {})
+    reported: list[str] = []
+
+    def recording(severity: Severity, rule: str, loc: str, text: str) -> None:
+        reported.append(loc)
+        report(severity, rule, loc, text)
+
+    assigned = _check_all(resource, rloc, plan, rules, recording, full_urls, skip)
+    profile_memo.settle(pending, reported)
+    return assigned
+
+
+def _check_all(resource: dict[str, Any], rloc: str, plan: _Plan, rules: RuleSet, report: Report,
+               full_urls: dict[str, str], skip: set[int] | None) -> list[Assignment]:
+    profile = plan.profile
+    selected = _selector(resource, rloc, skip)
     indexes: dict[int, Slices] = {}
     check_elements(resource, rloc, plan, rules, report, full_urls, selected, indexes)
     for segs, allowed in plan.closed:

@@ -64,6 +64,7 @@ class WalkContext:
     # (extension, its location, host location, host element path, the resource, the resource's label)
     extensions: list[tuple[dict[str, Any], str, str, str, dict[str, Any], str]] = field(default_factory=list)
     ext_json: dict[int, bytes] = field(default_factory=dict)  # id(extension) -> its JSON (shared with extensions.py)
+    node_json: dict[int, bytes] = field(default_factory=dict)  # id(top-level item) -> its JSON (profile_memo.py)
     tainted: int = 0  # checks met that read more than the node (references, resources, %resource): subtrees.py
 
     def add(self, rule: str, location: str, message: str, severity: Severity = ERROR) -> None:
@@ -324,6 +325,8 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
         _walk_complex(value, spec, loc, epath, ctx)
         return
     key = subtrees.key_of(spec.code, value)
+    if key is not None:
+        ctx.node_json[id(value)] = key[1]
     found = subtrees.recall(key) if key is not None else None
     if found is not None:
         subtrees.replay(value, found, loc, epath, ctx.current[0], ctx.label, ctx.extensions, ctx.ext_json)
