@@ -80,7 +80,7 @@ class Validator:
     # -- internals --------------------------------------------------------------------------------
     def _run(self, resource: Any, profile: str | None, ordinal: int,
              nested: list[tuple[dict[str, Any], str]] | None = None) -> tuple[list[Issue], WalkContext]:
-        ctx = WalkContext(ordinal=ordinal)
+        ctx = WalkContext(ordinal=ordinal, version=self.version)
         walk_resource(resource, "", ctx)
         issues = ctx.issues
         if not isinstance(resource, dict):
@@ -101,7 +101,10 @@ class Validator:
                                 f"{profile} is not a profile of IG version {self.version}", ctx.resources[0][2]))
             profile = None
         self._assignments(ctx, profile, reporter, nested or [])
-        check_all(ctx.extensions, self.rules, reporter, ctx.ext_json)
+        bad = check_all(ctx.extensions, self.rules, reporter, ctx.ext_json)
+        for entry, epath, start, end in ctx.replayed:  # subtrees whose extensions all passed: not replayed again
+            if not any(start <= i < end for i in bad):
+                entry.clean.add((self.version, epath))
         return _dedup(issues), ctx
 
     def _assignments(self, ctx: WalkContext, explicit: str | None,

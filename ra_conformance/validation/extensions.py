@@ -109,19 +109,22 @@ _CLEAN_LIMIT = 50_000
 
 
 def check_all(occurrences: list[Occurrence], rules: RuleSet, reporter: Callable[[str], Report],
-              known: dict[int, bytes] | None = None) -> None:
-    """Check every extension occurrence whose url this version defines, and root cardinalities.
-    Verdicts of extensions without references are memoised: their check depends on nothing else.
-    ``known``: id(extension) -> its JSON, when the walk already serialised it."""
+              known: dict[int, bytes] | None = None) -> set[int]:
+    """Check every extension occurrence whose url this version defines, and root cardinalities; returns the
+    indices of the occurrences that reported anything. Verdicts of extensions without references are
+    memoised: their check depends on nothing else. ``known``: id(extension) -> its JSON, when the walk
+    already serialised it."""
     per_host: Counter[tuple[str, str]] = Counter()
     known = known or {}
-    for occ in occurrences:
+    bad: set[int] = set()
+    for index, occ in enumerate(occurrences):
         url = occ[0].get("url")
         if not isinstance(url, str):
             continue
         definition = rules.extensions.get(url)
         if definition is None:
             if url.startswith(SD):
+                bad.add(index)
                 reporter(occ[5])(WARNING, "REQ-125", occ[1], f"{url} is not an extension of IG version {rules.version}")
             continue
         try:
@@ -137,12 +140,16 @@ def check_all(occurrences: list[Occurrence], rules: RuleSet, reporter: Callable[
                 report(*args)
 
             check_extension(occ, definition, rules, counting)
-            if not found and b'"reference"' not in key[2]:
+            if found:
+                bad.add(index)
+            elif b'"reference"' not in key[2]:
                 if len(_CLEAN) >= _CLEAN_LIMIT:
                     _CLEAN.clear()
                 _CLEAN.add(key)
         if definition.max is not None:
             per_host[(occ[2], url)] += 1
             if per_host[(occ[2], url)] == definition.max + 1:
+                bad.add(index)
                 reporter(occ[5])(ERROR, definition.max_req or definition.req, occ[2] + ".extension",
                        f"more than {definition.max} {url} on this element (extension max {definition.max})")
+    return bad

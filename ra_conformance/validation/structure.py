@@ -66,6 +66,9 @@ class WalkContext:
     ext_json: dict[int, bytes] = field(default_factory=dict)  # id(extension) -> its JSON (shared with extensions.py)
     node_json: dict[int, bytes] = field(default_factory=dict)  # id(top-level item) -> its JSON (profile_memo.py)
     tainted: int = 0  # checks met that read more than the node (references, resources, %resource): subtrees.py
+    version: str | None = None  # the IG version whose extension checks follow the walk (None: none follow)
+    # remembered subtrees whose extensions are ctx.extensions[start:end]: (entry, its element path, start, end)
+    replayed: list[tuple[subtrees.Entry, str, int, int]] = field(default_factory=list)
 
     def add(self, rule: str, location: str, message: str, severity: Severity = ERROR) -> None:
         self.issues.append(Issue(severity, location, rule, message, self.label))
@@ -328,13 +331,20 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
     if key is not None:
         ctx.node_json[id(value)] = key[1]
     found = subtrees.recall(key) if key is not None else None
+    start = len(ctx.extensions)
     if found is not None:
-        subtrees.replay(value, found, loc, epath, ctx.current[0], ctx.label, ctx.extensions, ctx.ext_json)
+        if found.occurrences and (ctx.version, epath) not in found.clean:
+            subtrees.replay(value, found.occurrences, loc, epath, ctx.current[0], ctx.label, ctx.extensions,
+                            ctx.ext_json)
+            if ctx.version is not None:
+                ctx.replayed.append((found, epath, start, len(ctx.extensions)))
     else:
-        issues, extensions, tainted = len(ctx.issues), len(ctx.extensions), ctx.tainted
+        issues, tainted = len(ctx.issues), ctx.tainted
         _walk_object(value, spec.code, loc, epath, ctx)
         if key is not None and len(ctx.issues) == issues and ctx.tainted == tainted:
-            subtrees.remember(key, loc, epath, ctx.extensions[extensions:], ctx.ext_json)
+            entry = subtrees.remember(key, loc, epath, ctx.extensions[start:], ctx.ext_json)
+            if ctx.version is not None and entry.occurrences:
+                ctx.replayed.append((entry, epath, start, len(ctx.extensions)))
     if spec.binding is not None:
         check_coded(value, spec.code, spec.binding, loc, ctx.add)
 

@@ -6,7 +6,9 @@ Only subtrees whose verdict depends on nothing but their own JSON are remembered
 literal reference (its check reads the contained resources and the Bundle's fullUrls), no resource
 inside, no invariant that reads %resource (structure.py counts these as ``ctx.tainted``). The extension
 occurrences the walk collected inside a subtree are remembered relative to it and replayed, so the
-extension checks (extensions.py) still see every extension. Memory is bounded (total JSON bytes kept).
+extension checks (extensions.py) still see every extension — unless those checks already found every
+extension of the subtree clean at the same element path under the same IG version (``Entry.clean``):
+then the subtree's extensions are not replayed at all. Memory is bounded (total JSON bytes kept).
 """
 
 from __future__ import annotations
@@ -31,7 +33,17 @@ class Occurrence(NamedTuple):
     json: bytes | None  # the extension's JSON, when the walk serialised it
 
 
-_SEEN: dict[tuple[str, bytes], tuple[Occurrence, ...]] = {}
+class Entry:
+    """A remembered subtree: its extension occurrences, and where the extension checks found them all clean."""
+
+    __slots__ = ("clean", "occurrences")
+
+    def __init__(self, occurrences: tuple[Occurrence, ...]) -> None:
+        self.occurrences = occurrences
+        self.clean: set[tuple[str, str]] = set()  # (IG version, element path of the subtree)
+
+
+_SEEN: dict[tuple[str, bytes], Entry] = {}
 _size = 0
 
 
@@ -43,7 +55,7 @@ def key_of(code: str, value: dict[str, Any]) -> tuple[str, bytes] | None:
         return None
 
 
-def recall(key: tuple[str, bytes]) -> tuple[Occurrence, ...] | None:
+def recall(key: tuple[str, bytes]) -> Entry | None:
     return _SEEN.get(key)
 
 
@@ -54,16 +66,17 @@ def _steps(suffix: str) -> tuple[tuple[str, int | None], ...]:
 
 def remember(key: tuple[str, bytes], loc: str, epath: str,
              found: list[tuple[dict[str, Any], str, str, str, dict[str, Any], str]],
-             ext_json: dict[int, bytes]) -> None:
+             ext_json: dict[int, bytes]) -> Entry:
     """Keep a clean subtree with the extension occurrences its walk collected (absolute -> relative)."""
     global _size
     if _size + len(key[1]) > _LIMIT_BYTES:
         _SEEN.clear()
         _size = 0
-    _SEEN[key] = tuple(Occurrence(_steps(occ_loc[len(loc):]), occ_loc[len(loc):], host[len(loc):],
-                                  host_epath[len(epath):], ext_json.get(id(ext)))
-                       for ext, occ_loc, host, host_epath, _, _ in found)
+    entry = _SEEN[key] = Entry(tuple(Occurrence(_steps(occ_loc[len(loc):]), occ_loc[len(loc):], host[len(loc):],
+                                                host_epath[len(epath):], ext_json.get(id(ext)))
+                                     for ext, occ_loc, host, host_epath, _, _ in found))
     _size += len(key[1])
+    return entry
 
 
 def replay(value: dict[str, Any], occurrences: tuple[Occurrence, ...], loc: str, epath: str,
