@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-import orjson
-
 from ra_conformance.validation import tables
 from ra_conformance.validation.base_native import NATIVE, Native
+from ra_conformance.validation.jsonkey import json_key
 
 
 @cache
@@ -96,10 +95,8 @@ def _evaluate(c: Constraint, node: Any, resource: dict[str, Any]) -> bool | str:
     """Expressions that do not read %resource are memoised on the node's JSON (bounded)."""
     key = None
     if "%resource" not in c.expression and "%rootResource" not in c.expression:
-        try:
-            key = (c.key + c.base, orjson.dumps(node))
-        except TypeError:  # not JSON (e.g. non-string keys from a hostile caller): no memo
-            key = None
+        data = json_key(node)
+        key = (c.key + c.base, data) if data is not None else None
         found = _MEMO.get(key) if key is not None else None
         if found is not None:
             return found

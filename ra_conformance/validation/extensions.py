@@ -8,13 +8,12 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-import orjson
-
 from ra_conformance.ig import SD
 from ra_conformance.ig.rules import ExtensionDef, RuleSet, SubExtension
 from ra_conformance.issues import ERROR, WARNING
 from ra_conformance.validation.bindings import Report, check_binding
 from ra_conformance.validation.invariants import check, message
+from ra_conformance.validation.jsonkey import json_key
 from ra_conformance.validation.paths import children, compile_path, select
 from ra_conformance.validation.references import target_type
 
@@ -127,10 +126,9 @@ def check_all(occurrences: list[Occurrence], rules: RuleSet, reporter: Callable[
                 bad.add(index)
                 reporter(occ[5])(WARNING, "REQ-125", occ[1], f"{url} is not an extension of IG version {rules.version}")
             continue
-        try:
-            key = (rules.version, occ[3], known.get(id(occ[0])) or orjson.dumps(occ[0]))
-        except TypeError:  # past orjson's limits (a hostile server's 255+ levels, huge integers): not memoised
-            key = (rules.version, occ[3], b'"reference"')  # never added to _CLEAN, never found there
+        data = known.get(id(occ[0])) or json_key(occ[0])
+        # no key (jsonkey.py): not memoised; b'"reference"' is never added to _CLEAN, never found there
+        key = (rules.version, occ[3], data if data is not None else b'"reference"')
         if key not in _CLEAN:
             found: list[int] = []
             report = reporter(occ[5])

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-import orjson
-
 from ra_conformance.ig.rules import Invariant
+from ra_conformance.validation.jsonkey import json_key
 
 
 @cache
@@ -42,10 +41,10 @@ def holds(expression: str, node: Any, resource: dict[str, Any]) -> bool:
     small nodes (periods, remarks, names) cost one evaluation."""
     if "%" in expression:
         return _evaluate(expression, node, resource)
-    try:
-        key = (expression, orjson.dumps(node))
-    except TypeError:  # past orjson's limits (a hostile server's 255+ levels, huge integers): not memoised
+    data = json_key(node)
+    if data is None:  # no key (jsonkey.py): not memoised
         return _evaluate(expression, node, resource)
+    key = (expression, data)
     verdict = _MEMO.get(key)
     if verdict is None:
         if len(_MEMO) >= _MEMO_LIMIT:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import date
@@ -77,6 +78,8 @@ def _int_check(low: int, kind: str) -> Callable[[object], str | None]:
 def _decimal(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"expected a JSON number (decimal), got {type(value).__name__}"
+    if not math.isfinite(value):  # Python's json module reads NaN and Infinity, which JSON has not
+        return f"expected a JSON number (decimal), got {value} (not JSON)"
     return None
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import orjson
+from ra_conformance.validation.jsonkey import json_key
 
 _LIMIT_BYTES = 8_000_000
 _CLEAN: set[tuple[int, str, str, bytes]] = set()  # (plan id, IG version, top-level element, item JSON)
@@ -44,12 +44,9 @@ def split(plan_id: int, version: str, resource: dict[str, Any], rloc: str, local
         for i, item in items:
             if item.__class__ is not dict:
                 continue
-            data = known.get(id(item))
-            if data is None:
-                try:
-                    data = orjson.dumps(item)
-                except TypeError:  # past orjson's limits: never remembered
-                    continue
+            data = known.get(id(item)) or json_key(item)
+            if data is None:  # never remembered (jsonkey.py)
+                continue
             key = (plan_id, version, name, data)
             if key in _CLEAN:
                 skip.add(id(item))

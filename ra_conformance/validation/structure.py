@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-import orjson
-
 from ra_conformance.issues import ERROR, WARNING, Issue, Severity
 from ra_conformance.validation import subtrees, tables
 from ra_conformance.validation.base_bindings import Binding, check_coded, compile_binding
 from ra_conformance.validation.constraints import Constraint, by_type
 from ra_conformance.validation.dom import dom_checks
 from ra_conformance.validation.issue import resource_label
+from ra_conformance.validation.jsonkey import json_key
 from ra_conformance.validation.narrative import check_div
 from ra_conformance.validation.primitives import CHECKS
 from ra_conformance.validation.references import is_local_unresolved, is_well_formed, target_type
@@ -376,10 +375,7 @@ _CLEAN_LIMIT = 50_000
 def _walk_extension(value: dict[str, Any], loc: str, epath: str, ctx: WalkContext) -> None:
     """Extensions repeat verbatim across resources (codes, statuses): a simple one (no nested extension,
     no Reference, whose check depends on context) that was clean once is clean again."""
-    try:
-        key: bytes | None = orjson.dumps(value)
-    except TypeError:  # past orjson's limits (a hostile server's 255+ levels, huge integers): not cached
-        key = None
+    key = json_key(value)  # None: never remembered (jsonkey.py)
     if key is not None:
         ctx.ext_json[id(value)] = key
         if key in _CLEAN_EXTENSIONS:

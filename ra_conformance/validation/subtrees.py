@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-import orjson
+from ra_conformance.validation.jsonkey import json_key
 
 _LIMIT_BYTES = 8_000_000
 _STEP = re.compile(r"\.([^.\[]+)(?:\[(\d+)\])?")
@@ -48,11 +48,9 @@ _size = 0
 
 
 def key_of(code: str, value: dict[str, Any]) -> tuple[str, bytes] | None:
-    """The memo key of a subtree (None past orjson's limits: such a subtree is never remembered)."""
-    try:
-        return code, orjson.dumps(value)
-    except TypeError:
-        return None
+    """The memo key of a subtree (None: such a subtree is never remembered, see jsonkey.py)."""
+    data = json_key(value)
+    return (code, data) if data is not None else None
 
 
 def recall(key: tuple[str, bytes]) -> Entry | None:

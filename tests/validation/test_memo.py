@@ -73,3 +73,24 @@ def test_subtrees_with_references_are_never_remembered():
     assert ("error", "ref-1", "Condition.evidence[0].detail[0].reference") in {i[:3] for i in first}
     assert first == second
     assert all(b"#missing" not in key[1] for key in subtrees._SEEN)
+
+
+OBSERVATION = '{"resourceType": "Observation", "status": "final", "code": {"text": "x"}, %s}'
+
+
+@pytest.mark.parametrize("text, rule", [
+    ('"valueQuantity": {"value": NaN}', "struct-format"),
+    ('"extension": [{"url": "http://example.org/x", "valueDecimal": Infinity}]', "struct-format"),
+    ('"extension": [{"url": "http://example.org/x", "valueDecimal": null}]', "struct-null"),
+    ('"valueQuantity": {"value": null}', "struct-null"),
+])
+def test_nan_infinity_and_null_never_share_a_memo_entry(text, rule):
+    """Python's json module reads NaN and Infinity (not JSON), which orjson writes as null: whatever was
+    validated before, each keeps its own verdict."""
+    others = ['"valueQuantity": {"value": NaN}', '"valueQuantity": {"value": null}',
+              '"extension": [{"url": "http://example.org/x", "valueDecimal": NaN}]',
+              '"extension": [{"url": "http://example.org/x", "valueDecimal": null}]']
+    for other in others:
+        _issues(json.loads(OBSERVATION % other))
+    for _ in range(2):
+        assert [i[1] for i in _issues(json.loads(OBSERVATION % text))] == [rule]
