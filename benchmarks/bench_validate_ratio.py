@@ -39,21 +39,9 @@ DEFAULT_FILES = [ROOT.parent / "shared" / "ig" / "v2.1.0" / "examples" / "Measur
 
 def _forget_memos() -> None:
     """Empty every memo of the validator (for the cold figure)."""
-    from ra_conformance.validation import constraints, extensions, invariants, profile_memo, structure, subtrees
-    from ra_conformance.validation.references import parsed
+    from ra_conformance.validation.memos import forget_all
 
-    subtrees.forget()
-    profile_memo.forget()
-    structure._CLEAN_EXTENSIONS.clear()
-    structure._DIVS.clear()
-    for info in structure._INFO.values():
-        for spec in info.specs.values():
-            if spec.good is not None:
-                spec.good.clear()
-    extensions._CLEAN.clear()
-    constraints._MEMO.clear()
-    invariants._MEMO.clear()
-    parsed.cache_clear()
+    forget_all()
 
 
 def _fastest(fn: Callable[[], object], before: Callable[[], None] | None = None, repeats: int = 40,

@@ -5,7 +5,7 @@ generated reports of bench_validate.py, the mutants, harmless variants and base-
 validation samples (as tests/validation/test_robustness.py makes them). Each item goes through every IG
 version's ``validate`` (and ``validate_answer_bundle`` for Bundles and Parameters), ``check_incoming`` and
 ``must_support``, three times: cold (every memo emptied first), warm (again, in order) and warm in reverse
-order; the three must agree, and the output holds the findings once. Usage:
+order with no whole-resource verdict remembered (verdicts.py); the three must agree, and the output holds the findings once. Usage:
 
     python benchmarks/findings_snapshot.py OUT.json        # then: diff before.json after.json
 """
@@ -81,11 +81,18 @@ def _findings(resource: Any, profile: str | None) -> dict[str, Any]:
     return out
 
 
-def _forget() -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_validate_ratio import _forget_memos
+def _parts_only(resource: Any, profile: str | None) -> dict[str, Any]:
+    """Findings with no whole-resource verdict remembered (the memos of parts do the work)."""
+    from ra_conformance.validation import verdicts
 
-    _forget_memos()
+    verdicts.forget()
+    return _findings(resource, profile)
+
+
+def _forget() -> None:
+    from ra_conformance.validation.memos import forget_all
+
+    forget_all()
 
 
 def snapshot() -> dict[str, Any]:
@@ -93,7 +100,7 @@ def snapshot() -> dict[str, Any]:
     _forget()
     cold = {name: _findings(res, prof) for name, res, prof in items}
     warm = {name: _findings(res, prof) for name, res, prof in items}
-    again = {name: _findings(res, prof) for name, res, prof in reversed(items)}
+    again = {name: _parts_only(res, prof) for name, res, prof in reversed(items)}
     bad = [name for name in cold if not cold[name] == warm[name] == again[name]]
     if bad:
         raise SystemExit(f"warm findings differ from cold ones for: {', '.join(bad[:20])}")

@@ -10,7 +10,7 @@ from ra_conformance.ig import DEFAULT_IG_VERSION, PROFILE_BUNDLE, SD
 from ra_conformance.ig.rules import Profile
 from ra_conformance.ig.versions import ruleset
 from ra_conformance.issues import ERROR, WARNING, Issue, Severity
-from ra_conformance.validation import tables
+from ra_conformance.validation import tables, verdicts
 from ra_conformance.validation.extensions import check_all
 from ra_conformance.validation.profiles import check_profile, must_support_paths, with_bases
 from ra_conformance.validation.structure import WalkContext, walk_resource
@@ -47,7 +47,15 @@ class Validator:
     # -- public API -------------------------------------------------------------------------------
     def validate(self, resource: Any, profile: str | None = None, *, ordinal: int = 0) -> list[Issue]:
         """Issues of ``resource`` (and every resource inside it). ``profile`` None: its meta.profile."""
-        return self._run(resource, profile, ordinal)[0]
+        key = verdicts.key_of(self.version, profile, resource)
+        if key is not None:
+            found = verdicts.recall(key, ordinal)
+            if found is not None:
+                return found
+        issues, ctx = self._run(resource, profile, ordinal)
+        if key is not None and len({id(res) for res, _, _ in ctx.resources}) == len(ctx.resources):
+            verdicts.remember(key, ordinal, issues)
+        return issues
 
     def validate_answer_bundle(self, bundle: Any, *, ordinal: int = 0) -> list[Issue]:
         """A coding-gap answer Bundle: ra-measurereport-bundle, ra-measurereport on its reports, US Core

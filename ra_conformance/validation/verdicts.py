@@ -1,0 +1,70 @@
+"""Whole-resource verdicts remembered by the resource's JSON (engine.Validator.validate): a run meets the
+same resource again and again (read, search, the $report answer, a file validated twice), and its verdict
+is a function of its JSON, the IG version and the profile asked for.
+
+The issues of a resource without an id name it by its place in the input (``Type[#n]``): such a verdict
+only serves the same place. A resource whose walk met one resource object twice (a Python caller sharing
+a dict; JSON never does) is not remembered, since the profile assignment follows objects. Keys are the
+resource's JSON (jsonkey.py: none for JSON holding null). Serialising and hashing the resource costs a
+few percent of a validation: after a long run of misses (every report of a bulk export is another
+patient's) only one call in ``_PROBE`` looks, until one hits again. Memory is bounded (total JSON bytes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ra_conformance.issues import Issue
+from ra_conformance.validation.jsonkey import json_key
+
+_LIMIT_BYTES = 16_000_000
+_LARGEST = 1_000_000  # larger resources (whole Bundles) are not remembered
+_MISSES = 32  # misses in a row before probing only
+_PROBE = 16
+
+Key = tuple[str, str | None, bytes]
+_SEEN: dict[Key, tuple[int | None, tuple[Issue, ...]]] = {}  # key -> (ordinal it serves or None: any, issues)
+_size = 0
+_misses = 0
+_calls = 0
+
+
+def key_of(version: str, profile: str | None, resource: Any) -> Key | None:
+    """The memo key of a validation, or None when the memo is not consulted this time."""
+    global _calls
+    if resource.__class__ is not dict:
+        return None
+    if _misses >= _MISSES:
+        _calls += 1
+        if _calls % _PROBE:
+            return None
+    data = json_key(resource)
+    return (version, profile, data) if data is not None and len(data) <= _LARGEST else None
+
+
+def recall(key: Key, ordinal: int) -> list[Issue] | None:
+    global _misses
+    found = _SEEN.get(key)
+    if found is None or (found[0] is not None and found[0] != ordinal):
+        _misses += 1
+        return None
+    _misses = 0
+    return list(found[1])
+
+
+def remember(key: Key, ordinal: int, issues: list[Issue]) -> None:
+    global _size
+    if _size + len(key[2]) > _LIMIT_BYTES:
+        forget()
+    placed = f"[#{ordinal}]"
+    serves = ordinal if any(i.resource.endswith(placed) for i in issues) else None
+    _SEEN[key] = (serves, tuple(issues))
+    _size += len(key[2])
+
+
+def forget() -> None:
+    """Drop every remembered verdict (tests and benchmarks compare cold and warm verdicts)."""
+    global _size, _misses
+    _SEEN.clear()
+    _size = 0
+    _misses = 0
