@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from ra_conformance.validation.jsonkey import json_key
 
-_LIMIT_BYTES = 8_000_000
+_LIMIT_BYTES = 4_000_000
 _CLEAN: set[tuple[int, str, str, bytes]] = set()  # (plan id, IG version, top-level element, item JSON)
 _size = 0
 

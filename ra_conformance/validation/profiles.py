@@ -72,17 +72,17 @@ def _plan(profile: Profile) -> _Plan:
     invariants = tuple((inv, compile_path(inv.context)) for inv in profile.invariants)
     plan = _PLANS[id(profile)] = _Plan(
         profile, tuple((parent, tuple(items)) for parent, items in groups.items()), closed, open_hosts, invariants,
-        _local(groups, closed, open_hosts, invariants))
+        _local(groups, invariants))
     return plan
 
 
-def _local(groups: dict[tuple[Segment, ...], list[_Check]], closed: tuple[tuple[tuple[Segment, ...], Any], ...],
-           open_hosts: tuple[tuple[tuple[Segment, ...], Any], ...],
+def _local(groups: dict[tuple[Segment, ...], list[_Check]],
            invariants: tuple[tuple[Invariant, tuple[Segment, ...]], ...]) -> tuple[str, ...]:
     """Top-level elements every check below which reads only the item's own JSON (profile_memo.py): none
-    below them judges reference targets (contained resources, fullUrls) or reads %resource."""
-    below = {segs[0].name for segs in (*groups, *(c[0] for c in closed), *(h[0] for h in open_hosts),
-                                       *(i[1] for i in invariants)) if segs}
+    below them judges reference targets (contained resources, fullUrls) or reads %resource. Elements with
+    extension slicing alone below them (evaluatedResource) are left out: that check costs less than
+    remembering items that are mostly unique (each patient's evidence references)."""
+    below = {segs[0].name for segs in (*groups, *(i[1] for i in invariants)) if segs}
     wide = {parent[0].name for parent, items in groups.items() if parent and any(c.element.targets for c in items)}
     wide |= {segs[0].name for inv, segs in invariants if segs and "%" in inv.expression}
     return tuple(sorted(below - wide))

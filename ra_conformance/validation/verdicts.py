@@ -17,8 +17,8 @@ from typing import Any
 from ra_conformance.issues import Issue
 from ra_conformance.validation.jsonkey import json_key
 
-_LIMIT_BYTES = 16_000_000
-_LARGEST = 1_000_000  # larger resources (whole Bundles) are not remembered
+_LIMIT_BYTES = 4_000_000
+_LARGEST = 256_000  # larger resources (whole Bundles) are not remembered
 _MISSES = 32  # misses in a row before probing only
 _PROBE = 16
 
