@@ -326,9 +326,17 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
     if value.__class__ is not dict or not value:
         _walk_complex(value, spec, loc, epath, ctx)
         return
-    key = subtrees.key_of(spec.code, value)
-    if key is not None:
-        ctx.node_json[id(value)] = key[1]
+    ref = None
+    if spec.code == "Reference":
+        ref = value.get("reference")
+        if ref.__class__ is not str or len(value) == 1:  # {"reference": "..."} alone is cheaper to walk
+            _walk_complex(value, spec, loc, epath, ctx)
+            return
+        key = subtrees.reference_key(value)
+    else:
+        key = subtrees.key_of(spec.code, value)
+        if key is not None:
+            ctx.node_json[id(value)] = key[1]
     found = subtrees.recall(key) if key is not None else None
     start = len(ctx.extensions)
     if found is not None:
@@ -337,6 +345,8 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
                             ctx.ext_json)
             if ctx.version is not None:
                 ctx.replayed.append((found, epath, start, len(ctx.extensions)))
+        if ref is not None:
+            _check_string(ref, _INFO["Reference"].specs["reference"], f"{loc}.reference", ctx)
     else:
         issues, tainted = len(ctx.issues), ctx.tainted
         _walk_object(value, spec.code, loc, epath, ctx)
@@ -344,8 +354,19 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
             entry = subtrees.remember(key, loc, epath, ctx.extensions[start:], ctx.ext_json)
             if ctx.version is not None and entry.occurrences:
                 ctx.replayed.append((entry, epath, start, len(ctx.extensions)))
-    if spec.binding is not None:
+    if ref is not None:
+        _check_reference(value, spec.refs, loc, ctx)
+    elif spec.binding is not None:
         check_coded(value, spec.code, spec.binding, loc, ctx.add)
+
+
+def _check_string(value: str, spec: Spec, loc: str, ctx: WalkContext) -> None:
+    """One string primitive, as _walk_object checks it."""
+    if value not in spec.good:  # type: ignore[operator]
+        if spec.prim(value) is not None or (spec.enum is not None and value not in spec.enum):
+            _primitive_issue(value, spec, loc, ctx)
+        else:
+            _remember(spec.good, value)  # type: ignore[arg-type]
 
 
 def _walk_complex(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkContext) -> None:
@@ -430,7 +451,7 @@ def _walk_primitive_ext(value: Any, spec: Spec, loc: str, epath: str, sibling: A
 
 _INFO: dict[str, TypeInfo] = {}  # _compiled() tables bound as globals for the hot loop
 _REMEMBERED: frozenset[str] = frozenset()  # complex types whose clean top-level values subtrees.py remembers (all but these:)
-_NOT_REMEMBERED = ("Resource", "Extension", "Reference")
+_NOT_REMEMBERED = ("Resource", "Extension")
 _PLAIN: set[str] = set()  # resource types that are not DomainResources
 _ELEMENT_SPEC = Spec("Element", False, False, None, None, None, None)
 

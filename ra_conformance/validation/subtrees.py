@@ -4,7 +4,8 @@ and resources of a run).
 
 Only subtrees whose verdict depends on nothing but their own JSON are remembered: no issue at all, no
 literal reference (its check reads the contained resources and the Bundle's fullUrls), no resource
-inside, no invariant that reads %resource (structure.py counts these as ``ctx.tainted``). The extension
+inside, no invariant that reads %resource (structure.py counts these as ``ctx.tainted``); a Reference is
+remembered less its reference string (reference_key), its reference checked each time. The extension
 occurrences the walk collected inside a subtree are remembered relative to it and replayed, so the
 extension checks (extensions.py) still see every extension — unless those checks already found every
 extension of the subtree clean at the same element path under the same IG version (``Entry.clean``):
@@ -51,6 +52,15 @@ def key_of(code: str, value: dict[str, Any]) -> tuple[str, bytes] | None:
     """The memo key of a subtree (None: such a subtree is never remembered, see jsonkey.py)."""
     data = json_key(value)
     return (code, data) if data is not None else None
+
+
+def reference_key(value: dict[str, Any]) -> tuple[str, bytes] | None:
+    """The memo key of a Reference whose ``reference`` is a string, that string left out: a report's
+    evidence references differ in their target only, which structure.py checks on its own every time."""
+    masked = dict(value)
+    masked["reference"] = ""
+    data = json_key(masked)
+    return ("Reference less its reference", data) if data is not None else None
 
 
 def recall(key: tuple[str, bytes]) -> Entry | None:

@@ -125,3 +125,19 @@ def test_a_resource_met_twice_in_one_walk_is_not_remembered():
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}, {"resource": patient}]}
     validator_for("2.1.0").validate(bundle)
     assert verdicts._SEEN == {}
+
+
+@pytest.mark.parametrize("reference", ["", "#nowhere", "not a reference", "Practitioner/x", " Patient/p"])
+def test_a_remembered_reference_still_checks_its_own_reference_string(reference):
+    from ra_conformance.validation.memos import forget_all
+
+    def condition(ref: str) -> dict[str, Any]:
+        return {"resourceType": "Condition", "subject": {"reference": ref, "display": "A. Patient", "extension": [
+            {"url": "http://example.org/ext", "valueString": "x"}]}, "code": {"text": "x"}}
+
+    forget_all()
+    cold = _issues(condition(reference))
+    forget_all()
+    assert _issues(condition("Patient/p")) == []
+    assert _issues(condition(reference)) == cold
+    assert cold  # each of these is judged
