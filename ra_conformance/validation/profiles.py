@@ -98,14 +98,26 @@ def _selector(resource: dict[str, Any], rloc: str,
         nodes = memo.get(segs)
         if nodes is None:
             if skip and segs:
-                tops = [(node, where) for node, where in children(resource, segs[0], rloc) if id(node) not in skip]
-                nodes = [found for node, where in tops for found in select(node, segs[1:], where)]
+                tops = _unskipped(resource, segs[0], rloc, skip)
+                nodes = tops if len(segs) == 1 else [found for node, where in tops
+                                                     for found in select(node, segs[1:], where)]
             else:
                 nodes = select(resource, segs, rloc)
             memo[segs] = nodes
         return nodes
 
     return selected
+
+
+def _unskipped(resource: dict[str, Any], seg: Segment, rloc: str, skip: set[int]) -> list[tuple[Any, str]]:
+    """children() of the resource root for one segment, less the skipped items (no location built for them)."""
+    value = resource.get(seg.name)
+    if value.__class__ is not list:
+        return [(node, where) for node, where in children(resource, seg, rloc) if id(node) not in skip]
+    key = seg.key
+    return [(item, f"{rloc}.{seg.name}[{i}]") for i, item in enumerate(value)
+            if item is not None and id(item) not in skip
+            and (key is None or (item.__class__ is dict and item.get(key) == seg.value))]
 
 
 def _sliced(value: Any, key: str) -> dict[str, list[tuple[int | None, Any]]]:
@@ -253,11 +265,16 @@ def _unprofiled_extensions(plan: _Plan, report: Report,
     (open slicing allows it); closed slicing (S1 MeasureReport.extension) is an error elsewhere."""
     for host_segs, urls in plan.open_hosts:
         for host, hloc in selected(host_segs):
-            index = indexes.get(id(host), {}).get(("extension", "url"))
-            if index is not None and index.keys() <= urls:
+            exts = host.get("extension") if host.__class__ is dict else None
+            if exts.__class__ is not list:
+                continue
+            index = indexes.get(id(host))
+            sliced = index.get(("extension", "url")) if index is not None else None
+            if sliced is not None and sliced.keys() <= urls:
                 continue  # every url of this host is profiled (the index check_elements built)
-            exts = host.get("extension") if isinstance(host, dict) else None
-            for i, ext in enumerate(exts if isinstance(exts, list) else ()):
+            if all(ext.__class__ is dict and (url := ext.get("url")).__class__ is str and url in urls for ext in exts):
+                continue  # every url of this host is profiled
+            for i, ext in enumerate(exts):
                 url = ext.get("url") if isinstance(ext, dict) else None
                 if isinstance(url, str) and url not in urls:
                     report(WARNING, "REQ-125", f"{hloc}.extension[{i}]", f"extension {url} is not profiled here")
