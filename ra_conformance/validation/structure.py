@@ -350,7 +350,7 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
     else:
         issues, tainted = len(ctx.issues), ctx.tainted
         _walk_object(value, spec.code, loc, epath, ctx)
-        if key is not None and len(ctx.issues) == issues and ctx.tainted == tainted:
+        if key is not None and len(ctx.issues) == issues and ctx.tainted == tainted and subtrees.again(key):
             entry = subtrees.remember(key, loc, epath, ctx.extensions[start:], ctx.ext_json)
             if ctx.version is not None and entry.occurrences:
                 ctx.replayed.append((entry, epath, start, len(ctx.extensions)))

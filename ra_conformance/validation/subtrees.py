@@ -45,6 +45,7 @@ class Entry:
 
 
 _SEEN: dict[tuple[str, bytes], Entry] = {}
+_ONCE: set[tuple[str, bytes]] = set()  # clean subtrees met once: remembered when met again
 _size = 0
 
 
@@ -72,14 +73,26 @@ def _steps(suffix: str) -> tuple[tuple[str, int | None], ...]:
     return tuple((m.group(1), int(m.group(2)) if m.group(2) is not None else None) for m in _STEP.finditer(suffix))
 
 
+def again(key: tuple[str, bytes]) -> bool:
+    """Is this clean subtree met for the second time? (Remembering costs more than one walk: a subtree
+    that never recurs, such as a report's own group, is not worth it.)"""
+    global _size
+    if key in _ONCE:
+        return True
+    if _size + len(key[1]) > _LIMIT_BYTES:
+        forget()
+    _ONCE.add(key)
+    _size += len(key[1])
+    return False
+
+
 def remember(key: tuple[str, bytes], loc: str, epath: str,
              found: list[tuple[dict[str, Any], str, str, str, dict[str, Any], str]],
              ext_json: dict[int, bytes]) -> Entry:
     """Keep a clean subtree with the extension occurrences its walk collected (absolute -> relative)."""
     global _size
     if _size + len(key[1]) > _LIMIT_BYTES:
-        _SEEN.clear()
-        _size = 0
+        forget()
     entry = _SEEN[key] = Entry(tuple(Occurrence(_steps(occ_loc[len(loc):]), occ_loc[len(loc):], host[len(loc):],
                                                 host_epath[len(epath):], ext_json.get(id(ext)))
                                      for ext, occ_loc, host, host_epath, _, _ in found))
@@ -104,4 +117,5 @@ def forget() -> None:
     """Drop every remembered subtree (tests compare cold and warm verdicts)."""
     global _size
     _SEEN.clear()
+    _ONCE.clear()
     _size = 0

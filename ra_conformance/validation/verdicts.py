@@ -5,17 +5,18 @@ is a function of its JSON, the IG version and the profile asked for.
 The issues of a resource without an id name it by its place in the input (``Type[#n]``): such a verdict
 only serves the same place. A resource whose walk met one resource object twice (a Python caller sharing
 a dict; JSON never does) is not remembered, since the profile assignment follows objects. Keys are the
-resource's JSON (jsonkey.py: none for JSON holding null). Serialising and hashing the resource costs a
-few percent of a validation: after a long run of misses (every report of a bulk export is another
-patient's) only one call in ``_PROBE`` looks, until one hits again. Memory is bounded (total JSON bytes).
+resource's JSON; none holding null is kept (jsonkey.py). Serialising and hashing the resource costs a few
+percent of a validation: after a long run of misses (every report of a bulk export is another patient's)
+only one call in ``_PROBE`` looks, until one hits again. Memory is bounded (total JSON bytes).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from ra_conformance.issues import Issue
-from ra_conformance.validation.jsonkey import json_key
 
 _LIMIT_BYTES = 4_000_000
 _LARGEST = 256_000  # larger resources (whole Bundles) are not remembered
@@ -38,8 +39,11 @@ def key_of(version: str, profile: str | None, resource: Any) -> Key | None:
         _calls += 1
         if _calls % _PROBE:
             return None
-    data = json_key(resource)
-    return (version, profile, data) if data is not None and len(data) <= _LARGEST else None
+    try:
+        data = orjson.dumps(resource)
+    except TypeError:  # past orjson's limits
+        return None
+    return (version, profile, data) if len(data) <= _LARGEST else None
 
 
 def recall(key: Key, ordinal: int) -> list[Issue] | None:
@@ -54,6 +58,8 @@ def recall(key: Key, ordinal: int) -> list[Issue] | None:
 
 def remember(key: Key, ordinal: int, issues: list[Issue]) -> None:
     global _size
+    if b"null" in key[2]:  # NaN and Infinity are written null too (jsonkey.py): never remembered, never found
+        return
     if _size + len(key[2]) > _LIMIT_BYTES:
         forget()
     placed = f"[#{ordinal}]"

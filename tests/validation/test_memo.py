@@ -47,10 +47,12 @@ def test_a_remembered_value_keeps_the_binding_of_where_it_sits(monkeypatch):
     recall = subtrees.recall
     monkeypatch.setattr(subtrees, "recall", lambda key: hits.append(found := recall(key)) or found)
     concept = {"coding": [{"system": "http://example.org/codes", "code": "foo"}]}
+    _issues({"resourceType": "Condition", "subject": {"reference": "Patient/p"}, "code": concept})  # met once
     condition = {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, "code": concept,
                  "clinicalStatus": json.loads(json.dumps(concept))}
+    hits.clear()
     issues = _issues(condition)
-    assert any(found is not None for found in hits)  # clinicalStatus was remembered from code
+    assert any(found is not None for found in hits)  # met again as code (remembered), then as clinicalStatus
     assert ("error", "struct-binding", "Condition.clinicalStatus") in {i[:3] for i in issues}
     assert not any(i[2] == "Condition.code" for i in issues)
 
@@ -58,6 +60,7 @@ def test_a_remembered_value_keeps_the_binding_of_where_it_sits(monkeypatch):
 def test_replayed_extensions_are_judged_at_their_new_place():
     subtrees.forget()
     concept = {"text": "x", "extension": [{"url": SD + "ra-ccType", "valueCodeableConcept": {"text": "historic"}}]}
+    _issues({"resourceType": "Condition", "subject": {"reference": "Patient/p"}, "code": concept})  # met once
     condition = {"resourceType": "Condition", "subject": {"reference": "Patient/p"}, "code": concept,
                  "severity": json.loads(json.dumps(concept))}
     places = {i[2] for i in _issues(condition) if i[1] == "REQ-176"}
@@ -139,5 +142,6 @@ def test_a_remembered_reference_still_checks_its_own_reference_string(reference)
     cold = _issues(condition(reference))
     forget_all()
     assert _issues(condition("Patient/p")) == []
+    assert _issues(condition("Patient/q")) == []  # met again: remembered less its reference
     assert _issues(condition(reference)) == cold
     assert cold  # each of these is judged
