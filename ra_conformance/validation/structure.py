@@ -21,7 +21,7 @@ from ra_conformance.validation.issue import resource_label
 from ra_conformance.validation.jsonkey import json_key
 from ra_conformance.validation.narrative import check_div
 from ra_conformance.validation.primitives import CHECKS
-from ra_conformance.validation.references import is_local_unresolved, is_well_formed, target_type
+from ra_conformance.validation.references import is_local_unresolved, parsed
 
 
 class Spec(NamedTuple):
@@ -414,18 +414,21 @@ def _check_reference(value: dict[str, Any], refs: frozenset[str] | None, loc: st
     if not isinstance(ref, str) or not ref:
         return
     ctx.tainted += 1
-    if not is_well_formed(ref):
+    well_formed, literal_type = parsed(ref)  # references.py's is_well_formed, target_type, in one look-up
+    if not well_formed:
         ctx.add("struct-reference", f"{loc}.reference", f"{ref!r} is not a relative, absolute, urn or local reference",
                 WARNING)
         return
-    if is_local_unresolved(ref, ctx.contained):
-        ctx.add("ref-1", f"{loc}.reference", f"local reference {ref!r} names no contained resource (ref-1)")
-        return
-    if refs is not None:
-        rtype = target_type(ref, ctx.contained, ctx.full_urls)
-        if rtype is not None and rtype not in refs:
-            ctx.add("struct-ref-target", f"{loc}.reference",
-                    f"reference to {rtype} not allowed here (allowed: {', '.join(sorted(refs))})")
+    if ref[0] == "#":
+        if is_local_unresolved(ref, ctx.contained):
+            ctx.add("ref-1", f"{loc}.reference", f"local reference {ref!r} names no contained resource (ref-1)")
+            return
+        rtype = ctx.contained.get(ref[1:])
+    else:
+        rtype = ctx.full_urls.get(ref, literal_type) if ctx.full_urls else literal_type
+    if refs is not None and rtype is not None and rtype not in refs:
+        ctx.add("struct-ref-target", f"{loc}.reference",
+                f"reference to {rtype} not allowed here (allowed: {', '.join(sorted(refs))})")
 
 
 def _walk_primitive_ext(value: Any, spec: Spec, loc: str, epath: str, sibling: Any, ctx: WalkContext) -> None:
