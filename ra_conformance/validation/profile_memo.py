@@ -6,15 +6,14 @@ that element depends on nothing but the item's own JSON: cardinalities, fixed va
 closed or open extension slicing below it, and invariants below it that do not read ``%resource``. A
 reference target check below it reads the contained resources and the Bundle's fullUrls, so such an
 element is never local. An item (one ``group`` entry) whose local checks gave no issue is clean again
-wherever it appears under the same profile of the same IG version: its checks are skipped. Memory is
-bounded (total JSON bytes kept).
+wherever it appears under the same profile of the same IG version: its checks are skipped. Only items
+the structure memo holds (subtrees.py: clean, met more than once) are considered. Memory is bounded
+(total JSON bytes kept).
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
-
-from ra_conformance.validation.jsonkey import json_key
 
 _LIMIT_BYTES = 4_000_000
 _CLEAN: set[tuple[int, str, str, bytes]] = set()  # (plan id, IG version, top-level element, item JSON)
@@ -44,8 +43,8 @@ def split(plan_id: int, version: str, resource: dict[str, Any], rloc: str, local
         for i, item in items:
             if item.__class__ is not dict:
                 continue
-            data = known.get(id(item)) or json_key(item)
-            if data is None:  # never remembered (jsonkey.py)
+            data = known.get(id(item))
+            if data is None:  # items the structure memo does not hold (met once, or not clean) are not either
                 continue
             key = (plan_id, version, name, data)
             if key in _CLEAN:

@@ -209,7 +209,7 @@ def _check_target(resource: dict[str, Any], reference: str, element: Element, lo
 def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: RuleSet, report: Report,
                   full_urls: dict[str, str], known: dict[int, bytes] | None = None) -> list[Assignment]:
     """Apply one profile (not its base); returns the entry resources the profile assigns profiles to.
-    ``known``: id(top-level item) -> its JSON, when the walk already serialised it (profile_memo.py)."""
+    ``known``: id(top-level item) -> its JSON, for the items the structure memo holds (profile_memo.py)."""
     plan = _plan(profile)
     if not plan.local:
         return _check_all(resource, rloc, plan, rules, report, full_urls, None)

@@ -63,7 +63,8 @@ class WalkContext:
     # (extension, its location, host location, host element path, the resource, the resource's label)
     extensions: list[tuple[dict[str, Any], str, str, str, dict[str, Any], str]] = field(default_factory=list)
     ext_json: dict[int, bytes] = field(default_factory=dict)  # id(extension) -> its JSON (shared with extensions.py)
-    node_json: dict[int, bytes] = field(default_factory=dict)  # id(top-level item) -> its JSON (profile_memo.py)
+    # id(top-level item) -> its JSON, for the items subtrees.py remembers (profile_memo.py)
+    node_json: dict[int, bytes] = field(default_factory=dict)
     tainted: int = 0  # checks met that read more than the node (references, resources, %resource): subtrees.py
     version: str | None = None  # the IG version whose extension checks follow the walk (None: none follow)
     # remembered subtrees whose extensions are ctx.extensions[start:end]: (entry, its element path, start, end)
@@ -335,11 +336,11 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
         key = subtrees.reference_key(value)
     else:
         key = subtrees.key_of(spec.code, value)
-        if key is not None:
-            ctx.node_json[id(value)] = key[1]
     found = subtrees.recall(key) if key is not None else None
     start = len(ctx.extensions)
     if found is not None:
+        if ref is None:
+            ctx.node_json[id(value)] = found.key
         if found.occurrences and (ctx.version, epath) not in found.clean:
             subtrees.replay(value, found.occurrences, loc, epath, ctx.current[0], ctx.label, ctx.extensions,
                             ctx.ext_json)
@@ -352,6 +353,8 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
         _walk_object(value, spec.code, loc, epath, ctx)
         if key is not None and len(ctx.issues) == issues and ctx.tainted == tainted and subtrees.again(key):
             entry = subtrees.remember(key, loc, epath, ctx.extensions[start:], ctx.ext_json)
+            if ref is None:
+                ctx.node_json[id(value)] = key[1]
             if ctx.version is not None and entry.occurrences:
                 ctx.replayed.append((entry, epath, start, len(ctx.extensions)))
     if ref is not None:

@@ -37,9 +37,10 @@ class Occurrence(NamedTuple):
 class Entry:
     """A remembered subtree: its extension occurrences, and where the extension checks found them all clean."""
 
-    __slots__ = ("clean", "occurrences")
+    __slots__ = ("clean", "key", "occurrences")
 
-    def __init__(self, occurrences: tuple[Occurrence, ...]) -> None:
+    def __init__(self, key: bytes, occurrences: tuple[Occurrence, ...]) -> None:
+        self.key = key  # the subtree's JSON
         self.occurrences = occurrences
         self.clean: set[tuple[str, str]] = set()  # (IG version, element path of the subtree)
 
@@ -93,9 +94,10 @@ def remember(key: tuple[str, bytes], loc: str, epath: str,
     global _size
     if _size + len(key[1]) > _LIMIT_BYTES:
         forget()
-    entry = _SEEN[key] = Entry(tuple(Occurrence(_steps(occ_loc[len(loc):]), occ_loc[len(loc):], host[len(loc):],
-                                                host_epath[len(epath):], ext_json.get(id(ext)))
-                                     for ext, occ_loc, host, host_epath, _, _ in found))
+    occurrences = tuple(Occurrence(_steps(occ_loc[len(loc):]), occ_loc[len(loc):], host[len(loc):],
+                                   host_epath[len(epath):], ext_json.get(id(ext)))
+                        for ext, occ_loc, host, host_epath, _, _ in found)
+    entry = _SEEN[key] = Entry(key[1], occurrences)
     _size += len(key[1])
     return entry
 
