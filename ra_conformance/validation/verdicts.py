@@ -20,6 +20,7 @@ from ra_conformance.issues import Issue
 
 _LIMIT_BYTES = 4_000_000
 _LARGEST = 256_000  # larger resources (whole Bundles) are not remembered
+_MOST_ISSUES = 200  # nor verdicts with more issues
 _MISSES = 32  # misses in a row before probing only
 _PROBE = 16
 
@@ -58,7 +59,7 @@ def recall(key: Key, ordinal: int) -> list[Issue] | None:
 
 def remember(key: Key, ordinal: int, issues: list[Issue]) -> None:
     global _size
-    if b"null" in key[2]:  # NaN and Infinity are written null too (jsonkey.py): never remembered, never found
+    if b"null" in key[2] or len(issues) > _MOST_ISSUES:  # null: NaN and Infinity are written so too (jsonkey.py)
         return
     if _size + len(key[2]) > _LIMIT_BYTES:
         forget()
