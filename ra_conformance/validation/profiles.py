@@ -97,7 +97,9 @@ def _selector(resource: dict[str, Any], rloc: str,
     def selected(segs: tuple[Segment, ...]) -> list[tuple[Any, str]]:
         nodes = memo.get(segs)
         if nodes is None:
-            if skip and segs:
+            if segs and segs[0].name not in resource:
+                nodes = []  # the commonest case: the element is absent
+            elif skip and segs:
                 tops = _unskipped(resource, segs[0], rloc, skip)
                 nodes = tops if len(segs) == 1 else [found for node, where in tops
                                                      for found in select(node, segs[1:], where)]
