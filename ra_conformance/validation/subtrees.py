@@ -9,7 +9,8 @@ remembered less its reference string (reference_key), its reference checked each
 occurrences the walk collected inside a subtree are remembered relative to it and replayed, so the
 extension checks (extensions.py) still see every extension — unless those checks already found every
 extension of the subtree clean at the same element path under the same IG version (``Entry.clean``):
-then the subtree's extensions are not replayed at all. Memory is bounded (total JSON bytes kept).
+then the subtree's extensions are not replayed at all. A subtree is remembered when met clean a second
+time (``again``): remembering costs more than one walk. Memory is bounded (total JSON bytes kept).
 """
 
 from __future__ import annotations
