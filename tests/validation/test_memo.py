@@ -144,3 +144,19 @@ def test_a_remembered_reference_still_checks_its_own_reference_string(reference)
     assert _issues(condition("Patient/q")) == []  # met again: remembered less its reference
     assert _issues(condition(reference)) == cold
     assert cold  # each of these is judged
+
+
+def test_extensions_found_clean_at_one_element_are_judged_again_at_another():
+    """A remembered subtree skips its extension checks only where they passed before (same element path)."""
+    report = json.loads((KIT / "resources" / "MeasureReport-rac-mr-p01-v24.json").read_text(encoding="utf-8"))
+    evidence = report["evaluatedResource"][0]
+    assert "extension" in evidence  # a groupReference: allowed on evaluatedResource only
+    moved = json.loads(json.dumps(report))
+    moved["reporter"] = {**evidence, "reference": "Organization/rac-org-payer"}
+    forget_all()
+    cold = _issues(moved)
+    assert any(i[1] == "REQ-176" and i[2] == "MeasureReport.reporter.extension[0]" for i in cold)
+    forget_all()
+    for n in range(3):  # the evidence subtree remembered, its extensions found clean there
+        _issues({**report, "id": f"other-{n}"})
+    assert _issues(moved) == cold
