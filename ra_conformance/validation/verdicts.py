@@ -7,7 +7,8 @@ only serves the same place. A resource whose walk met one resource object twice 
 a dict; JSON never does) is not remembered, since the profile assignment follows objects. Keys are the
 resource's JSON; none holding null is kept (jsonkey.py). Serialising and hashing the resource costs a few
 percent of a validation: after a long run of misses (every report of a bulk export is another patient's)
-only one call in ``_PROBE`` looks, until one hits again. Memory is bounded (total JSON bytes).
+only one call in ``_PROBE`` looks, until one hits again; a verdict is kept when its resource is validated a
+second time. Memory is bounded (total JSON bytes).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _PROBE = 16
 
 Key = tuple[str, str | None, bytes]
 _SEEN: dict[Key, tuple[int | None, tuple[Issue, ...]]] = {}  # key -> (ordinal it serves or None: any, issues)
+_ONCE: set[Key] = set()  # validated once: remembered when validated again
 _size = 0
 _misses = 0
 _calls = 0
@@ -58,11 +60,16 @@ def recall(key: Key, ordinal: int) -> list[Issue] | None:
 
 
 def remember(key: Key, ordinal: int, issues: list[Issue]) -> None:
+    """Keep a verdict (the second time its key is met: a resource validated once is not worth more)."""
     global _size
-    if b"null" in key[2] or len(issues) > _MOST_ISSUES:  # null: NaN and Infinity are written so too (jsonkey.py)
-        return
     if _size + len(key[2]) > _LIMIT_BYTES:
         forget()
+    if key not in _ONCE:
+        _ONCE.add(key)
+        _size += len(key[2])
+        return
+    if b"null" in key[2] or len(issues) > _MOST_ISSUES:  # null: NaN and Infinity are written so too (jsonkey.py)
+        return
     placed = f"[#{ordinal}]"
     serves = ordinal if any(i.resource.endswith(placed) for i in issues) else None
     _SEEN[key] = (serves, tuple(issues))
@@ -73,5 +80,6 @@ def forget() -> None:
     """Drop every remembered verdict (tests and benchmarks compare cold and warm verdicts)."""
     global _size, _misses
     _SEEN.clear()
+    _ONCE.clear()
     _size = 0
     _misses = 0

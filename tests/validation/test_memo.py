@@ -112,21 +112,24 @@ def test_a_remembered_verdict_serves_the_same_json_and_names_the_place_of_a_reso
     monkeypatch.setattr(validator, "_run", lambda *a: runs.append(a) or run(*a))
     condition = {"resourceType": "Condition", "code": {"text": "x"}}  # no id, no subject: an error
     first = validator.validate(condition, ordinal=3)
+    assert validator.validate(condition, ordinal=3) == first  # validated again: its verdict kept
     assert validator.validate(json.loads(json.dumps(condition)), ordinal=3) == first
-    assert len(runs) == 1
+    assert len(runs) == 2
     assert {i.resource for i in first} == {"Condition[#3]"}
     assert {i.resource for i in validator.validate(condition, ordinal=5)} == {"Condition[#5]"}
-    assert len(runs) == 2
+    assert len(runs) == 3
     named = {"resourceType": "Condition", "id": "c1", "code": {"text": "x"}}
     validator.validate(named, ordinal=1)
+    validator.validate(named, ordinal=1)
     assert [i.resource for i in validator.validate(named, ordinal=2)] == ["Condition/c1"]
-    assert len(runs) == 3
+    assert len(runs) == 5
 
 
 def test_a_resource_met_twice_in_one_walk_is_not_remembered():
     verdicts.forget()
     patient = {"resourceType": "Patient", "id": "p"}
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}, {"resource": patient}]}
+    validator_for("2.1.0").validate(bundle)
     validator_for("2.1.0").validate(bundle)
     assert verdicts._SEEN == {}
 
