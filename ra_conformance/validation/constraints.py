@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from ra_conformance.jsonio import kept
 from ra_conformance.validation import tables
 from ra_conformance.validation.base_native import NATIVE, Native
 from ra_conformance.validation.jsonkey import json_key
@@ -110,7 +111,7 @@ def _evaluate(c: Constraint, node: Any, resource: dict[str, Any]) -> bool | str:
     if key is not None:
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
-        _MEMO[key] = verdict
+        _MEMO[(key[0], kept(key[1]))] = verdict
     return verdict
 
 

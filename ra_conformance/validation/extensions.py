@@ -11,6 +11,7 @@ from typing import Any
 from ra_conformance.ig import SD
 from ra_conformance.ig.rules import ExtensionDef, RuleSet, SubExtension
 from ra_conformance.issues import ERROR, WARNING
+from ra_conformance.jsonio import kept
 from ra_conformance.validation.bindings import Report, check_binding
 from ra_conformance.validation.invariants import check, message
 from ra_conformance.validation.jsonkey import json_key
@@ -143,7 +144,7 @@ def check_all(occurrences: list[Occurrence], rules: RuleSet, reporter: Callable[
             elif b'"reference"' not in key[2]:
                 if len(_CLEAN) >= _CLEAN_LIMIT:
                     _CLEAN.clear()
-                _CLEAN.add(key)
+                _CLEAN.add((key[0], key[1], kept(key[2])))
         if definition.max is not None:
             per_host[(occ[2], url)] += 1
             if per_host[(occ[2], url)] == definition.max + 1:

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from ra_conformance.ig.rules import Invariant
+from ra_conformance.jsonio import kept
 from ra_conformance.validation.jsonkey import json_key
 
 
@@ -49,7 +50,7 @@ def holds(expression: str, node: Any, resource: dict[str, Any]) -> bool:
     if verdict is None:
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
-        verdict = _MEMO[key] = _evaluate(expression, node, resource)
+        verdict = _MEMO[(key[0], kept(key[1]))] = _evaluate(expression, node, resource)
     return verdict
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ra_conformance.issues import ERROR, WARNING, Issue, Severity
+from ra_conformance.jsonio import kept
 from ra_conformance.validation import subtrees, tables
 from ra_conformance.validation.base_bindings import Binding, check_coded, compile_binding
 from ra_conformance.validation.constraints import Constraint, by_type
@@ -354,7 +355,7 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
         if key is not None and len(ctx.issues) == issues and ctx.tainted == tainted and subtrees.again(key):
             entry = subtrees.remember(key, loc, epath, ctx.extensions[start:], ctx.ext_json)
             if ref is None:
-                ctx.node_json[id(value)] = key[1]
+                ctx.node_json[id(value)] = entry.key  # the memo's right-sized copy (profile_memo.py keeps it)
             if ctx.version is not None and entry.occurrences:
                 ctx.replayed.append((entry, epath, start, len(ctx.extensions)))
     if ref is not None:
@@ -409,7 +410,7 @@ def _walk_extension(value: dict[str, Any], loc: str, epath: str, ctx: WalkContex
     if key is not None and len(ctx.issues) == before and b'"extension"' not in key and b'"reference"' not in key:
         if len(_CLEAN_EXTENSIONS) >= _CLEAN_LIMIT:
             _CLEAN_EXTENSIONS.clear()
-        _CLEAN_EXTENSIONS.add(key)
+        _CLEAN_EXTENSIONS.add(kept(key))
 
 
 def _check_reference(value: dict[str, Any], refs: frozenset[str] | None, loc: str, ctx: WalkContext) -> None:

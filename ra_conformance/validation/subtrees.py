@@ -10,7 +10,8 @@ occurrences the walk collected inside a subtree are remembered relative to it an
 extension checks (extensions.py) still see every extension — unless those checks already found every
 extension of the subtree clean at the same element path under the same IG version (``Entry.clean``):
 then the subtree's extensions are not replayed at all. A subtree is remembered when met clean a second
-time (``again``): remembering costs more than one walk. Memory is bounded (total JSON bytes kept).
+time (``again``): remembering costs more than one walk. Memory is bounded: the JSON kept (right-sized copies,
+jsonio.kept) plus each entry's Python overhead, which is as large as the JSON of a typical subtree.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from ra_conformance.jsonio import kept
 from ra_conformance.validation.jsonkey import json_key
 
 _LIMIT_BYTES = 8_000_000
+# beyond the JSON (measured with tracemalloc, tests/validation/test_memo_memory.py):
+_ONCE_BYTES = 120  # a subtree met once: key tuple, bytes header, set slot
+_ENTRY_BYTES = 450  # a remembered one: key tuple, bytes header, dict slot, Entry and its empty set
+_OCCURRENCE_BYTES = 300  # an extension occurrence in it: the tuple and its three location strings
 _STEP = re.compile(r"\.([^.\[]+)(?:\[(\d+)\])?")
 
 
@@ -81,10 +87,11 @@ def again(key: tuple[str, bytes]) -> bool:
     global _size
     if key in _ONCE:
         return True
-    if _size + len(key[1]) > _LIMIT_BYTES:
+    cost = len(key[1]) + _ONCE_BYTES
+    if _size + cost > _LIMIT_BYTES:
         forget()
-    _ONCE.add(key)
-    _size += len(key[1])
+    _ONCE.add((key[0], kept(key[1])))
+    _size += cost
     return False
 
 
@@ -93,13 +100,15 @@ def remember(key: tuple[str, bytes], loc: str, epath: str,
              ext_json: dict[int, bytes]) -> Entry:
     """Keep a clean subtree with the extension occurrences its walk collected (absolute -> relative)."""
     global _size
-    if _size + len(key[1]) > _LIMIT_BYTES:
-        forget()
     occurrences = tuple(Occurrence(_steps(occ_loc[len(loc):]), occ_loc[len(loc):], host[len(loc):],
-                                   host_epath[len(epath):], ext_json.get(id(ext)))
+                                   host_epath[len(epath):], kept(data) if (data := ext_json.get(id(ext))) else None)
                         for ext, occ_loc, host, host_epath, _, _ in found)
-    entry = _SEEN[key] = Entry(key[1], occurrences)
-    _size += len(key[1])
+    cost = len(key[1]) + _ENTRY_BYTES + sum(_OCCURRENCE_BYTES + len(o.json or b"") for o in occurrences)
+    if _size + cost > _LIMIT_BYTES:
+        forget()
+    data = kept(key[1])
+    entry = _SEEN[(key[0], data)] = Entry(data, occurrences)
+    _size += cost
     return entry
 
 

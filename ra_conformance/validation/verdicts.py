@@ -18,8 +18,10 @@ from typing import Any
 import orjson
 
 from ra_conformance.issues import Issue
+from ra_conformance.jsonio import kept
 
 _LIMIT_BYTES = 4_000_000
+_ONCE_BYTES = 130  # a resource validated once, beyond its JSON: key tuple, bytes header, set slot
 _LARGEST = 256_000  # larger resources (whole Bundles) are not remembered
 _MOST_ISSUES = 200  # nor verdicts with more issues
 _MISSES = 32  # misses in a row before probing only
@@ -62,18 +64,18 @@ def recall(key: Key, ordinal: int) -> list[Issue] | None:
 def remember(key: Key, ordinal: int, issues: list[Issue]) -> None:
     """Keep a verdict (the second time its key is met: a resource validated once is not worth more)."""
     global _size
-    if _size + len(key[2]) > _LIMIT_BYTES:
+    if _size + len(key[2]) + _ONCE_BYTES > _LIMIT_BYTES:
         forget()
     if key not in _ONCE:
-        _ONCE.add(key)
-        _size += len(key[2])
+        _ONCE.add((key[0], key[1], kept(key[2])))  # right-sized (jsonio.kept)
+        _size += len(key[2]) + _ONCE_BYTES
         return
     if b"null" in key[2] or len(issues) > _MOST_ISSUES:  # null: NaN and Infinity are written so too (jsonkey.py)
         return
     placed = f"[#{ordinal}]"
     serves = ordinal if any(i.resource.endswith(placed) for i in issues) else None
-    _SEEN[key] = (serves, tuple(issues))
-    _size += len(key[2])
+    _SEEN[(key[0], key[1], kept(key[2]))] = (serves, tuple(issues))
+    _size += len(key[2]) + _ONCE_BYTES
 
 
 def forget() -> None:
