@@ -103,6 +103,23 @@ def test_file_audit():
     assert reqs(audit.file_findings(ap.download(respond(404, json=OUTCOME), item["url"], audit))) == {"REQ-064"}
 
 
+def test_file_audit_keeps_only_the_lines_it_names():
+    """A file of thousands of bad lines: the findings name the first few and count them all; the audit holds no more
+    (memory flat in the size of the file)."""
+    good, bad = b'{"resourceType":"Bundle","type":"collection"}\n', b'{"resourceType":"Bund\n'
+    body = (bad + good + b'{"resourceType":"Patient"}\n') * 3000
+    item = {"type": "Bundle", "url": f"{BASE}/f/1"}
+    audit = checks.FileAudit(item)
+    findings = audit.file_findings(ap.download(respond(200, headers={"Content-Type": "application/fhir+ndjson"},
+                                                       content=body), item["url"], audit))
+    broken = next(f for f in findings if "not one FHIR resource" in f.message)
+    wrong = next(f for f in findings if "holds other resources" in f.message)
+    assert broken.actual.startswith("line 1: not JSON") and broken.actual.endswith("… (3000 in all)")
+    assert wrong.actual.startswith("line 3: Patient, line 6: Patient") and wrong.actual.endswith("(3000 in all)")
+    assert len(audit.broken.head) == len(audit.wrong_type.head) == checks.MAX_LISTED
+    assert audit.resources == 6000
+
+
 def test_file_audit_validates_each_line_with_the_validator():
     class Validator:
         def validate(self, resource):
