@@ -2,7 +2,8 @@
 and validates every line (parsing, REQ-064/REQ-062 and profile validation on every core while it streams).
 
 The server runs in its own process (``python -m ra_conformance.cli serve --no-fixtures --load DIR``), as a user
-runs it, so the peak RSS printed is the harness's alone. Besides wall times it prints where the CPU went — the
+runs it. Peak RSS (VmHWM) is printed per process: the harness's main process (which validates too), its largest
+validation worker, the forkserver the workers fork from, and the server. Besides wall times it prints where the CPU went — the
 server (export, then serving the files), the harness's main process, its validation workers and forkserver — and
 the wall time predicted on idle cores from CPU alone (the machine may be busy): export = the server job's CPU (one
 thread); download = the largest of: the main process's CPU outside validation, the harness's CPU over its
@@ -13,15 +14,17 @@ processes (main + workers, at most one per core), all CPU of the phase (server i
     python benchmarks/bench_bulk.py --jobs 1 20000   # validation in the main process only (the serial reference)
     python benchmarks/bench_bulk.py --no-validate 20000      # transport + NDJSON parsing only
     python benchmarks/bench_bulk.py --window 2022-01-01:2024-12-31 10000   # every report of each patient
+    python benchmarks/bench_bulk.py 20000 50000 100000  # each N in a fresh process, then a table (memory flat in N?)
 
-Targets (issues 4, 10): linear in N; harness peak RSS < 250 MB (flat in N); 100,000 patients < 150 s.
+Targets (issues 4, 10): linear in N; peak RSS of the harness and of each worker < 250 MB and flat in N;
+100,000 patients < 150 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -37,12 +40,13 @@ from ra_conformance.validation import validator_for
 from ra_conformance.validation.parallel import PoolStats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from procstat import proc_cpu
+from procstat import peak_rss_mb, proc_cpu
 
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-
+RESULT = "RESULT "  # the line a child run prints its figures on (table mode)
+COLUMNS = (("N", "patients", "{:,}"), ("wall s", "wall", "{:.1f}"), ("export s", "export", "{:.1f}"),
+           ("download+validate s", "download", "{:.1f}"), ("resources/s", "rate", "{:,.0f}"),
+           ("findings", "findings", "{}"), ("harness MB", "harness_mb", "{:.0f}"), ("worker MB", "worker_mb", "{:.0f}"),
+           ("forkserver MB", "forkserver_mb", "{:.0f}"), ("server MB", "server_mb", "{:.0f}"))
 
 
 def _free_port() -> int:
@@ -66,7 +70,7 @@ def _start_server(data: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]
     return proc, base
 
 
-def run(n: int, window: tuple[str, str], validate: bool, jobs: int | None = None) -> None:
+def run(n: int, window: tuple[str, str], validate: bool, jobs: int | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="ra-bench-bulk-") as tmp:
         work = Path(tmp)
         gen = generate(n, work / "data")
@@ -76,15 +80,18 @@ def run(n: int, window: tuple[str, str], validate: bool, jobs: int | None = None
         print(f"  server loaded and up in {time.perf_counter() - started:.1f} s (load average "
               f"{os.getloadavg()[0]:.1f})")
         try:
-            _export(base, proc.pid, window, validate, jobs)
+            figures = _export(base, proc.pid, window, validate, jobs)
+            figures.update(patients=n, server_mb=peak_rss_mb(proc.pid))
+            print(f"  server peak RSS {figures['server_mb']:.0f} MB (its own process)")
+            return figures
         finally:
             proc.terminate()
             proc.wait(timeout=30)
 
 
-def _export(base: str, server: int, window: tuple[str, str], validate: bool, jobs: int | None) -> None:
+def _export(base: str, server: int, window: tuple[str, str], validate: bool, jobs: int | None) -> dict[str, float]:
     validator = validator_for("2.1.0") if validate else None
-    rss_before = _rss_mb()
+    rss_before = peak_rss_mb()
     stats = PoolStats()
     with FhirClient(base, timeout=600) as client:
         server0, t0 = proc_cpu(server), time.perf_counter()
@@ -124,8 +131,35 @@ def _export(base: str, server: int, window: tuple[str, str], validate: bool, job
     print(f"  wall time {t2 - t0:.1f} s; {resources / (t2 - t0):,.0f} resources/s overall; findings {problems}")
     print(f"  predicted on {cores} idle cores: export {export_cpu:.1f} s + {what} {idle:.1f} s = "
           f"{export_cpu + idle:.1f} s (serial CPU of the phase: {phase:.1f} s)")
-    print(f"  harness peak RSS {_rss_mb():.0f} MB (before the export {rss_before:.0f} MB); largest validation "
-          f"worker {stats.worker_peak_rss / 1024:.0f} MB")
+    harness, worker, forkserver = peak_rss_mb(), stats.worker_peak_rss / 1024, peak_rss_mb(stats.forkserver_pid)
+    print(f"  peak RSS: harness main process {harness:.0f} MB (before the export {rss_before:.0f} MB); largest "
+          f"validation worker {worker:.0f} MB; forkserver {forkserver:.0f} MB")
+    return {"wall": t2 - t0, "export": t1 - t0, "download": t2 - t1, "rate": resources / (t2 - t0),
+            "findings": problems, "harness_mb": harness, "worker_mb": worker, "forkserver_mb": forkserver}
+
+
+def _table(args: argparse.Namespace) -> None:
+    """Each N in a fresh process (a process's peak RSS only grows), then one table of the figures."""
+    rows = []
+    for n in args.patients:
+        cmd = [sys.executable, __file__, "--window", args.window, str(n)] + (["--no-validate"] if args.no_validate else [])
+        cmd += ["--jobs", str(args.jobs)] if args.jobs else []
+        child = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
+        for line in child.stdout.splitlines():
+            if line.startswith(RESULT):
+                rows.append(json.loads(line[len(RESULT):]))
+            else:
+                print(line, flush=True)
+        if child.returncode != 0:
+            raise SystemExit(f"the run of N={n} failed (exit {child.returncode})")
+    print(f"\nload average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores")
+    print(" | ".join(title for title, _, _ in COLUMNS))
+    for row in rows:
+        print(" | ".join(fmt.format(row[key]) for _, key, fmt in COLUMNS))
+    first, last = rows[0], rows[-1]
+    for title, key in (("harness", "harness_mb"), ("worker", "worker_mb")):
+        print(f"{title} peak RSS at N={last['patients']:,} vs N={first['patients']:,}: "
+              f"{(last[key] / first[key] - 1) * 100 if first[key] else 0:+.0f}%")
 
 
 def main() -> None:
@@ -135,9 +169,12 @@ def main() -> None:
     parser.add_argument("--no-validate", action="store_true", help="download and parse only (no profile validation)")
     parser.add_argument("--jobs", type=int, default=None, help="validation processes (default: every core)")
     args = parser.parse_args()
+    if len(args.patients) > 1:
+        _table(args)
+        return
     start, _, end = args.window.partition(":")
-    for n in args.patients:
-        run(n, (start, end), not args.no_validate, args.jobs)
+    figures = run(args.patients[0], (start, end), not args.no_validate, args.jobs)
+    print(RESULT + json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":
