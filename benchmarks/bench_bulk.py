@@ -144,12 +144,13 @@ def _table(args: argparse.Namespace) -> None:
     for n in args.patients:
         cmd = [sys.executable, __file__, "--window", args.window, str(n)] + (["--no-validate"] if args.no_validate else [])
         cmd += ["--jobs", str(args.jobs)] if args.jobs else []
-        child = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
-        for line in child.stdout.splitlines():
-            if line.startswith(RESULT):
-                rows.append(json.loads(line[len(RESULT):]))
-            else:
-                print(line, flush=True)
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) as child:
+            assert child.stdout is not None
+            for line in child.stdout:
+                if line.startswith(RESULT):
+                    rows.append(json.loads(line[len(RESULT):]))
+                else:
+                    print(line, end="", flush=True)
         if child.returncode != 0:
             raise SystemExit(f"the run of N={n} failed (exit {child.returncode})")
     print(f"\nload average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores")
