@@ -79,10 +79,12 @@ def run(n: int, window: tuple[str, str], validate: bool, jobs: int | None = None
         proc, base = _start_server(work / "data", work)
         print(f"  server loaded and up in {time.perf_counter() - started:.1f} s (load average "
               f"{os.getloadavg()[0]:.1f})")
+        loaded = peak_rss_mb(proc.pid)
         try:
             figures = _export(base, proc.pid, window, validate, jobs)
             figures.update(patients=n, server_mb=peak_rss_mb(proc.pid))
-            print(f"  server peak RSS {figures['server_mb']:.0f} MB (its own process)")
+            print(f"  server peak RSS {figures['server_mb']:.0f} MB (its own process; {loaded:.0f} MB after loading "
+                  "the data, before the export)")
             return figures
         finally:
             proc.terminate()
