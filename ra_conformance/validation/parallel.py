@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -49,8 +51,23 @@ def _context(preload: list[str]) -> Any:
     if method != "forkserver":
         return multiprocessing.get_context(method)
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(preload)  # only takes effect when this process starts its forkserver
+    # only takes effect when this process starts its forkserver
+    ctx.set_forkserver_preload([] if _shadowed(preload) else preload)
     return ctx
+
+
+def _shadowed(preload: list[str]) -> bool:
+    """Whether the working directory holds another copy of a preloaded module's package than this process runs.
+    Before Python 3.12.8 / 3.13.1 the forkserver preloads with the working directory first on its path instead of
+    this process's path (CPython gh-117378): workers would then run that copy (another version of ra-conform, a
+    checkout being compared). Without a preload, each worker imports with this process's path."""
+    cwd = Path.cwd()
+    for name in {module.partition(".")[0] for module in preload}:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        for candidate in (cwd / name / "__init__.py", cwd / f"{name}.py"):
+            if candidate.is_file() and (file is None or Path(file).resolve() != candidate.resolve()):
+                return True
+    return False
 
 
 @dataclass

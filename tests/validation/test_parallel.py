@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import itertools
+import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -164,3 +167,35 @@ def test_ndjson_chunks_cut_at_line_ends_and_number_lines(tmp_path):
     for before, after in itertools.pairwise(pieces):
         assert before.end == after.start and data[before.end - 1:before.end] == b"\n"
         assert after.first_line == data[:after.start].count(b"\n") + 1
+
+
+PROBE = """
+from ra_conformance.jsonio import loads
+from ra_conformance.validation import parallel
+
+if __name__ == "__main__":
+    parallel.START_METHOD = "forkserver"
+    pool = parallel._Pool(loads, 1, None, (), None)
+    try:
+        print(pool.result(pool.submit(b"[1, 2]")))
+    except Exception as exc:
+        print("failed:", type(exc).__name__, exc)
+    finally:
+        pool.close(kill=False)
+"""
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no forkserver here")
+def test_workers_run_this_process_code_whatever_the_working_directory(tmp_path):
+    """A working directory holding another ra_conformance (a checkout of another version): the forkserver of Python
+    < 3.12.8 would preload that one (CPython gh-117378), so the workers would judge with other code."""
+    decoy = tmp_path / "checkout" / "ra_conformance"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("from pathlib import Path\nPath(__file__).with_name('IMPORTED').touch()\n")
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, str(probe)], cwd=decoy.parent, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.stdout.strip() == "[1, 2]", done.stdout + done.stderr
+    assert not (decoy / "IMPORTED").exists()
