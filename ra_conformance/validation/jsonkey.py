@@ -19,3 +19,18 @@ def json_key(value: Any) -> bytes | None:
     except TypeError:
         return None
     return None if b"null" in data else data
+
+
+def lookup_key(value: Any) -> bytes | None:
+    """The value's JSON for looking a memo up (None: past orjson's limits). It may hold ``null``: a memo
+    that stores only keys passing ``storable`` never finds such a key, so the search for ``null`` is paid
+    when storing (rare) rather than on every look-up."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return None
+
+
+def storable(data: bytes) -> bool:
+    """May a key from ``lookup_key`` be stored? (not when it holds ``null``, see above)"""
+    return b"null" not in data

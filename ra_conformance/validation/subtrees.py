@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ra_conformance.jsonio import kept
-from ra_conformance.validation.jsonkey import json_key
+from ra_conformance.validation.jsonkey import lookup_key, storable
 
 _LIMIT_BYTES = 8_000_000
 # beyond the JSON (measured with tracemalloc, tests/validation/test_memo_memory.py):
@@ -58,8 +58,9 @@ _size = 0
 
 
 def key_of(code: str, value: dict[str, Any]) -> tuple[str, bytes] | None:
-    """The memo key of a subtree (None: such a subtree is never remembered, see jsonkey.py)."""
-    data = json_key(value)
+    """The memo key of a subtree (None: such a subtree is never remembered; one holding null is never
+    found, see jsonkey.py)."""
+    data = lookup_key(value)
     return (code, data) if data is not None else None
 
 
@@ -68,7 +69,7 @@ def reference_key(value: dict[str, Any]) -> tuple[str, bytes] | None:
     evidence references differ in their target only, which structure.py checks on its own every time."""
     masked = dict(value)
     masked["reference"] = ""
-    data = json_key(masked)
+    data = lookup_key(masked)
     return ("Reference less its reference", data) if data is not None else None
 
 
@@ -87,6 +88,8 @@ def again(key: tuple[str, bytes]) -> bool:
     global _size
     if key in _ONCE:
         return True
+    if not storable(key[1]):  # never remembered (jsonkey.py): never met again
+        return False
     cost = len(key[1]) + _ONCE_BYTES
     if _size + cost > _LIMIT_BYTES:
         forget()

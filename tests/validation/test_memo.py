@@ -104,6 +104,19 @@ def test_nan_infinity_and_null_never_share_a_memo_entry(text, rule):
         assert [i[1] for i in _issues(json.loads(OBSERVATION % text))] == [rule]
 
 
+def test_a_clean_subtree_holding_null_is_never_remembered():
+    """A null aligned with a ``_given`` companion is legal, and orjson writes NaN as null too: a clean name
+    holding null, met again and again, never serves the NaN at its place (keys holding null are never
+    stored, jsonkey.py)."""
+    forget_all()
+    name = '{"given": [%s, "B"], "_given": [{"extension": [{"url": "http://example.org/x", "valueString": "y"}]}, null]}'
+    patient = '{"resourceType": "Patient", "id": "p", "name": [%s]}'
+    for _ in range(3):
+        assert _issues(json.loads(patient % (name % "null"))) == []
+    assert [i[1] for i in _issues(json.loads(patient % (name % "NaN")))] == ["struct-format"]
+    assert all(b"null" not in key[1] for key in (*subtrees._SEEN, *subtrees._ONCE))
+
+
 def test_a_remembered_verdict_serves_the_same_json_and_names_the_place_of_a_resource_without_id(monkeypatch):
     verdicts.forget()
     validator = validator_for("2.1.0")
