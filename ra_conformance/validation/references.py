@@ -33,6 +33,19 @@ _WELL_FORMED = re.compile(
 )
 
 
+_ID = re.compile(r"[A-Za-z0-9\-\.]{1,64}")
+_TYPE = re.compile(r"[A-Z][A-Za-z]+")
+
+
+def parse_reference(reference: str) -> tuple[bool, str | None]:
+    """parsed() without its memo for the commonest shape, a relative ``Type/id``: each patient's evidence
+    references are met once in a bulk run, where the memo only churns."""
+    rtype, slash, rid = reference.partition("/")
+    if slash and _ID.fullmatch(rid) and _TYPE.fullmatch(rtype):  # _LITERAL's reading of such a string
+        return True, rtype
+    return parsed(reference)
+
+
 @lru_cache(maxsize=8_192)
 def parsed(reference: str) -> tuple[bool, str | None]:
     """(well formed, type of a [base/]Type/id literal) of a reference string; memoised (bounded), as the same

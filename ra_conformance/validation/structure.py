@@ -22,7 +22,7 @@ from ra_conformance.validation.issue import resource_label
 from ra_conformance.validation.jsonkey import json_key
 from ra_conformance.validation.narrative import check_div
 from ra_conformance.validation.primitives import CHECKS
-from ra_conformance.validation.references import is_local_unresolved, parsed
+from ra_conformance.validation.references import is_local_unresolved, parse_reference
 
 
 class Spec(NamedTuple):
@@ -34,7 +34,9 @@ class Spec(NamedTuple):
     group: str | None
     prim: Any  # primitive check function, or None for complex types
     binding: Binding | None = None  # Coding / CodeableConcept bindings that can be checked here
-    good: set[str] | None = None  # strings already found valid for this primitive kind and value set (memo)
+    # strings already found valid for this primitive kind and value set (memo); None for the kinds whose only
+    # lexical rule is non-emptiness (string, markdown, xhtml: any non-empty string, _UNPATTERNED)
+    good: set[str] | None = None
 
 
 class TypeInfo(NamedTuple):
@@ -89,7 +91,9 @@ def _compiled() -> tuple[dict[str, dict[str, Spec]], dict[str, tuple[str, ...]],
             compiled = compile_binding(binding) if binding else None
             enum = compiled.codes if prim is not None and compiled is not None and compiled.strength == "required" \
                 else None
-            memo = good.setdefault((code, enum), set()) if prim is not None else None
+            # kinds checked for non-emptiness only: a memo would cost more than the check (see _walk_object)
+            memo = good.setdefault((code, enum), set()) if prim is not None and (
+                enum is not None or code[2:] not in _UNPATTERNED) else None
             specs[name] = Spec(code[2:] if prim else code, is_list, req, enum, frozenset(refs) if refs else None,
                                group, prim, compiled if prim is None else None, memo)
         types[tname] = specs
@@ -191,13 +195,13 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
                     if item is None:
                         if not (isinstance(ext, list) and i < len(ext) and ext[i] is not None):
                             ctx.add("struct-null", f"{path}.{key}[{i}]", "null is not allowed in an array here")
-                    elif item.__class__ is str and item in good:  # type: ignore[operator]
+                    elif item.__class__ is str and (item in good if good is not None else item != ""):
                         continue
                     elif prim(item) is not None or (enum is not None and item not in enum):
                         _primitive_issue(item, spec, f"{path}.{key}[{i}]", ctx)
                     elif item.__class__ is str:
                         _remember(good, item)  # type: ignore[arg-type]
-            elif value.__class__ is str and value in good:  # type: ignore[operator]
+            elif value.__class__ is str and (value in good if good is not None else value != ""):
                 continue
             elif value.__class__ is list:
                 ctx.add("struct-max", f"{path}.{key}", f"{key} has max 1: a JSON array is not allowed")
@@ -366,7 +370,7 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
 
 def _check_string(value: str, spec: Spec, loc: str, ctx: WalkContext) -> None:
     """One string primitive, as _walk_object checks it."""
-    if value not in spec.good:  # type: ignore[operator]
+    if (value not in spec.good) if spec.good is not None else value == "":
         if spec.prim(value) is not None or (spec.enum is not None and value not in spec.enum):
             _primitive_issue(value, spec, loc, ctx)
         else:
@@ -418,7 +422,7 @@ def _check_reference(value: dict[str, Any], refs: frozenset[str] | None, loc: st
     if not isinstance(ref, str) or not ref:
         return
     ctx.tainted += 1
-    well_formed, literal_type = parsed(ref)  # references.py's is_well_formed, target_type, in one look-up
+    well_formed, literal_type = parse_reference(ref)  # references.py's is_well_formed, target_type, in one look-up
     if not well_formed:
         ctx.add("struct-reference", f"{loc}.reference", f"{ref!r} is not a relative, absolute, urn or local reference",
                 WARNING)
@@ -461,4 +465,5 @@ _REMEMBERED: frozenset[str] = frozenset()  # complex types whose clean top-level
 _NOT_REMEMBERED = ("Resource", "Extension")
 _PLAIN: set[str] = set()  # resource types that are not DomainResources
 _ELEMENT_SPEC = Spec("Element", False, False, None, None, None, None)
+_UNPATTERNED = frozenset({"string", "markdown", "xhtml"})  # primitives.py: non-empty is their only lexical rule
 
