@@ -88,15 +88,20 @@ def _local(groups: dict[tuple[Segment, ...], list[_Check]],
     return tuple(sorted(below - wide))
 
 
-def _selector(resource: dict[str, Any], rloc: str,
-              skip: set[int] | None = None) -> Callable[[tuple[Segment, ...]], list[tuple[Any, str]]]:
+class _Selector:
     """select() from the resource root, each path selected once per profile check; top-level items whose
     id is in ``skip`` (known clean, profile_memo.py) and everything below them are left out."""
-    memo: dict[tuple[Segment, ...], list[tuple[Any, str]]] = {(): [(resource, rloc)]}
 
-    def selected(segs: tuple[Segment, ...]) -> list[tuple[Any, str]]:
-        nodes = memo.get(segs)
+    __slots__ = ("memo", "resource", "rloc", "skip")
+
+    def __init__(self, resource: dict[str, Any], rloc: str, skip: set[int] | None = None) -> None:
+        self.resource, self.rloc, self.skip = resource, rloc, skip
+        self.memo: dict[tuple[Segment, ...], list[tuple[Any, str]]] = {(): [(resource, rloc)]}
+
+    def __call__(self, segs: tuple[Segment, ...]) -> list[tuple[Any, str]]:
+        nodes = self.memo.get(segs)
         if nodes is None:
+            resource, rloc, skip = self.resource, self.rloc, self.skip
             if segs and segs[0].name not in resource:
                 nodes = []  # the commonest case: the element is absent
             elif skip and segs:
@@ -105,10 +110,8 @@ def _selector(resource: dict[str, Any], rloc: str,
                                                      for found in select(node, segs[1:], where)]
             else:
                 nodes = select(resource, segs, rloc)
-            memo[segs] = nodes
+            self.memo[segs] = nodes
         return nodes
-
-    return selected
 
 
 def _unskipped(resource: dict[str, Any], seg: Segment, rloc: str, skip: set[int]) -> list[tuple[Any, str]]:
@@ -230,7 +233,7 @@ def check_profile(resource: dict[str, Any], rloc: str, profile: Profile, rules: 
 def _check_all(resource: dict[str, Any], rloc: str, plan: _Plan, rules: RuleSet, report: Report,
                full_urls: dict[str, str], skip: set[int] | None) -> list[Assignment]:
     profile = plan.profile
-    selected = _selector(resource, rloc, skip)
+    selected = _Selector(resource, rloc, skip)
     indexes: dict[int, Slices] = {}
     check_elements(resource, rloc, plan, rules, report, full_urls, selected, indexes)
     for segs, allowed in plan.closed:
@@ -260,26 +263,43 @@ def _sliced_hosts(elements: tuple[Element, ...]) -> tuple[tuple[tuple[Segment, .
     return tuple((host, frozenset(urls)) for host, urls in hosts.items())
 
 
-def _unprofiled_extensions(plan: _Plan, report: Report,
-                           selected: Callable[[tuple[Segment, ...]], list[tuple[Any, str]]],
-                           indexes: dict[int, Slices]) -> None:
+def _unprofiled_extensions(plan: _Plan, report: Report, selected: _Selector, indexes: dict[int, Slices]) -> None:
     """REQ-125 ⚑: an extension the profile does not name where it slices extensions is a warning
-    (open slicing allows it); closed slicing (S1 MeasureReport.extension) is an error elsewhere."""
+    (open slicing allows it); closed slicing (S1 MeasureReport.extension) is an error elsewhere. A top-level
+    host no other check selected (evaluatedResource: one per evidence item) is visited without building its
+    items' locations, which only a warning needs."""
     for host_segs, urls in plan.open_hosts:
+        if len(host_segs) == 1 and host_segs[0].key is None and host_segs not in selected.memo:
+            skip = selected.skip
+            for index, host in matches(selected.resource, host_segs[0]):
+                if not (skip and id(host) in skip):
+                    _unprofiled_at(host, urls, indexes, report, selected.rloc, host_segs[0].name, index)
+            continue
         for host, hloc in selected(host_segs):
-            exts = host.get("extension") if host.__class__ is dict else None
-            if exts.__class__ is not list:
-                continue
-            index = indexes.get(id(host))
-            sliced = index.get(("extension", "url")) if index is not None else None
-            if sliced is not None and sliced.keys() <= urls:
-                continue  # every url of this host is profiled (the index check_elements built)
-            if all(ext.__class__ is dict and (url := ext.get("url")).__class__ is str and url in urls for ext in exts):
-                continue  # every url of this host is profiled
-            for i, ext in enumerate(exts):
-                url = ext.get("url") if isinstance(ext, dict) else None
-                if isinstance(url, str) and url not in urls:
-                    report(WARNING, "REQ-125", f"{hloc}.extension[{i}]", f"extension {url} is not profiled here")
+            _unprofiled_at(host, urls, indexes, report, hloc)
+
+
+def _unprofiled_at(host: Any, urls: frozenset[str], indexes: dict[int, Slices], report: Report, hloc: str,
+                   name: str | None = None, index: int | None = None) -> None:
+    """REQ-125 at one host (located at ``hloc``, or at ``hloc``.``name``[``index``] when ``name`` is given)."""
+    exts = host.get("extension") if host.__class__ is dict else None
+    if exts.__class__ is not list:
+        return
+    found = indexes.get(id(host))
+    sliced = found.get(("extension", "url")) if found is not None else None
+    if sliced is not None and sliced.keys() <= urls:
+        return  # every url of this host is profiled (the index check_elements built)
+    for ext in exts:
+        if ext.__class__ is not dict or (url := ext.get("url")).__class__ is not str or url not in urls:
+            break
+    else:
+        return  # every url of this host is profiled
+    if name is not None:
+        hloc = f"{hloc}.{name}" if index is None else f"{hloc}.{name}[{index}]"
+    for i, ext in enumerate(exts):
+        url = ext.get("url") if isinstance(ext, dict) else None
+        if isinstance(url, str) and url not in urls:
+            report(WARNING, "REQ-125", f"{hloc}.extension[{i}]", f"extension {url} is not profiled here")
 
 
 def _entry_slices(bundle: dict[str, Any], rloc: str, profile: Profile, report: Report) -> list[Assignment]:
