@@ -10,8 +10,9 @@ from ra_conformance.ig import DEFAULT_IG_VERSION, PROFILE_BUNDLE, SD
 from ra_conformance.ig.rules import Profile
 from ra_conformance.ig.versions import ruleset
 from ra_conformance.issues import ERROR, WARNING, Issue, Severity
-from ra_conformance.validation import tables, verdicts
+from ra_conformance.validation import skeletons, tables, verdicts
 from ra_conformance.validation.extensions import check_all
+from ra_conformance.validation.issue import resource_label
 from ra_conformance.validation.profiles import check_profile, must_support_paths, with_bases
 from ra_conformance.validation.structure import WalkContext, walk_resource
 
@@ -52,8 +53,15 @@ class Validator:
             found = verdicts.recall(key, ordinal)
             if found is not None:
                 return found
-        issues, ctx = self._run(resource, profile, ordinal)
-        if key is not None and len({id(res) for res, _, _ in ctx.resources}) == len(ctx.resources):
+        masked = skeletons.mask(self.version, profile, resource)
+        issues = skeletons.recall(masked, resource_label(resource, ordinal)) if masked is not None else None
+        if issues is None:
+            issues, ctx = self._run(resource, profile, ordinal)
+            if len({id(res) for res, _, _ in ctx.resources}) != len(ctx.resources):
+                return issues
+            if masked is not None and len(ctx.resources) == 1:
+                skeletons.remember(masked, issues, ctx.resources[0][1], ctx.applied, self.rules)
+        if key is not None:
             verdicts.remember(key, ordinal, issues)
         return issues
 
@@ -153,6 +161,8 @@ class Validator:
                     continue
                 done.add((id(res), prof.url))
                 applied.append((res, rloc, prof.url, label))
+                if res is ctx.resources[0][0]:
+                    ctx.applied.append(prof.url)
                 for sub, sloc, surl in check_profile(res, rloc, prof, self.rules, reporter(label), ctx.full_urls,
                                                        ctx.node_json):
                     work.append((sub, sloc, surl, labels.get(id(sub), label)))

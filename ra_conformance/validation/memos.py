@@ -8,6 +8,7 @@ from ra_conformance.validation import (
     extensions,
     invariants,
     profile_memo,
+    skeletons,
     structure,
     subtrees,
     verdicts,
@@ -19,6 +20,7 @@ def forget_all() -> None:
     subtrees.forget()
     profile_memo.forget()
     verdicts.forget()
+    skeletons.forget()
     structure._CLEAN_EXTENSIONS.clear()
     structure._DIVS.clear()
     for info in structure._INFO.values():

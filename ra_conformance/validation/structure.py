@@ -72,6 +72,7 @@ class WalkContext:
     version: str | None = None  # the IG version whose extension checks follow the walk (None: none follow)
     # remembered subtrees whose extensions are ctx.extensions[start:end]: (entry, its element path, start, end)
     replayed: list[tuple[subtrees.Entry, str, int, int]] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)  # urls of the profiles applied to the root (skeletons.py)
 
     def add(self, rule: str, location: str, message: str, severity: Severity = ERROR) -> None:
         self.issues.append(Issue(severity, location, rule, message, self.label))
@@ -104,6 +105,13 @@ def _compiled() -> tuple[dict[str, dict[str, Spec]], dict[str, tuple[str, ...]],
 def element_spec(type_name: str, element: str) -> Spec | None:
     """The base definition of ``type_name.element`` (None if unknown)."""
     return _compiled()[0].get(type_name, {}).get(element)
+
+
+def type_info(type_name: str) -> TypeInfo | None:
+    """The walker's tables of one type (None if unknown)."""
+    if not _INFO:
+        _bind_tables()
+    return _INFO.get(type_name)
 
 
 def walk_resource(resource: Any, path: str, ctx: WalkContext) -> None:

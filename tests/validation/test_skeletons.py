@@ -1,0 +1,91 @@
+"""The skeleton memo (validation/skeletons.py): a report whose skeleton (its JSON less its id and top-level
+reference strings) was judged before gets that verdict only when its own id and references pass the checks
+that read them; every finding equals a cold validation's, and the memo does serve reports that differ from
+a judged one in those strings alone."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ra_conformance.validation import skeletons, validator_for
+from ra_conformance.validation.memos import forget_all
+
+REPORT = Path(__file__).resolve().parents[2] / "fixtures" / "resources" / "MeasureReport-rac-mr-p01-v24.json"
+
+
+def _report() -> dict[str, Any]:
+    return json.loads(REPORT.read_text(encoding="utf-8"))
+
+
+def _found(resource: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    return [(i.severity, i.rule, i.location, i.message, i.resource) for i in validator_for("2.1.0").validate(resource)]
+
+
+def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(resource: dict[str, Any]) -> None:
+        node = resource
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = value
+    return mutate
+
+
+CASES = [  # (mutation of another patient's report, a rule the cold validation reports)
+    ("subject of another type", _set(("subject", "reference"), "Practitioner/x"), "REQ-103"),
+    ("subject not a base target", _set(("subject", "reference"), "Observation/x"), "struct-ref-target"),
+    ("empty evidence reference", _set(("evaluatedResource", 0, "reference"), ""), "struct-empty"),
+    ("malformed evidence reference", _set(("evaluatedResource", 1, "reference"), "not a reference"),
+     "struct-reference"),
+    ("local reference to nothing", _set(("subject", "reference"), "#p"), "ref-1"),
+    ("invalid id", _set(("id",), "bad id!"), "struct-format"),
+]
+
+
+def _another_patient(n: int) -> dict[str, Any]:
+    report = _report()
+    report["id"] = f"{report['id']}-{n}"
+    report["subject"]["reference"] = f"Patient/p{n}"
+    for item in report["evaluatedResource"]:
+        item["reference"] += f"-{n}"
+    return report
+
+
+@pytest.mark.parametrize("name, mutate, rule", CASES, ids=[c[0] for c in CASES])
+def test_a_served_skeleton_still_judges_the_id_and_references(name, mutate, rule):
+    variant = _another_patient(7)
+    mutate(variant)
+    forget_all()
+    cold = _found(copy.deepcopy(variant))
+    assert rule in {f[1] for f in cold}, name
+    forget_all()
+    for n in range(3):
+        _found(_another_patient(n))  # the skeleton judged (and remembered)
+    assert skeletons._SEEN
+    assert _found(variant) == cold
+
+
+def test_reports_of_other_patients_are_served_with_their_own_label(monkeypatch):
+    forget_all()
+    validator = validator_for("2.1.0")
+    runs: list[object] = []
+    run = validator._run
+    monkeypatch.setattr(validator, "_run", lambda *a: runs.append(a) or run(*a))
+
+    def odd(n: int) -> dict[str, Any]:
+        report = _another_patient(n)
+        report["status"] = "bogus"  # an issue outside the masked strings: kept, relabelled
+        return report
+
+    first = _found(odd(1))
+    assert len(runs) == 1 and first
+    served = _found(odd(2))
+    assert len(runs) == 1  # served by the skeleton memo
+    forget_all()
+    assert served == _found(odd(2))
+    assert {f[4] for f in served} == {f"MeasureReport/{odd(2)['id']}"}
