@@ -11,7 +11,9 @@ than wall-clock:
   items, extensions, strings); "cold": every memo of the validator emptied first (the worst case: nothing
   seen before). Each row's ratio is (loads + validate) / loads against the json.loads measured beside it.
 - "distinct patients": reports that differ from every other one (the file's report for other patients: own
-  id, subject and evidence references), each validated once, as a bulk run meets them.
+  id, subject and evidence references), each validated once, as a bulk run meets them: the skeleton memo
+  (validation/skeletons.py) serves them. "distinct skeletons": the same, each also dated another day, so
+  that no skeleton recurs (patients whose coded groups differ): the memos of parts do the work.
 - whole command: ``ra-conform validate --jobs 1 FILE`` against ``python -c 'json.load(FILE)'`` as fresh
   processes (interpreter start-up and imports included), the median of a few runs.
 
@@ -25,6 +27,7 @@ Target (issue 10): >= 2,000 RA MeasureReports/s on one core, within 3x of json.l
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import resource
 import statistics
@@ -77,16 +80,25 @@ def _variant(resource: dict[str, Any], n: int) -> dict[str, Any]:
     return out
 
 
-def distinct(text: str, count: int = 400, passes: int = 5) -> tuple[float, float]:
+def _dated(resource: dict[str, Any], n: int) -> dict[str, Any]:
+    """Another patient's report (_variant) of another day: its skeleton differs too (skeletons.py)."""
+    out = _variant(resource, n)
+    out["date"] = (dt.date(2000, 1, 1) + dt.timedelta(days=n)).isoformat()
+    return out
+
+
+def distinct(text: str, count: int = 400, passes: int = 5,
+             variant: Callable[[dict[str, Any], int], dict[str, Any]] = _variant) -> tuple[float, float]:
     """(mean json.loads, mean json.loads + validate) CPU seconds over reports that each differ from all the
-    others (another patient's, see _variant), each validated once: what no whole-resource memo can serve."""
+    others (another patient's, see _variant), each validated once: what the whole-resource verdict memo
+    cannot serve (the skeleton memo can, unless ``variant`` is _dated)."""
     from ra_conformance.validation import validator_for
 
     validator = validator_for("2.1.0")
     base = json.loads(text)
     best_loads = best_total = float("inf")
     for p in range(passes):
-        texts = [json.dumps(_variant(base, p * count + n)) for n in range(count)]
+        texts = [json.dumps(variant(base, p * count + n)) for n in range(count)]
         start = time.process_time()
         for t in texts:
             json.loads(t)
@@ -115,11 +127,12 @@ def in_process(path: Path) -> None:
     rows = [("warm (same file)", *_fastest((parse, check))),
             ("warm, parts only", *_fastest((parse, check), before=verdicts.forget)),
             ("distinct patients", *distinct(text)),
+            ("distinct skeletons", *distinct(text, variant=_dated)),
             ("cold (no memo)", *_fastest((parse, check), before=_forget_memos, repeats=40))]
     print(f"{path.name} ({len(text.encode()) / 1000:.1f} kB, {len(errors)} errors)")
     for name, loads, total in rows:  # each row against the json.loads measured beside it
         spent = total - loads
-        print(f"  validate, {name:17} {spent * 1e6:6.0f} µs  {1 / spent:8.0f} reports/s  json.loads {loads * 1e6:4.0f} µs"
+        print(f"  validate, {name:18} {spent * 1e6:6.0f} µs  {1 / spent:8.0f} reports/s  json.loads {loads * 1e6:4.0f} µs"
               f"  ratio (loads + validate) / loads {total / loads:5.2f}")
 
 
