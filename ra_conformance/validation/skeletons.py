@@ -34,13 +34,16 @@ import orjson
 from ra_conformance.ig.rules import RuleSet
 from ra_conformance.ig.versions import ruleset
 from ra_conformance.issues import Issue
+from ra_conformance.jsonio import kept
 from ra_conformance.validation import structure
 from ra_conformance.validation.constraints import by_type
 from ra_conformance.validation.jsonkey import storable
 from ra_conformance.validation.paths import compile_path
 from ra_conformance.validation.references import parse_reference
 
-_LIMIT_BYTES = 4_000_000
+_LIMIT_BYTES = 4_000_000  # the keys (right-sized copies, jsonio.kept) and a rough count of each entry's overhead
+_ENTRY_BYTES = 400
+_ISSUE_BYTES = 150  # an Issue record (its strings are shared with the validation's own)
 _LARGEST = 256_000
 _MOST_ISSUES = 200
 _MISSES = 32  # misses in a row before probing only
@@ -160,10 +163,13 @@ def remember(masked: Masked, issues: list[Issue], rloc: str, applied: list[str],
     targets = _targets(rtype, tuple(sorted(names)), tuple(applied), rules.version)
     if targets is None:
         return
-    if _size + len(masked.key[2]) > _LIMIT_BYTES:
+    cost = len(masked.key[2]) + _ENTRY_BYTES + _ISSUE_BYTES * len(issues)
+    if _size + cost > _LIMIT_BYTES:
         forget()
-    _SEEN[masked.key] = Entry(tuple(Issue(i.severity, i.location, i.rule, i.message, "") for i in issues), targets)
-    _size += len(masked.key[2])
+    version, profile, data = masked.key
+    _SEEN[(version, profile, kept(data))] = Entry(
+        tuple(Issue(i.severity, i.location, i.rule, i.message, "") for i in issues), targets)
+    _size += cost
 
 
 def _id_passes(rtype: str, rid: str) -> bool:
