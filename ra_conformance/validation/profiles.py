@@ -100,16 +100,18 @@ class _Selector:
 
     def __call__(self, segs: tuple[Segment, ...]) -> list[tuple[Any, str]]:
         nodes = self.memo.get(segs)
-        if nodes is None:
-            resource, rloc, skip = self.resource, self.rloc, self.skip
-            if segs and segs[0].name not in resource:
+        if nodes is None:  # one step from the parent path's nodes (memoised too: paths share prefixes)
+            resource = self.resource
+            if segs[0].name not in resource:
                 nodes = []  # the commonest case: the element is absent
-            elif skip and segs:
-                tops = _unskipped(resource, segs[0], rloc, skip)
-                nodes = tops if len(segs) == 1 else [found for node, where in tops
-                                                     for found in select(node, segs[1:], where)]
+            elif len(segs) == 1:
+                skip = self.skip
+                nodes = _unskipped(resource, segs[0], self.rloc, skip) if skip else children(resource, segs[0],
+                                                                                               self.rloc)
             else:
-                nodes = select(resource, segs, rloc)
+                last = segs[-1]
+                nodes = [found for node, where in self(segs[:-1]) if isinstance(node, dict)
+                         for found in children(node, last, where)]
             self.memo[segs] = nodes
         return nodes
 
@@ -197,17 +199,20 @@ def _check_values(resource: dict[str, Any], found: list[tuple[int | None, Any]],
         if element.binding is not None:
             check_binding(value, element.binding, rules, location(ploc, last, index), report)
         if element.targets and isinstance(value, dict) and isinstance(value.get("reference"), str):
-            _check_target(resource, value["reference"], element, location(ploc, last, index), report, full_urls)
+            _check_target(resource, value["reference"], element, ploc, last, index, report, full_urls)
 
 
-def _check_target(resource: dict[str, Any], reference: str, element: Element, loc: str, report: Report,
-                  full_urls: dict[str, str]) -> None:
-    contained = resource.get("contained")
-    ids = {c["id"]: c.get("resourceType") for c in contained if isinstance(c, dict) and isinstance(c.get("id"), str)} \
-        if isinstance(contained, list) else {}
+def _check_target(resource: dict[str, Any], reference: str, element: Element, ploc: str, last: Segment,
+                  index: int | None, report: Report, full_urls: dict[str, str]) -> None:
+    """The reference's target type against the element's (location built for an issue only)."""
+    ids: dict[str, Any] | None = None
+    if reference[:1] == "#":  # only a local reference reads the contained resources
+        contained = resource.get("contained")
+        ids = {c["id"]: c.get("resourceType") for c in contained
+               if isinstance(c, dict) and isinstance(c.get("id"), str)} if isinstance(contained, list) else {}
     rtype = target_type(reference, ids, full_urls)
     if rtype is not None and rtype not in element.targets:
-        report(ERROR, element.req or "profile", f"{loc}.reference",
+        report(ERROR, element.req or "profile", f"{location(ploc, last, index)}.reference",
                f"reference to {rtype}; the profile allows {', '.join(element.targets)}")
 
 

@@ -25,7 +25,7 @@ def target_type(reference: str, contained: Mapping[str, str | None] | None = Non
         return (contained or {}).get(reference[1:])
     if full_urls and reference in full_urls:
         return full_urls[reference]
-    return parsed(reference)[1]
+    return parse_reference(reference)[1]
 
 
 # relative literal, absolute URL, urn:uuid / urn:oid, or local '#id' (R4 references.html#literal)
