@@ -89,3 +89,16 @@ def test_reports_of_other_patients_are_served_with_their_own_label(monkeypatch):
     forget_all()
     assert served == _found(odd(2))
     assert {f[4] for f in served} == {f"MeasureReport/{odd(2)['id']}"}
+
+
+def test_the_memo_is_bounded_by_the_bytes_it_counts(monkeypatch):
+    forget_all()
+    monkeypatch.setattr(skeletons, "_LIMIT_BYTES", 60_000)
+    monkeypatch.setattr(skeletons, "_MISSES", 10**9)  # every report looked up (no probing)
+    sizes = []
+    for n in range(40):
+        report = _another_patient(n)
+        report["date"] = f"2024-01-{1 + n % 28:02d}" if n < 28 else f"2024-02-{n - 27:02d}"  # another skeleton each
+        _found(report)
+        sizes.append(skeletons._size)
+    assert max(sizes) <= 60_000 and len(set(sizes)) > 5
