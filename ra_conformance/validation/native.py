@@ -40,17 +40,22 @@ def group_references_resolve(report: Any, resource: dict[str, Any]) -> bool:
     """REQ-120: every groupReference value is the id of a group of the same report."""
     if not isinstance(report, dict):
         return True
-    groups = g if isinstance(g := report.get("group"), list) else []
-    ids = {g.get("id") for g in groups if isinstance(g, dict) and isinstance(g.get("id"), str)}
-    url = SD + "ra-groupReference"
     refs = r if isinstance(r := report.get("evaluatedResource"), list) else []
+    if not refs:
+        return True
+    groups = g if isinstance(g := report.get("group"), list) else []
+    ids = {gid for g in groups if isinstance(g, dict) and isinstance(gid := g.get("id"), str)}
+    url = _GROUP_REFERENCE
     for ref in refs:
         exts = ref.get("extension") if isinstance(ref, dict) else None
         for ext in exts if isinstance(exts, list) else ():
-            if (isinstance(ext, dict) and ext.get("url") == url and isinstance(ext.get("valueString"), str)
-                    and ext["valueString"] not in ids):
+            if (isinstance(ext, dict) and ext.get("url") == url and isinstance(value := ext.get("valueString"), str)
+                    and value not in ids):
                 return False
     return True
+
+
+_GROUP_REFERENCE = SD + "ra-groupReference"
 
 
 def _of_type(entries: list[Any], rtype: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:

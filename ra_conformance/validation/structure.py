@@ -360,7 +360,9 @@ def _walk_remembered(value: Any, spec: Spec, loc: str, epath: str, ctx: WalkCont
             if ctx.version is not None:
                 ctx.replayed.append((found, epath, start, len(ctx.extensions)))
         if ref is not None:
-            _check_string(ref, _INFO["Reference"].specs["reference"], f"{loc}.reference", ctx)
+            rspec = _INFO["Reference"].specs["reference"]
+            if rspec.good is not None or not ref:  # a string kind: any non-empty string passes (Spec.good)
+                _check_string(ref, rspec, f"{loc}.reference", ctx)
     else:
         issues, tainted = len(ctx.issues), ctx.tainted
         _walk_object(value, spec.code, loc, epath, ctx)
