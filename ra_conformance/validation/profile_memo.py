@@ -7,13 +7,16 @@ closed or open extension slicing below it, and invariants below it that do not r
 reference target check below it reads the contained resources and the Bundle's fullUrls, so such an
 element is never local. An item (one ``group`` entry) whose local checks gave no issue is clean again
 wherever it appears under the same profile of the same IG version: its checks are skipped. Only items
-the structure memo holds (subtrees.py: clean, met more than once) are considered. Memory is bounded
+the structure memo holds (subtrees.py: clean, met more than once) and a resource's own extensions
+(whose JSON the walk has: structure.py) are considered. Memory is bounded
 (total JSON bytes kept).
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
+
+from ra_conformance.jsonio import kept
 
 _LIMIT_BYTES = 4_000_000
 _CLEAN: set[tuple[int, str, str, bytes]] = set()  # (plan id, IG version, top-level element, item JSON)
@@ -62,7 +65,7 @@ def settle(pending: list[Pending], reported: list[str]) -> None:
             continue
         if _size + len(key[3]) > _LIMIT_BYTES:
             forget()
-        _CLEAN.add(key)
+        _CLEAN.add((*key[:3], kept(key[3])))  # a resource's extension comes as the walk serialised it
         _size += len(key[3])
 
 

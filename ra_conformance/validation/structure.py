@@ -229,6 +229,8 @@ def _walk_object(node: dict[str, Any], tname: str, path: str, epath: str, ctx: W
                     _walk_remembered(item, spec, f"{path}.{key}[{i}]", sub, ctx)
                 else:
                     _walk_complex(item, spec, f"{path}.{key}[{i}]", sub, ctx)
+                    if is_resource and code == "Extension" and (data := ctx.ext_json.get(id(item))) is not None:
+                        ctx.node_json[id(item)] = data  # a resource's own extension: profile_memo.py may skip it
         elif value.__class__ is list:
             ctx.add("struct-max", f"{path}.{key}", f"{key} has max 1: a JSON array is not allowed")
         elif is_resource and code in _REMEMBERED:

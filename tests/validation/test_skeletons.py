@@ -102,3 +102,17 @@ def test_the_memo_is_bounded_by_the_bytes_it_counts(monkeypatch):
         _found(report)
         sizes.append(skeletons._size)
     assert max(sizes) <= 60_000 and len(set(sizes)) > 5
+
+
+def test_a_resource_extension_remembered_clean_does_not_serve_another():
+    """profile_memo.py skips a resource's own extension met clean before (by its JSON): one that differs is
+    still judged (the report of another patient with another skeleton, so the skeleton memo does not serve)."""
+    forget_all()
+    for n in range(3):
+        _found(_another_patient(n))
+    variant = _another_patient(9)
+    variant["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] = "not-ra"
+    warm = _found(variant)
+    forget_all()
+    cold = _found(copy.deepcopy(variant))
+    assert warm == cold and any(f[2].startswith("MeasureReport.extension[0]") for f in cold)
