@@ -16,7 +16,8 @@ What reads the masked strings, and how this memo keeps each finding:
   cardinality and its target types at the element itself; an invariant whose context is the resource or
   such an element, or that reads %resource (profile or extension invariant), unless its Python twin is
   known to read neither (``_BLIND_TWINS``); a base invariant of the resource type other than
-  ``_BLIND_BASE``. A verdict met through any of these is not remembered.
+  ``_BLIND_BASE``, or of one of its backbone elements that reads %resource. A verdict met through any of
+  these is not remembered.
 
 A verdict is remembered only when none of its issues sits at the id or inside a top-level Reference, and
 none names the id or a masked reference string; none holding null is (jsonkey.py). After a long run of
@@ -188,6 +189,9 @@ def _targets(rtype: str, names: tuple[str, ...], applied: tuple[str, ...],
     info = structure.type_info(rtype)
     if info is None or any(c.key not in _BLIND_BASE for c in by_type().get(rtype, ())):
         return None
+    if any("%" in c.expression for tname, found in by_type().items() if tname.startswith(rtype + ".")
+           for c in found):  # a backbone element's invariant reading %resource (datatypes' do not, but ref-1
+        return None  # and dom-3, judged natively elsewhere: no local reference, no contained resources here)
     out: dict[str, list[frozenset[str] | None]] = {name: [info.specs[name].refs] for name in names}
     for ext in rules.extensions.values():
         if any("%" in inv.expression and inv.native not in _BLIND_TWINS for inv in ext.invariants):
