@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -116,3 +117,46 @@ def test_a_resource_extension_remembered_clean_does_not_serve_another():
     forget_all()
     cold = _found(copy.deepcopy(variant))
     assert warm == cold and any(f[2].startswith("MeasureReport.extension[0]") for f in cold)
+
+
+_REFS = ["Patient/p1", "Practitioner/x", "Observation/o", "Organization/o1", "", "#p", "not a reference",
+         "http://example.org/fhir/Patient/1", "urn:uuid:1234", " Patient/p1", "Group/g", "Foo/bar", 5, None]
+_IDS = ["r1", "r-2", "bad id!", "", "x" * 70, 3, None]
+
+
+def _kit() -> list[dict[str, Any]]:
+    found = []
+    for path in sorted(REPORT.parents[1].rglob("*.json")):
+        resource = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(resource, dict) and resource.get("resourceType") not in (None, "Bundle", "Parameters"):
+            found.append(resource)
+    return found
+
+
+@pytest.mark.parametrize("version", ["stu1", "2.1.0", "stu3-ballot"])
+def test_fuzzed_ids_and_references_get_their_cold_verdicts(version):
+    """Every kit resource validated (its skeleton remembered), then variants of it with other ids and top-level
+    reference strings (valid, of other types, malformed, local, not strings): each verdict equals a cold one."""
+    from ra_conformance.validation.structure import type_info
+
+    rng = random.Random(version)
+    validator = validator_for(version)
+    served = 0
+    for base in _kit():
+        info = type_info(base["resourceType"])
+        names = [k for k in base if info is not None and (s := info.specs.get(k)) is not None and s.code == "Reference"]
+        for n in range(3):
+            variant = copy.deepcopy(base)
+            variant["id"] = rng.choice(_IDS) if n == 2 else f"v{n}"
+            for name in names:
+                for item in variant[name] if isinstance(variant[name], list) else [variant[name]]:
+                    if isinstance(item, dict) and rng.random() < 0.6:
+                        item["reference"] = rng.choice(_REFS)
+            forget_all()
+            validator.validate(copy.deepcopy(base))
+            before = len(skeletons._SEEN)
+            warm = validator.validate(copy.deepcopy(variant), ordinal=n)
+            served += before > 0
+            forget_all()
+            assert warm == validator.validate(copy.deepcopy(variant), ordinal=n)
+    assert served > 10
