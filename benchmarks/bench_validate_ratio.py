@@ -7,8 +7,8 @@ than wall-clock:
   the fastest of many rounds (the least disturbed), their rounds alternating. "warm": the same file again
   and again (a run reads the same resource in several tests; a file validated twice): the whole-resource
   verdict kept from the first calls serves the others (validation/verdicts.py); "warm, parts only": the
-  same with that verdict forgotten before each call (the memos of parts do the work: subtrees, profile
-  items, extensions, strings); "cold": every memo of the validator emptied first (the worst case: nothing
+  same with the whole-resource verdicts (verdicts.py, skeletons.py) forgotten before each call (the memos of
+  parts do the work: subtrees, profile items, extensions, strings); "cold": every memo of the validator emptied first (the worst case: nothing
   seen before). Each row's ratio is (loads + validate) / loads against the json.loads measured beside it.
 - "distinct patients": reports that differ from every other one (the file's report for other patients: own
   id, subject and evidence references), each validated once, as a bulk run meets them: the skeleton memo
@@ -116,7 +116,11 @@ def in_process(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     validator = validator_for("2.1.0")
     errors = [i for i in validator.validate(json.loads(text)) if i.severity == "error"]
-    from ra_conformance.validation import verdicts
+    from ra_conformance.validation import skeletons, verdicts
+
+    def forget_verdicts() -> None:
+        verdicts.forget()
+        skeletons.forget()
 
     def parse() -> object:
         return json.loads(text)
@@ -125,7 +129,7 @@ def in_process(path: Path) -> None:
         return validator.validate(json.loads(text))
 
     rows = [("warm (same file)", *_fastest((parse, check))),
-            ("warm, parts only", *_fastest((parse, check), before=verdicts.forget)),
+            ("warm, parts only", *_fastest((parse, check), before=forget_verdicts)),
             ("distinct patients", *distinct(text)),
             ("distinct skeletons", *distinct(text, variant=_dated)),
             ("cold (no memo)", *_fastest((parse, check), before=_forget_memos, repeats=40))]

@@ -19,7 +19,7 @@ What reads the masked strings, and how this memo keeps each finding:
   ``_BLIND_BASE``, or of one of its backbone elements that reads %resource. A verdict met through any of
   these is not remembered.
 
-A verdict is remembered only when none of its issues sits at the id or inside a top-level Reference, and
+A verdict is remembered when its skeleton is met a second time, and only when none of its issues sits at the id or inside a top-level Reference, and
 none names the id or a masked reference string; none holding null is (jsonkey.py). After a long run of
 misses (every report is another shape) only one call in ``_PROBE`` looks, until one hits again. Memory is
 bounded (total key bytes).
@@ -27,7 +27,7 @@ bounded (total key bytes).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -70,6 +70,8 @@ class Entry(NamedTuple):
 
 
 _SEEN: dict[tuple[str, str | None, bytes], Entry] = {}
+_ONCE: set[int] = set()  # hashes of the skeletons met once: a verdict is kept when its skeleton is met again
+_ONCE_LIMIT = 100_000
 _size = 0
 _misses = 0
 _calls = 0
@@ -152,6 +154,12 @@ def _passes(masked: Masked, targets: dict[str, tuple[frozenset[str] | None, ...]
 def remember(masked: Masked, issues: list[Issue], rloc: str, applied: list[str], rules: RuleSet) -> None:
     """Keep a verdict (see the module's docstring for when)."""
     global _size
+    marker = hash(masked.key)  # (its bytes' hash is cached: the look-up computed it)
+    if marker not in _ONCE:  # a skeleton met once is not worth keeping (most reports of other shapes)
+        if len(_ONCE) >= _ONCE_LIMIT:
+            _ONCE.clear()
+        _ONCE.add(marker)
+        return
     rtype = masked.rtype
     if len(issues) > _MOST_ISSUES or not storable(masked.key[2]) or not _id_passes(rtype, masked.rid):
         return
@@ -180,7 +188,7 @@ def _id_passes(rtype: str, rid: str) -> bool:
         spec.enum is None or rid in spec.enum)
 
 
-@cache
+@lru_cache(maxsize=256)  # a function of the tables and rules alone (not a memo of verdicts)
 def _targets(rtype: str, names: tuple[str, ...], applied: tuple[str, ...],
              version: str) -> dict[str, tuple[frozenset[str] | None, ...]] | None:
     """Element -> the allowed target types of its references (base R4, then each profile's), or None when
@@ -219,6 +227,6 @@ def forget() -> None:
     """Drop every remembered verdict (tests and benchmarks compare cold and warm verdicts)."""
     global _size, _misses
     _SEEN.clear()
-    _targets.cache_clear()
+    _ONCE.clear()
     _size = 0
     _misses = 0
