@@ -71,7 +71,7 @@ class Entry(NamedTuple):
 
 _SEEN: dict[tuple[str, str | None, bytes], Entry] = {}
 _ONCE: set[int] = set()  # hashes of the skeletons met once: a verdict is kept when its skeleton is met again
-_ONCE_LIMIT = 100_000
+_ONCE_LIMIT = 20_000  # (~1 MB)
 _size = 0
 _misses = 0
 _calls = 0
