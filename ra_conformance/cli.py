@@ -415,6 +415,12 @@ def main() -> None:
         _main()
     except KeyboardInterrupt as exc:  # it came after the command's own handling, before the process ends
         _fail("interrupted", interrupts.exit_code(exc))
+    except SystemExit as exc:
+        late = interrupts.swallowed()  # a signal whose interrupt a weakref callback or __del__ swallowed
+        if late is not None and exc.code not in (interrupts.EXIT_SIGINT, interrupts.EXIT_SIGTERM):
+            _fail(f"interrupted ({late}) as the command ended; what it wrote is whole",
+                  interrupts.EXIT_SIGTERM if late == "SIGTERM" else interrupts.EXIT_SIGINT)
+        raise
     finally:
         interrupts.ending()
 

@@ -18,6 +18,7 @@ from types import FrameType
 
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 _received: list[str] = []  # names of the signals received by this process, in order
+_swallowed: list[str] = []  # signals whose KeyboardInterrupt was raised where Python cannot propagate it
 
 
 class Terminated(KeyboardInterrupt):
@@ -34,6 +35,7 @@ def install() -> None:
     """Route SIGINT and SIGTERM through `_on_signal` (main thread only; elsewhere a no-op)."""
     if threading.current_thread() is not threading.main_thread():
         return
+    guard_unraisable()
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
 
@@ -54,9 +56,41 @@ def ending() -> None:
     signal.signal(signal.SIGTERM, _exit_now)
 
 
+def guard_unraisable() -> None:
+    """Wrap `sys.unraisablehook`: a signal's KeyboardInterrupt raised inside a weakref callback or a `__del__`
+    (garbage collection can run them anywhere) cannot propagate; instead of printing it as "Exception ignored",
+    keep it for `raise_swallowed()` to raise where it can, and for `swallowed()` to report."""
+    previous = sys.unraisablehook
+    if getattr(previous, "ra_conform_guard", False):
+        return
+
+    def hook(args: sys.UnraisableHookArgs) -> None:
+        if isinstance(args.exc_value, KeyboardInterrupt):
+            _swallowed.append("SIGTERM" if isinstance(args.exc_value, Terminated) else signal_name() or "SIGINT")
+            return
+        previous(args)
+
+    hook.ra_conform_guard = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
+def swallowed() -> str | None:
+    """The signal whose interrupt was lost where Python could not propagate it (None: none was)."""
+    return _swallowed[-1] if _swallowed else None
+
+
+def raise_swallowed() -> None:
+    """Raise, from a place where it propagates, the interrupt a weakref callback or `__del__` swallowed."""
+    if _swallowed:
+        name = _swallowed[-1]
+        _swallowed.clear()
+        raise Terminated() if name == "SIGTERM" else KeyboardInterrupt()
+
+
 def reset() -> None:
     """Forget earlier signals (a new run starts)."""
     _received.clear()
+    _swallowed.clear()
 
 
 def signal_name() -> str | None:

@@ -144,6 +144,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(recorder, f"ra-conform-recorder-{id(config)}")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    interrupts.guard_unraisable()  # around pytest's own unraisable-exception hook, installed at configure
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    interrupts.raise_swallowed()  # Ctrl-C lost in a weakref callback during the test: the session stops here
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     recorder = config.stash.get(xdist.RECORDER_KEY, None)
     if recorder is not None:

@@ -132,6 +132,64 @@ def _check_whole_reports(left: dict[str, str]) -> None:
     assert "junit.xml" in left
 
 
+@pytest.mark.parametrize("lose_at", [0, 3], ids=["at-the-session-end", "during-a-test"])
+def test_interrupt_lost_in_a_weakref_callback_still_ends_the_run(tmp_path: Path, lose_at: int) -> None:
+    """Ctrl-C handled while garbage collection runs a weakref callback, where Python cannot raise it: the run
+    still ends as interrupted (130), with no "Exception ignored" traceback. During a test, the session stops
+    there and the reports say incomplete; at the session's end, the finished run's reports stay whole."""
+    reports = tmp_path / "reports"
+    env = {**_env(), "PYTHONPATH": str(Path(__file__).parent), "PYTEST_PLUGINS": "lose_interrupt", "LOSE_AT": str(lose_at)}
+    proc = subprocess.run([sys.executable, "-m", "ra_conformance.cli", "run", "--report-dir", str(reports), "-k",
+                           "capability or overlap"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 130, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr[-2000:]
+    if lose_at:
+        summary = _check_reports(reports, "SIGINT")
+        assert summary["interrupted"]["ran"] == lose_at
+    else:
+        _check_whole_reports({p.name: p.read_text(encoding="utf-8") for p in reports.iterdir() if p.is_file()})
+        assert "interrupted (SIGINT) as the command ended" in proc.stderr
+
+
+def test_unraisable_guard_keeps_only_interrupts() -> None:
+    """The guard keeps a swallowed KeyboardInterrupt for later and hands every other unraisable on."""
+    import gc
+    import weakref
+
+    from ra_conformance import interrupts
+
+    seen: list[BaseException | None] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda args: seen.append(args.exc_value)
+    try:
+        interrupts.reset()
+        interrupts.guard_unraisable()
+        interrupts.guard_unraisable()  # idempotent: one wrapper
+
+        class Thing:
+            pass
+
+        def raising(error: BaseException) -> Callable[[object], None]:
+            def callback(_ref: object) -> None:
+                raise error
+            return callback
+
+        for error in (KeyboardInterrupt(), ValueError("x")):
+            thing = Thing()
+            ref = weakref.ref(thing, raising(error))
+            del thing
+            gc.collect()
+            del ref
+        assert [type(e) for e in seen] == [ValueError] and interrupts.swallowed() == "SIGINT"
+        with pytest.raises(KeyboardInterrupt):
+            interrupts.raise_swallowed()
+        assert interrupts.swallowed() is None
+        interrupts.raise_swallowed()  # nothing left: no-op
+    finally:
+        sys.unraisablehook = previous
+        interrupts.reset()
+
+
 def _interrupt_after(args: list[str], cwd: Path, after: float) -> tuple[int, str]:
     proc = subprocess.Popen([sys.executable, "-m", "ra_conformance.cli", *args], cwd=cwd, env=_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
