@@ -11,6 +11,7 @@ one file (issue 10) is benchmarks/bench_validate_ratio.py's.
 
 from __future__ import annotations
 
+import datetime as dt
 import resource
 import subprocess
 import sys
@@ -25,8 +26,13 @@ CS = "http://hl7.org/fhir/us/davinci-ra/CodeSystem/"
 GROUPS = 6
 
 
-def report(i: int) -> dict:
-    """One valid ra-measurereport (2.1.0): 6 CCs with ccType/evidenceStatus/date/hierarchy, 8 evidence refs."""
+def report(i: int, template: bool = False) -> dict:
+    """One valid ra-measurereport (2.1.0): 6 CCs with ccType/evidenceStatus/date/hierarchy, 8 evidence refs.
+    Each report has its own dates and HCCs, as real patients' reports do, so no two share a skeleton (the
+    validator's memo of a report less its id and references); `template`: every report the same but for its
+    id, subject and evidence references (what that memo serves: a template-made export)."""
+    day = 0 if template else i % 365
+    minute = 0 if template else i
     groups = []
     for g in range(GROUPS):
         groups.append({
@@ -36,12 +42,12 @@ def report(i: int) -> dict:
                     {"system": CS + "cc-type", "code": ("historic", "suspected", "net-new")[g % 3]}]}},
                 {"url": SD + "ra-evidenceStatus", "valueCodeableConcept": {"coding": [
                     {"system": CS + "evidence-status", "code": ("closed-gap", "pending")[g % 2]}]}},
-                {"url": SD + "ra-evidenceStatusDate", "valueDate": "2021-08-01"},
+                {"url": SD + "ra-evidenceStatusDate", "valueDate": _day(2021, 1 + day % 212)},
                 {"url": SD + "ra-hierarchicalStatus", "valueCodeableConcept": {"coding": [
                     {"system": CS + "hierarchical-status", "code": "not-applied"}]}},
             ],
             "code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/cmshcc", "version": "24",
-                                 "code": str(18 + g), "display": f"HCC {18 + g}"}]},
+                                 "code": str(18 + (g + day) % 60), "display": f"HCC {18 + (g + day) % 60}"}]},
         })
     evidence = [{"reference": f"Condition/c{i}-{k}", "extension": [
         {"url": SD + "ra-groupReference", "valueString": f"group-{k % GROUPS:03d}"}]} for k in range(8)]
@@ -54,17 +60,22 @@ def report(i: int) -> dict:
             {"url": SD + "ra-clinicalDataCollectionDeadline", "valueDate": "2022-03-31"}],
         "status": "complete", "type": "individual",
         "measure": "http://hl7.org/fhir/us/davinci-ra/Measure/RAModelExample01",
-        "subject": {"reference": f"Patient/p{i}"}, "date": "2021-10-18T00:00:00Z",
+        "subject": {"reference": f"Patient/p{i}"},
+        "date": f"2021-10-{18 + minute // 1440 % 10:02d}T{minute // 60 % 24:02d}:{minute % 60:02d}:00Z",
         "reporter": {"reference": "Organization/ra-payer01"},
         "period": {"start": "2021-01-01", "end": "2021-09-30"},
         "group": groups, "evaluatedResource": evidence,
     }
 
 
-def generate(path: Path, n: int) -> None:
+def _day(year: int, ordinal: int) -> str:
+    return (dt.date(year, 1, 1) + dt.timedelta(days=ordinal - 1)).isoformat()
+
+
+def generate(path: Path, n: int, template: bool = False) -> None:
     with path.open("wb") as handle:
         for i in range(n):
-            handle.write(orjson.dumps(report(i)) + b"\n")
+            handle.write(orjson.dumps(report(i, template)) + b"\n")
 
 
 def _pass(path: str, validate: object | None) -> tuple[float, int, int]:
@@ -100,13 +111,13 @@ def measure(mode: str, path: Path) -> tuple[float, float, int, int, int]:
     return float(out[0]), float(out[1]), int(out[2]), int(out[3]), int(out[4])
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], template: bool = False) -> None:
     print(f"{'N':>8} {'MB':>7} {'parse/s':>10} {'validate/s':>11} {'ratio':>6} {'errors':>6} "
           f"{'RSS parse':>10} {'RSS valid.':>10}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             path = Path(tmp) / f"reports-{n}.ndjson"
-            generate(path, n)
+            generate(path, n, template)
             _, _, _, _, p_rss = measure("parse", path)
             p_time, v_time, count, errors, v_rss = measure("validate", path)
             size = path.stat().st_size / 1e6
@@ -125,7 +136,8 @@ if __name__ == "__main__":
         parser = argparse.ArgumentParser(description="Validate an NDJSON of N generated RA MeasureReports on one core; "
                                          "print reports/s, the ratio to orjson parsing and peak memory.")
         parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000], metavar="N", help="report counts (default 10000 100000)")
+        parser.add_argument("--template", action="store_true", help="reports alike but for id and references")
         args = parser.parse_args()
         if any(n < 1 for n in args.sizes):
             parser.error("N must be at least 1")
-        main(args.sizes)
+        main(args.sizes, args.template)

@@ -66,6 +66,8 @@ def main() -> None:
     parser.add_argument("jobs", nargs="*", type=int, default=[1, 2])
     parser.add_argument("--reports", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--template", action="store_true", help="reports alike but for id and references "
+                        "(the validator's skeleton memo serves them; default: each report its own dates and HCCs)")
     args = parser.parse_args()
     if args.reports < 1 or args.repeat < 1 or any(j < 1 for j in args.jobs):
         parser.error("counts must be at least 1")
@@ -75,8 +77,8 @@ def main() -> None:
           f"median of {args.repeat} fresh-process runs")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reports.ndjson"
-        generate(path, args.reports)
-        print(f"input {path.stat().st_size / 1e6:.1f} MB")
+        generate(path, args.reports, args.template)
+        print(f"input {path.stat().st_size / 1e6:.1f} MB ({'template-made' if args.template else 'distinct'} reports)")
         print(f"{'jobs':>4} {'wall s':>7} {'rep/s':>6} {'wall x':>6} | {'main':>5} {'(valid.)':>8} {'workers':>7} "
               f"{'fserver':>7} {'total':>6} CPU s | {'units here/wk':>13} {'sent KB':>7} {'recv KB':>7} "
               f"{'start s':>7} | {'idle x as run':>13} {'balanced':>8} | {'RSS MB main/worker':>18}")
