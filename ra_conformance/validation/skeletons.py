@@ -21,7 +21,7 @@ What reads the masked strings, and how this memo keeps each finding:
 
 A verdict is remembered when its skeleton is met a second time, and only when none of its issues sits at the id or inside a top-level Reference, and
 none names the id or a masked reference string; none holding null is (jsonkey.py). After a long run of
-misses (every report is another shape) only one call in ``_PROBE`` looks, until one hits again. Memory is
+misses (every report is another shape) only one call in ``_GATE.every`` looks, until one hits again. Memory is
 bounded (total key bytes).
 """
 
@@ -40,6 +40,7 @@ from ra_conformance.validation import structure
 from ra_conformance.validation.constraints import by_type
 from ra_conformance.validation.jsonkey import storable
 from ra_conformance.validation.paths import compile_path
+from ra_conformance.validation.probing import Probing
 from ra_conformance.validation.references import parse_reference
 
 _LIMIT_BYTES = 4_000_000  # the keys (right-sized copies, jsonio.kept) and a rough count of each entry's overhead
@@ -47,8 +48,7 @@ _ENTRY_BYTES = 400
 _ISSUE_BYTES = 150  # an Issue record (its strings are shared with the validation's own)
 _LARGEST = 256_000
 _MOST_ISSUES = 200
-_MISSES = 32  # misses in a row before probing only
-_PROBE = 64  # (masking a report costs about a third of its validation)
+_GATE = Probing(misses=32, every=64)  # (masking a report costs about a third of its validation)
 # Python twins (invariants.py) of invariants over the whole resource that read neither its id nor the
 # reference strings of its top-level References (tests/validation prove each twin equal to its FHIRPath).
 _BLIND_TWINS = frozenset({"group_references_resolve"})  # REQ-120: group ids and groupReference values
@@ -73,17 +73,12 @@ _SEEN: dict[tuple[str, str | None, bytes], Entry] = {}
 _ONCE: set[int] = set()  # hashes of the skeletons met once: a verdict is kept when its skeleton is met again
 _ONCE_LIMIT = 20_000  # (~1 MB)
 _size = 0
-_misses = 0
-_calls = 0
 
 
 def mask(version: str, profile: str | None, resource: Any) -> Masked | None:
     """The skeleton key of a validation, or None when this memo does not serve it (this time)."""
-    global _calls
-    if _misses >= _MISSES:
-        _calls += 1
-        if _calls % _PROBE:
-            return None
+    if not _GATE.looks():
+        return None
     if resource.__class__ is not dict or "contained" in resource:
         return None
     rtype, rid = resource.get("resourceType"), resource.get("id")
@@ -127,12 +122,11 @@ def mask(version: str, profile: str | None, resource: Any) -> Masked | None:
 
 def recall(masked: Masked, label: str) -> list[Issue] | None:
     """The remembered verdict, when the resource's id and references pass their own checks."""
-    global _misses
     entry = _SEEN.get(masked.key)
     if entry is None or not _passes(masked, entry.targets):
-        _misses += 1
+        _GATE.miss()
         return None
-    _misses = 0
+    _GATE.hit()
     return [Issue(i.severity, i.location, i.rule, i.message, label) for i in entry.issues]
 
 
@@ -225,8 +219,8 @@ def _targets(rtype: str, names: tuple[str, ...], applied: tuple[str, ...],
 
 def forget() -> None:
     """Drop every remembered verdict (tests and benchmarks compare cold and warm verdicts)."""
-    global _size, _misses
+    global _size
     _SEEN.clear()
     _ONCE.clear()
     _size = 0
-    _misses = 0
+    _GATE.forget()

@@ -7,7 +7,7 @@ only serves the same place. A resource whose walk met one resource object twice 
 a dict; JSON never does) is not remembered, since the profile assignment follows objects. Keys are the
 resource's JSON; none holding null is kept (jsonkey.py). Serialising and hashing the resource costs a few
 percent of a validation: after a long run of misses (every report of a bulk export is another patient's)
-only one call in ``_PROBE`` looks, until one hits again; a verdict is kept when its resource is validated a
+only one call in ``_GATE.every`` looks, until one hits again; a verdict is kept when its resource is validated a
 second time. Memory is bounded (total JSON bytes).
 """
 
@@ -19,31 +19,24 @@ import orjson
 
 from ra_conformance.issues import Issue
 from ra_conformance.jsonio import kept
+from ra_conformance.validation.probing import Probing
 
 _LIMIT_BYTES = 4_000_000
 _ONCE_BYTES = 130  # a resource validated once, beyond its JSON: key tuple, bytes header, set slot
 _LARGEST = 256_000  # larger resources (whole Bundles) are not remembered
 _MOST_ISSUES = 200  # nor verdicts with more issues
-_MISSES = 32  # misses in a row before probing only
-_PROBE = 16
+_GATE = Probing(misses=32, every=16)
 
 Key = tuple[str, str | None, bytes]
 _SEEN: dict[Key, tuple[int | None, tuple[Issue, ...]]] = {}  # key -> (ordinal it serves or None: any, issues)
 _ONCE: set[Key] = set()  # validated once: remembered when validated again
 _size = 0
-_misses = 0
-_calls = 0
 
 
 def key_of(version: str, profile: str | None, resource: Any) -> Key | None:
     """The memo key of a validation, or None when the memo is not consulted this time."""
-    global _calls
-    if resource.__class__ is not dict:
+    if resource.__class__ is not dict or not _GATE.looks():
         return None
-    if _misses >= _MISSES:
-        _calls += 1
-        if _calls % _PROBE:
-            return None
     try:
         data = orjson.dumps(resource)
     except TypeError:  # past orjson's limits
@@ -52,12 +45,11 @@ def key_of(version: str, profile: str | None, resource: Any) -> Key | None:
 
 
 def recall(key: Key, ordinal: int) -> list[Issue] | None:
-    global _misses
     found = _SEEN.get(key)
     if found is None or (found[0] is not None and found[0] != ordinal):
-        _misses += 1
+        _GATE.miss()
         return None
-    _misses = 0
+    _GATE.hit()
     return list(found[1])
 
 
@@ -80,8 +72,8 @@ def remember(key: Key, ordinal: int, issues: list[Issue]) -> None:
 
 def forget() -> None:
     """Drop every remembered verdict (tests and benchmarks compare cold and warm verdicts)."""
-    global _size, _misses
+    global _size
     _SEEN.clear()
     _ONCE.clear()
     _size = 0
-    _misses = 0
+    _GATE.forget()

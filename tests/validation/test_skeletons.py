@@ -96,7 +96,7 @@ def test_reports_of_other_patients_are_served_with_their_own_label(monkeypatch):
 def test_the_memo_is_bounded_by_the_bytes_it_counts(monkeypatch):
     forget_all()
     monkeypatch.setattr(skeletons, "_LIMIT_BYTES", 60_000)
-    monkeypatch.setattr(skeletons, "_MISSES", 10**9)  # every report looked up (no probing)
+    monkeypatch.setattr(skeletons._GATE, "misses", 10**9)  # every report looked up (no probing)
     sizes = []
     for n in range(40):
         report = _another_patient(n)
