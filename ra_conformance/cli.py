@@ -418,8 +418,7 @@ def main() -> None:
     except SystemExit as exc:
         late = interrupts.swallowed()  # a signal whose interrupt a weakref callback or __del__ swallowed
         if late is not None and exc.code not in (interrupts.EXIT_SIGINT, interrupts.EXIT_SIGTERM):
-            _fail(f"interrupted ({late}) as the command ended; what it wrote is whole",
-                  interrupts.EXIT_SIGTERM if late == "SIGTERM" else interrupts.EXIT_SIGINT)
+            _fail(f"interrupted ({late}) as the command ended; what it wrote is whole", interrupts.code_for(late))
         raise
     finally:
         interrupts.ending()

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
@@ -31,13 +32,19 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
+def _route(handler: Callable[[int, FrameType | None], None]) -> bool:
+    """SIGINT and SIGTERM to `handler` (main thread only: False elsewhere, nothing changed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return True
+
+
 def install() -> None:
     """Route SIGINT and SIGTERM through `_on_signal` (main thread only; elsewhere a no-op)."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    guard_unraisable()
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)
+    if _route(_on_signal):
+        guard_unraisable()
 
 
 def _exit_now(signum: int, frame: FrameType | None) -> None:
@@ -45,15 +52,12 @@ def _exit_now(signum: int, frame: FrameType | None) -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # it may be the stream being written when the signal came
             stream.flush()
-    os._exit(EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT)
+    os._exit(code_for(_received[-1]))
 
 
 def ending() -> None:
     """The command is over (reports written, results printed): a signal from now on exits at once, no traceback."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    signal.signal(signal.SIGINT, _exit_now)
-    signal.signal(signal.SIGTERM, _exit_now)
+    _route(_exit_now)
 
 
 def guard_unraisable() -> None:
@@ -96,6 +100,11 @@ def reset() -> None:
 def signal_name() -> str | None:
     """The last signal received (None: no signal; a KeyboardInterrupt raised otherwise counts as SIGINT)."""
     return _received[-1] if _received else None
+
+
+def code_for(name: str) -> int:
+    """The exit status of a signal's name: 143 for SIGTERM, 130 (Ctrl-C) otherwise."""
+    return EXIT_SIGTERM if name == "SIGTERM" else EXIT_SIGINT
 
 
 def exit_code(exc: BaseException | None = None) -> int:
