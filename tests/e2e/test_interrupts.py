@@ -55,10 +55,15 @@ def _stale(report_dir: Path) -> None:
         (report_dir / name).write_text(text, encoding="utf-8")
 
 
+def _one_run_whole(left: dict[str, str]) -> None:
+    """Reports of one run only (no mix with an earlier run's) and none half-written."""
+    assert not any("stale" in text.lower() for text in left.values()), sorted(left)
+    assert not [n for n in left if n.endswith(".partial")], sorted(left)
+
+
 def _check_reports(report_dir: Path, signal_name: str) -> dict:
     left = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in report_dir.iterdir() if p.is_file()}
-    assert not any("stale" in text.lower() for text in left.values()), sorted(left)  # no mix of two runs
-    assert not [n for n in left if n.endswith(".partial")], sorted(left)
+    _one_run_whole(left)
     summary = json.loads(left["summary.json"])
     assert summary["verdict"] == "incomplete" and summary["exitCode"] in (130, 143)
     assert summary["interrupted"]["signal"] == signal_name
@@ -124,8 +129,7 @@ def test_interrupted_as_the_process_ends(tmp_path: Path) -> None:
 
 def _check_whole_reports(left: dict[str, str]) -> None:
     """A finished run's reports: none of an earlier run's, none half-written, the HTML banner its verdict."""
-    assert not any("stale" in text.lower() for text in left.values()), sorted(left)
-    assert not [n for n in left if n.endswith(".partial")], sorted(left)
+    _one_run_whole(left)
     summary = json.loads(left["summary.json"])
     assert "interrupted" not in summary and summary["verdict"] in ("pass", "fail"), summary.get("verdict")
     assert re.findall(r'class="banner banner-(\w+)"', left["report.html"]) == [summary["verdict"]]
